@@ -1,0 +1,425 @@
+//! Internal JWTs: what auth-service mints and gmail-service accepts.
+//!
+//! - [`InternalClaims`]: the claims of the contract (`iss`, `aud`, `sub`, `email`, `iat`, `nbf`,
+//!   `exp`, `jti`).
+//! - [`Es256KeyPair`]: a P-256 signing key, its RFC 7638 thumbprint as `kid`, and its public JWK.
+//! - [`JwtVerifier`]: accepts only ES256 tokens whose `kid` is in the issuer's JWKS, checks
+//!   `iss`, `aud`, `exp` and `nbf`, and refetches the JWKS on an unknown `kid` at most once per
+//!   refetch interval (so a flood of forged `kid`s cannot turn into a flood of JWKS requests).
+
+use std::{
+    collections::HashMap,
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+
+use base64::{Engine, engine::general_purpose::STANDARD, engine::general_purpose::URL_SAFE_NO_PAD};
+use jsonwebtoken::{
+    Algorithm, DecodingKey, EncodingKey, Header, Validation,
+    jwk::{
+        AlgorithmParameters, CommonParameters, EllipticCurve, EllipticCurveKeyParameters,
+        EllipticCurveKeyType, Jwk, JwkSet, KeyAlgorithm, PublicKeyUse,
+    },
+};
+use ring::{
+    rand::SystemRandom,
+    signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair},
+};
+use secrecy::{ExposeSecret, SecretBox, SecretString};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{Mutex, RwLock};
+
+/// The audience of every internal JWT.
+pub const GMAIL_SERVICE_AUDIENCE: &str = "gmail-service";
+
+/// Longest token the verifier looks at; anything longer is malformed.
+const MAX_TOKEN_LEN: usize = 8 * 1024;
+
+/// Seconds of clock skew tolerated on `exp` and `nbf`.
+const LEEWAY_SECS: u64 = 5;
+
+/// The claims of an internal JWT (see the contract).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InternalClaims {
+    /// auth-service's issuer id.
+    pub iss: String,
+    /// Always [`GMAIL_SERVICE_AUDIENCE`].
+    pub aud: String,
+    /// The Google account's `sub`.
+    pub sub: String,
+    /// The Google account's address.
+    pub email: String,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+    /// Unique per token.
+    pub jti: String,
+}
+
+impl InternalClaims {
+    /// Claims for `sub`/`email` valid from now for `lifetime`, with a fresh `jti`.
+    pub fn new(issuer: &str, sub: &str, email: &str, lifetime: Duration) -> Self {
+        let now = unix_now();
+        Self {
+            iss: issuer.to_owned(),
+            aud: GMAIL_SERVICE_AUDIENCE.to_owned(),
+            sub: sub.to_owned(),
+            email: email.to_owned(),
+            iat: now,
+            nbf: now,
+            exp: now + i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX / 2),
+            jti: uuid::Uuid::new_v4().to_string(),
+        }
+    }
+}
+
+/// Seconds since the Unix epoch.
+pub fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// Why a signing key could not be made or used.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("the key is not a PKCS#8 P-256 private key")]
+    NotP256Pkcs8,
+    #[error("the PEM text is not a PKCS#8 private key")]
+    BadPem,
+    #[error("the system random generator failed")]
+    Random,
+    #[error("signing failed: {0}")]
+    Signing(#[from] jsonwebtoken::errors::Error),
+}
+
+/// An ES256 (P-256) signing key with its `kid` and public JWK. `Debug` shows only the `kid`.
+pub struct Es256KeyPair {
+    kid: String,
+    pkcs8: SecretBox<Vec<u8>>,
+    encoding: EncodingKey,
+    public: Jwk,
+}
+
+impl std::fmt::Debug for Es256KeyPair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Es256KeyPair")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Es256KeyPair {
+    /// A new random key.
+    pub fn generate() -> Result<Self, KeyError> {
+        let rng = SystemRandom::new();
+        let document = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+            .map_err(|_| KeyError::Random)?;
+        Self::from_pkcs8_der(document.as_ref())
+    }
+
+    /// A key from PKCS#8 DER bytes.
+    pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, KeyError> {
+        let pair =
+            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der, &SystemRandom::new())
+                .map_err(|_| KeyError::NotP256Pkcs8)?;
+        // Uncompressed SEC1 point: 0x04 || x (32 bytes) || y (32 bytes).
+        let point = pair.public_key().as_ref();
+        if point.len() != 65 || point[0] != 4 {
+            return Err(KeyError::NotP256Pkcs8);
+        }
+        let x = URL_SAFE_NO_PAD.encode(&point[1..33]);
+        let y = URL_SAFE_NO_PAD.encode(&point[33..65]);
+        let kid = ec_thumbprint(&x, &y);
+        let public = Jwk {
+            common: CommonParameters {
+                public_key_use: Some(PublicKeyUse::Signature),
+                key_algorithm: Some(KeyAlgorithm::ES256),
+                key_id: Some(kid.clone()),
+                ..Default::default()
+            },
+            algorithm: AlgorithmParameters::EllipticCurve(EllipticCurveKeyParameters {
+                key_type: EllipticCurveKeyType::EC,
+                curve: EllipticCurve::P256,
+                x,
+                y,
+            }),
+        };
+        Ok(Self {
+            kid,
+            pkcs8: SecretBox::new(Box::new(der.to_vec())),
+            encoding: EncodingKey::from_ec_der(der),
+            public,
+        })
+    }
+
+    /// A key from a PEM `PRIVATE KEY` (PKCS#8) block.
+    pub fn from_pkcs8_pem(pem: &str) -> Result<Self, KeyError> {
+        let body: String = pem
+            .lines()
+            .map(str::trim)
+            .skip_while(|l| *l != "-----BEGIN PRIVATE KEY-----")
+            .skip(1)
+            .take_while(|l| *l != "-----END PRIVATE KEY-----")
+            .collect();
+        let der = STANDARD.decode(body).map_err(|_| KeyError::BadPem)?;
+        if der.is_empty() {
+            return Err(KeyError::BadPem);
+        }
+        Self::from_pkcs8_der(&der)
+    }
+
+    /// The key as a PEM `PRIVATE KEY` block (to share a generated key through a secret store).
+    pub fn to_pkcs8_pem(&self) -> SecretString {
+        let encoded = STANDARD.encode(self.pkcs8.expose_secret());
+        let mut pem = String::from("-----BEGIN PRIVATE KEY-----\n");
+        for chunk in encoded.as_bytes().chunks(64) {
+            pem.push_str(&String::from_utf8_lossy(chunk));
+            pem.push('\n');
+        }
+        pem.push_str("-----END PRIVATE KEY-----\n");
+        SecretString::from(pem)
+    }
+
+    /// The key id: the RFC 7638 thumbprint of the public key.
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The public key as a JWK with `kid`, `use=sig`, `alg=ES256`.
+    pub fn public_jwk(&self) -> &Jwk {
+        &self.public
+    }
+
+    /// Signs `claims` as an ES256 JWT with this key's `kid`.
+    pub fn sign(&self, claims: &InternalClaims) -> Result<String, KeyError> {
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = Some(self.kid.clone());
+        Ok(jsonwebtoken::encode(&header, claims, &self.encoding)?)
+    }
+}
+
+/// RFC 7638 thumbprint of a P-256 public key.
+fn ec_thumbprint(x: &str, y: &str) -> String {
+    let canonical = format!(r#"{{"crv":"P-256","kty":"EC","x":"{x}","y":"{y}"}}"#);
+    URL_SAFE_NO_PAD.encode(ring::digest::digest(
+        &ring::digest::SHA256,
+        canonical.as_bytes(),
+    ))
+}
+
+/// Why a token was refused. Every variant but [`TokenError::KeysUnavailable`] is a 401
+/// `invalid_token`; that one is a 503.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TokenError {
+    #[error("the token is malformed")]
+    Malformed,
+    #[error("the token's algorithm is not ES256")]
+    WrongAlgorithm,
+    #[error("the token has no key id")]
+    MissingKid,
+    #[error("the token's key id is unknown")]
+    UnknownKid,
+    #[error("the token has expired")]
+    Expired,
+    #[error("the token is not valid yet")]
+    NotYetValid,
+    #[error("the token was issued by someone else")]
+    WrongIssuer,
+    #[error("the token is meant for another audience")]
+    WrongAudience,
+    #[error("the token's signature does not verify")]
+    BadSignature,
+    #[error("the token's claims are incomplete or invalid")]
+    InvalidClaims,
+    #[error("the issuer's keys cannot be fetched")]
+    KeysUnavailable,
+}
+
+struct KeyCache {
+    keys: HashMap<String, DecodingKey>,
+    fetched_at: Option<Instant>,
+}
+
+/// Verifies internal JWTs against the issuer's JWKS.
+pub struct JwtVerifier {
+    http: reqwest::Client,
+    jwks_url: String,
+    issuer: String,
+    audience: String,
+    refetch_interval: Duration,
+    cache: RwLock<KeyCache>,
+    fetching: Mutex<()>,
+}
+
+impl JwtVerifier {
+    /// A verifier fetching keys from `jwks_url` (through `http`, which should have a timeout).
+    pub fn new(http: reqwest::Client, jwks_url: &str, issuer: &str, audience: &str) -> Self {
+        Self {
+            http,
+            jwks_url: jwks_url.to_owned(),
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+            refetch_interval: Duration::from_secs(5),
+            cache: RwLock::new(KeyCache {
+                keys: HashMap::new(),
+                fetched_at: None,
+            }),
+            fetching: Mutex::new(()),
+        }
+    }
+
+    /// Changes how often an unknown `kid` may trigger a JWKS fetch (default 5 s).
+    pub fn with_refetch_interval(mut self, interval: Duration) -> Self {
+        self.refetch_interval = interval;
+        self
+    }
+
+    /// Fetches the JWKS now; readiness checks call this.
+    pub async fn refresh(&self) -> Result<usize, TokenError> {
+        let _single_flight = self.fetching.lock().await;
+        self.fetch_locked().await
+    }
+
+    /// Number of keys currently cached.
+    pub async fn cached_keys(&self) -> usize {
+        self.cache.read().await.keys.len()
+    }
+
+    async fn fetch_locked(&self) -> Result<usize, TokenError> {
+        let response = self
+            .http
+            .get(&self.jwks_url)
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(|_| TokenError::KeysUnavailable)?;
+        let set: JwkSet = response
+            .json()
+            .await
+            .map_err(|_| TokenError::KeysUnavailable)?;
+        let keys: HashMap<String, DecodingKey> = set
+            .keys
+            .iter()
+            .filter(|jwk| is_es256_key(jwk))
+            .filter_map(|jwk| {
+                let kid = jwk.common.key_id.clone()?;
+                Some((kid, DecodingKey::from_jwk(jwk).ok()?))
+            })
+            .collect();
+        let count = keys.len();
+        let mut cache = self.cache.write().await;
+        cache.keys = keys;
+        cache.fetched_at = Some(Instant::now());
+        Ok(count)
+    }
+
+    async fn key_for(&self, kid: &str) -> Result<DecodingKey, TokenError> {
+        if let Some(key) = self.cache.read().await.keys.get(kid) {
+            return Ok(key.clone());
+        }
+        let _single_flight = self.fetching.lock().await;
+        let recently_fetched = {
+            let cache = self.cache.read().await;
+            if let Some(key) = cache.keys.get(kid) {
+                return Ok(key.clone());
+            }
+            cache
+                .fetched_at
+                .is_some_and(|at| at.elapsed() < self.refetch_interval)
+        };
+        if recently_fetched {
+            return Err(TokenError::UnknownKid);
+        }
+        self.fetch_locked().await?;
+        self.cache
+            .read()
+            .await
+            .keys
+            .get(kid)
+            .cloned()
+            .ok_or(TokenError::UnknownKid)
+    }
+
+    /// Verifies `token` and returns its claims.
+    pub async fn verify(&self, token: &str) -> Result<InternalClaims, TokenError> {
+        if token.is_empty() || token.len() > MAX_TOKEN_LEN {
+            return Err(TokenError::Malformed);
+        }
+        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
+        if header.alg != Algorithm::ES256 {
+            return Err(TokenError::WrongAlgorithm);
+        }
+        let kid = header.kid.ok_or(TokenError::MissingKid)?;
+        let key = self.key_for(&kid).await?;
+        let mut validation = Validation::new(Algorithm::ES256);
+        validation.leeway = LEEWAY_SECS;
+        validation.validate_nbf = true;
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[&self.audience]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        jsonwebtoken::decode::<InternalClaims>(token, &key, &validation)
+            .map(|data| data.claims)
+            .map_err(|e| {
+                use jsonwebtoken::errors::ErrorKind;
+                match e.kind() {
+                    ErrorKind::ExpiredSignature => TokenError::Expired,
+                    ErrorKind::ImmatureSignature => TokenError::NotYetValid,
+                    ErrorKind::InvalidIssuer => TokenError::WrongIssuer,
+                    ErrorKind::InvalidAudience => TokenError::WrongAudience,
+                    ErrorKind::InvalidSignature | ErrorKind::InvalidEcdsaKey => {
+                        TokenError::BadSignature
+                    }
+                    ErrorKind::InvalidAlgorithm => TokenError::WrongAlgorithm,
+                    ErrorKind::MissingRequiredClaim(_) | ErrorKind::Json(_) => {
+                        TokenError::InvalidClaims
+                    }
+                    _ => TokenError::Malformed,
+                }
+            })
+    }
+}
+
+fn is_es256_key(jwk: &Jwk) -> bool {
+    matches!(
+        &jwk.algorithm,
+        AlgorithmParameters::EllipticCurve(p) if p.curve == EllipticCurve::P256
+    ) && matches!(jwk.common.key_algorithm, None | Some(KeyAlgorithm::ES256))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pem_round_trip_keeps_the_kid_and_debug_hides_the_key() {
+        let key = Es256KeyPair::generate().unwrap();
+        let pem = key.to_pkcs8_pem();
+        let again = Es256KeyPair::from_pkcs8_pem(pem.expose_secret()).unwrap();
+        assert_eq!(key.kid(), again.kid());
+        assert_eq!(key.kid().len(), 43);
+        assert!(!format!("{key:?}").contains("PRIVATE"));
+        assert!(Es256KeyPair::from_pkcs8_pem("not a key").is_err());
+    }
+
+    #[test]
+    fn rfc7638_thumbprint_matches_the_rfc_example_shape() {
+        // Same key -> same kid; different keys -> different kids.
+        let a = Es256KeyPair::generate().unwrap();
+        let b = Es256KeyPair::generate().unwrap();
+        assert_ne!(a.kid(), b.kid());
+        let AlgorithmParameters::EllipticCurve(p) = &a.public_jwk().algorithm else {
+            panic!("not EC")
+        };
+        assert_eq!(ec_thumbprint(&p.x, &p.y), a.kid());
+    }
+
+    #[test]
+    fn claims_have_lifetime_and_unique_jti() {
+        let a = InternalClaims::new("iss", "sub", "e@x", Duration::from_secs(300));
+        let b = InternalClaims::new("iss", "sub", "e@x", Duration::from_secs(300));
+        assert_eq!(a.exp - a.iat, 300);
+        assert_eq!(a.aud, GMAIL_SERVICE_AUDIENCE);
+        assert_ne!(a.jti, b.jti);
+    }
+}

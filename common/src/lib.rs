@@ -1,0 +1,22 @@
+//! The small library every gmail-unread binary shares.
+//!
+//! - [`config`]: reading configuration from the environment, including `*_FILE` secrets.
+//! - [`telemetry`]: tracing subscribers (JSON or pretty), request spans that never log query strings.
+//! - [`problem`]: the RFC 9457 `application/problem+json` error every API answers with.
+//! - [`health`]: the `/healthz` and `/readyz` answers.
+//! - [`http_metrics`]: Prometheus request counters and latency histograms, and the `/metrics` handler.
+//! - [`redis_store`]: a lazily connecting, self-healing Redis handle with the key prefix.
+//! - [`jwt`]: internal-JWT claims, the ES256 signing key pair, JWKS and the verifier.
+//! - `testing` (feature `testing`): a throw-away Redis server and unique key prefixes for tests.
+
+pub mod config;
+pub mod health;
+pub mod http_metrics;
+pub mod jwt;
+pub mod problem;
+pub mod redis_store;
+pub mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use secrecy::{ExposeSecret, SecretString};

@@ -1,0 +1,237 @@
+//! The error body every API of the system answers with: RFC 9457 `application/problem+json`
+//! plus a stable machine-readable `code`.
+//!
+//! Services build a [`Problem`] from their own error enums. 5xx problems carry a generic detail;
+//! the cause is logged, never sent. The extractor configurations here turn malformed JSON, query
+//! strings and paths into 400 problems instead of actix's plain-text errors.
+
+use std::{borrow::Cow, fmt};
+
+use actix_web::{
+    HttpRequest, HttpResponse, ResponseError,
+    error::{JsonPayloadError, PathError, QueryPayloadError},
+    http::{StatusCode, header},
+    web,
+};
+use serde::{Deserialize, Serialize};
+
+/// The media type of problem bodies.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// A problem details object (RFC 9457) with the system's `code` extension.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// A URI naming the kind of problem: `urn:gmail-unread:problem:<code>`.
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    /// Short, human-readable summary of the kind of problem.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What happened in this occurrence, for a person; never secrets or internals.
+    pub detail: String,
+    /// Stable machine-readable code, e.g. `invalid_token`, `reauth_required`.
+    pub code: Cow<'static, str>,
+    /// Seconds after which a retry makes sense; sent as the `Retry-After` header too.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub retry_after: Option<u64>,
+}
+
+impl Problem {
+    /// A problem with the given status, code, title and detail.
+    pub fn new(
+        status: StatusCode,
+        code: impl Into<Cow<'static, str>>,
+        title: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> Self {
+        let code = code.into();
+        Self {
+            type_uri: format!("urn:gmail-unread:problem:{code}"),
+            title: title.into(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            code,
+            retry_after: None,
+        }
+    }
+
+    /// Adds a `Retry-After` hint in seconds.
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+
+    /// 400 `bad_request`.
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "Bad request",
+            detail,
+        )
+    }
+
+    /// 404 `not_found`.
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "Not found", detail)
+    }
+
+    /// 401 `invalid_token`.
+    pub fn invalid_token(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "Invalid or missing token",
+            detail,
+        )
+    }
+
+    /// 503 `dependency_unavailable`, e.g. Redis down.
+    pub fn dependency_unavailable(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "dependency_unavailable",
+            "A service this one depends on is unavailable",
+            detail,
+        )
+        .with_retry_after(5)
+    }
+
+    /// 500 `internal_error` with nothing internal in it.
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "Internal error",
+            "The request could not be completed; it has been logged.",
+        )
+    }
+
+    /// The status as a [`StatusCode`].
+    pub fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({}): {}", self.title, self.code, self.detail)
+    }
+}
+
+impl std::error::Error for Problem {}
+
+impl ResponseError for Problem {
+    fn status_code(&self) -> StatusCode {
+        Problem::status_code(self)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        response.content_type(PROBLEM_JSON);
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
+        if self.status == 401 {
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        response.json(self)
+    }
+}
+
+fn extractor_problem(what: &str, err: &dyn fmt::Display) -> actix_web::Error {
+    Problem::bad_request(format!("The {what} is not valid: {err}")).into()
+}
+
+/// JSON bodies: at most `limit` bytes; malformed or oversized bodies answer a 400/413 problem.
+pub fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default().limit(limit).error_handler(
+        |err: JsonPayloadError, _req: &HttpRequest| match err {
+            JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+                Problem::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    "Payload too large",
+                    "The request body is larger than this endpoint accepts.",
+                )
+                .into()
+            }
+            other => extractor_problem("JSON body", &other),
+        },
+    )
+}
+
+/// Query strings: malformed values answer a 400 problem.
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default()
+        .error_handler(|err: QueryPayloadError, _req| extractor_problem("query string", &err))
+}
+
+/// Path parameters: malformed values answer a 400 problem.
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|err: PathError, _req| extractor_problem("path", &err))
+}
+
+/// Form bodies: malformed or oversized bodies answer a 400 problem.
+pub fn form_config(limit: usize) -> web::FormConfig {
+    web::FormConfig::default()
+        .limit(limit)
+        .error_handler(|err, _req| extractor_problem("form body", &err))
+}
+
+impl actix_web::Responder for Problem {
+    type Body = actix_web::body::BoxBody;
+
+    fn respond_to(self, _req: &HttpRequest) -> HttpResponse {
+        self.error_response()
+    }
+}
+
+/// The default service: unknown routes answer a 404 problem.
+pub async fn not_found(request: HttpRequest) -> Problem {
+    Problem::not_found(format!("There is nothing at {}.", request.path()))
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::body::MessageBody;
+
+    use super::*;
+
+    #[test]
+    fn serialises_as_problem_json_with_retry_after() {
+        let problem = Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "upstream_rate_limited",
+            "Rate limited",
+            "Gmail asked us to slow down.",
+        )
+        .with_retry_after(7);
+        let response = problem.error_response();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(
+            response.headers().get("content-type").unwrap(),
+            PROBLEM_JSON
+        );
+        assert_eq!(response.headers().get("retry-after").unwrap(), "7");
+        let body = response.into_body().try_into_bytes().unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            json["type"],
+            "urn:gmail-unread:problem:upstream_rate_limited"
+        );
+        assert_eq!(json["status"], 429);
+        assert_eq!(json["code"], "upstream_rate_limited");
+        assert_eq!(json["detail"], "Gmail asked us to slow down.");
+    }
+
+    #[test]
+    fn unauthorized_carries_www_authenticate() {
+        let response = Problem::invalid_token("expired").error_response();
+        assert_eq!(
+            response.headers().get("www-authenticate").unwrap(),
+            "Bearer"
+        );
+    }
+}

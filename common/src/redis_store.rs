@@ -1,0 +1,103 @@
+//! The Redis handle every service uses: one multiplexed connection that connects lazily and
+//! reconnects by itself, short timeouts (a Redis outage answers 503 quickly instead of hanging),
+//! and the deployment's key prefix.
+
+use std::time::Duration;
+
+use redis::{
+    AsyncCommands, RedisError,
+    aio::{ConnectionManager, ConnectionManagerConfig},
+};
+use secrecy::ExposeSecret;
+
+use crate::config::RedisSettings;
+
+/// A cheap-to-clone handle to Redis with the key prefix of this deployment.
+#[derive(Clone)]
+pub struct RedisStore {
+    connection: ConnectionManager,
+    prefix: String,
+}
+
+impl RedisStore {
+    /// Creates the handle without connecting; the first command connects. Must run inside a
+    /// Tokio runtime. Fails only for a malformed URL.
+    pub fn connect(settings: &RedisSettings) -> Result<Self, RedisError> {
+        let client = redis::Client::open(settings.url.expose_secret())?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_millis(1_000)))
+            .set_response_timeout(Some(Duration::from_millis(2_000)))
+            .set_number_of_retries(1)
+            .set_min_delay(Duration::from_millis(50))
+            .set_max_delay(Duration::from_millis(500));
+        let connection = ConnectionManager::new_lazy_with_config(client, config)?;
+        Ok(Self {
+            connection,
+            prefix: settings.key_prefix.clone(),
+        })
+    }
+
+    /// A connection to run commands on (clones share one multiplexed connection).
+    pub fn connection(&self) -> ConnectionManager {
+        self.connection.clone()
+    }
+
+    /// The full key for `suffix`: the deployment prefix followed by `suffix`.
+    pub fn key(&self, suffix: &str) -> String {
+        format!("{}{suffix}", self.prefix)
+    }
+
+    /// The key prefix of this deployment.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// `PING`, for readiness checks.
+    pub async fn ping(&self) -> Result<(), RedisError> {
+        let mut connection = self.connection();
+        let _pong: String = redis::cmd("PING").query_async(&mut connection).await?;
+        Ok(())
+    }
+
+    /// Atomically reads and deletes a key (`GETDEL`): the basis of single-use values.
+    pub async fn take(&self, key: &str) -> Result<Option<Vec<u8>>, RedisError> {
+        let mut connection = self.connection();
+        connection.get_del(key).await
+    }
+}
+
+#[cfg(all(test, feature = "testing"))]
+mod tests {
+    use redis::AsyncCommands;
+
+    use super::*;
+    use crate::testing;
+
+    #[tokio::test]
+    async fn keys_carry_the_prefix_and_take_is_single_use() {
+        let settings = RedisSettings {
+            url: testing::redis_url().into(),
+            key_prefix: testing::unique_prefix(),
+        };
+        let store = RedisStore::connect(&settings).unwrap();
+        store.ping().await.unwrap();
+        let key = store.key("state:abc");
+        assert!(key.starts_with(&settings.key_prefix));
+        let mut connection = store.connection();
+        let () = connection.set(&key, "v").await.unwrap();
+        assert_eq!(store.take(&key).await.unwrap(), Some(b"v".to_vec()));
+        assert_eq!(store.take(&key).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_redis_fails_fast_and_never_panics() {
+        let settings = RedisSettings {
+            url: format!("redis://127.0.0.1:{}", testing::free_port()).into(),
+            key_prefix: "x:".into(),
+        };
+        let store = RedisStore::connect(&settings).unwrap();
+        let started = std::time::Instant::now();
+        assert!(store.ping().await.is_err());
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+}

@@ -1,0 +1,103 @@
+//! The emulator's settings, all from the environment (see the crate README for the table).
+
+use std::{net::SocketAddr, time::Duration};
+
+use common::config::{ConfigError, Env};
+
+use crate::faults::FaultPlan;
+
+/// The default port, as in the contract.
+pub const DEFAULT_PORT: u16 = 5003;
+
+/// One registered OAuth client.
+#[derive(Clone, Debug)]
+pub struct RegisteredClient {
+    pub client_id: String,
+    pub client_secret: String,
+    /// Exact strings; Google compares redirect URIs character for character.
+    pub redirect_uris: Vec<String>,
+}
+
+/// Everything the emulator can be told.
+#[derive(Clone, Debug)]
+pub struct EmulatorConfig {
+    /// `LISTEN_ADDR`, default `127.0.0.1:5003`.
+    pub listen_addr: SocketAddr,
+    /// `EMULATOR_PUBLIC_URL`: the base browsers see. When unset: `http://localhost:<bound port>`.
+    pub public_url: Option<String>,
+    /// `EMULATOR_ISSUER`: the `iss` of id_tokens and of the authorization response. Defaults to
+    /// the public URL (as OpenID discovery requires); set `https://accounts.google.com` to
+    /// imitate Google's value exactly.
+    pub issuer: Option<String>,
+    /// `EMULATOR_CLIENT_ID`, `EMULATOR_CLIENT_SECRET`, `EMULATOR_REDIRECT_URIS`.
+    pub client: RegisteredClient,
+    /// `EMULATOR_AUTO_APPROVE=1`: skip the consent page and approve at once.
+    pub auto_approve: bool,
+    /// `EMULATOR_TOKEN_TTL_SECS` (default 3599): access-token lifetime.
+    pub token_ttl: Duration,
+    /// `EMULATOR_CODE_TTL_SECS` (default 600): authorization-code lifetime.
+    pub code_ttl: Duration,
+    /// `EMULATOR_QUOTA_UNITS_PER_MINUTE` (default 15000, 0 = unlimited): per-user Gmail quota.
+    pub quota_units_per_minute: u32,
+    /// `EMULATOR_LATENCY_MS` and `EMULATOR_FAULTS`: the initial fault plan.
+    pub faults: FaultPlan,
+    /// `EMULATOR_FAULT_SEED` (default 1): makes injected faults reproducible.
+    pub fault_seed: u64,
+}
+
+impl EmulatorConfig {
+    /// Reads the configuration from `env`.
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let client_id = env.get_or(
+            "EMULATOR_CLIENT_ID",
+            "demo-client.apps.googleusercontent.com",
+        );
+        let client_secret = env.get_or("EMULATOR_CLIENT_SECRET", "demo-secret");
+        let redirect_uris = env
+            .get_or(
+                "EMULATOR_REDIRECT_URIS",
+                "http://localhost:5000/oauth/callback",
+            )
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let mut faults = match env.get("EMULATOR_FAULTS") {
+            Some(spec) => FaultPlan::parse_env(spec).map_err(|reason| ConfigError::Invalid {
+                name: "EMULATOR_FAULTS".into(),
+                reason,
+            })?,
+            None => FaultPlan::default(),
+        };
+        faults.latency_ms = env.parse_or("EMULATOR_LATENCY_MS", 0)?;
+        Ok(Self {
+            listen_addr: env.listen_addr(DEFAULT_PORT)?,
+            public_url: env
+                .get("EMULATOR_PUBLIC_URL")
+                .map(|u| u.trim_end_matches('/').to_owned()),
+            issuer: env.get("EMULATOR_ISSUER").map(str::to_owned),
+            client: RegisteredClient {
+                client_id,
+                client_secret,
+                redirect_uris,
+            },
+            auto_approve: env.flag("EMULATOR_AUTO_APPROVE", false)?,
+            token_ttl: Duration::from_secs(env.parse_or("EMULATOR_TOKEN_TTL_SECS", 3599)?),
+            code_ttl: Duration::from_secs(env.parse_or("EMULATOR_CODE_TTL_SECS", 600)?),
+            quota_units_per_minute: env.parse_or("EMULATOR_QUOTA_UNITS_PER_MINUTE", 15_000)?,
+            faults,
+            fault_seed: env.parse_or("EMULATOR_FAULT_SEED", 1)?,
+        })
+    }
+
+    /// Defaults for an in-process test emulator: port 0, the given redirect URIs, auto-approve.
+    pub fn for_tests(redirect_uris: &[&str]) -> Self {
+        let env = Env::default()
+            .with("LISTEN_ADDR", "127.0.0.1:0")
+            .with("EMULATOR_AUTO_APPROVE", "1")
+            .with("EMULATOR_REDIRECT_URIS", redirect_uris.join(","));
+        // The defaults above always parse.
+        Self::from_env(&env).unwrap_or_else(|_| unreachable!("test defaults parse"))
+    }
+}

@@ -1,0 +1,301 @@
+//! The Gmail API v1 subset under `/gmail/v1/users/{userId}/`: `messages` (list), `messages/{id}`,
+//! `labels/{id}` and `profile`, with Google's paging, formats, scopes, quota and errors.
+//!
+//! Every call goes through [`begin`]: count it, apply latency and injected faults, check the
+//! bearer token, the scope and the user, then charge the per-user quota.
+
+pub mod auth;
+pub mod error;
+pub mod query;
+
+use std::collections::BTreeSet;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::{
+    accounts::DEMO_ACCOUNTS,
+    faults::Fault,
+    gmail::{error::GoogleApiError, query::Query},
+    mailbox::{Mailbox, MessageFormat},
+    oauth::scopes::{GMAIL_METADATA, GMAIL_READONLY},
+    params::Params,
+    state::{AccessToken, EmulatorState},
+};
+
+/// Gmail's default and largest page sizes.
+const DEFAULT_PAGE: usize = 100;
+const MAX_PAGE: usize = 500;
+
+/// What a call may see with the token's scopes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Access {
+    Full,
+    MetadataOnly,
+}
+
+struct Caller {
+    account: usize,
+    access: Access,
+}
+
+async fn begin(
+    request: &HttpRequest,
+    state: &EmulatorState,
+    user_id: &str,
+    kind: &str,
+    units: u32,
+) -> Result<Caller, GoogleApiError> {
+    state.count(kind);
+    let (latency, fault, slow) = state.draw_fault(|p| p.gmail);
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    match fault {
+        Fault::None => {}
+        Fault::Slow => tokio::time::sleep(slow).await,
+        Fault::RateLimited => return Err(GoogleApiError::too_many_concurrent()),
+        Fault::ServerError => return Err(GoogleApiError::backend_error()),
+        Fault::Unavailable => return Err(GoogleApiError::unavailable()),
+    }
+    let token: AccessToken = auth::bearer_token(request, state)?;
+    let access = if token.scopes.contains(GMAIL_READONLY) {
+        Access::Full
+    } else if token.scopes.contains(GMAIL_METADATA) {
+        Access::MetadataOnly
+    } else {
+        return Err(GoogleApiError::insufficient_scope());
+    };
+    let own_email = DEMO_ACCOUNTS
+        .get(token.account)
+        .map(|a| a.email)
+        .unwrap_or_default();
+    if user_id != "me" && !user_id.eq_ignore_ascii_case(own_email) {
+        return Err(GoogleApiError::forbidden(&format!(
+            "Delegation denied for {own_email}"
+        )));
+    }
+    state
+        .charge_quota(token.account, units)
+        .map_err(GoogleApiError::user_rate_limited)?;
+    Ok(Caller {
+        account: token.account,
+        access,
+    })
+}
+
+fn mailbox<'a>(state: &'a EmulatorState, caller: &Caller) -> Result<&'a Mailbox, GoogleApiError> {
+    state
+        .mailboxes
+        .get(caller.account)
+        .ok_or_else(GoogleApiError::backend_error)
+}
+
+fn one<'a>(params: &'a Params, name: &str) -> Result<Option<&'a str>, GoogleApiError> {
+    params
+        .get(name)
+        .map_err(|e| GoogleApiError::invalid_argument(&e))
+}
+
+fn bool_param(params: &Params, name: &str) -> Result<bool, GoogleApiError> {
+    match one(params, name)? {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(other) => Err(GoogleApiError::invalid_argument(&format!(
+            "Invalid value at '{name}' (TYPE_BOOL), \"{other}\""
+        ))),
+    }
+}
+
+/// A page token names the offset and is bound to the query it was issued for.
+fn page_token(offset: usize, fingerprint: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{offset}:{fingerprint}"))
+}
+
+fn parse_page_token(token: &str, fingerprint: &str) -> Option<usize> {
+    let decoded = String::from_utf8(URL_SAFE_NO_PAD.decode(token).ok()?).ok()?;
+    let (offset, fp) = decoded.split_once(':')?;
+    (fp == fingerprint).then_some(())?;
+    offset.parse().ok()
+}
+
+/// `GET …/messages`.
+pub async fn list_messages(
+    request: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<EmulatorState>,
+) -> Result<HttpResponse, GoogleApiError> {
+    let caller = begin(&request, &state, &path, "gmail.messages.list", 5).await?;
+    let params = Params::parse(request.query_string());
+    let q = one(&params, "q")?.unwrap_or("");
+    if !q.is_empty() && caller.access == Access::MetadataOnly {
+        return Err(GoogleApiError::forbidden(
+            "Metadata scope does not support 'q' parameter",
+        ));
+    }
+    let max_results = match one(&params, "maxResults")? {
+        None => DEFAULT_PAGE,
+        Some(raw) => match raw.parse::<usize>() {
+            Ok(n) if n >= 1 => n.min(MAX_PAGE),
+            _ => {
+                return Err(GoogleApiError::invalid_argument(&format!(
+                    "Invalid value at 'max_results' (TYPE_UINT32), \"{raw}\""
+                )));
+            }
+        },
+    };
+    let label_ids: BTreeSet<&str> = params.all("labelIds").into_iter().collect();
+    let include_spam_trash = bool_param(&params, "includeSpamTrash")?;
+    let query = Query::parse(q);
+    let fingerprint = {
+        let material = format!("{q}\u{1}{label_ids:?}\u{1}{include_spam_trash}");
+        hex_prefix(&Sha256::digest(material.as_bytes()))
+    };
+    let offset = match one(&params, "pageToken")? {
+        None => 0,
+        Some(token) => parse_page_token(token, &fingerprint)
+            .ok_or_else(|| GoogleApiError::invalid_argument("Invalid pageToken"))?,
+    };
+    let mailbox = mailbox(&state, &caller)?;
+    let hide_spam_trash = !include_spam_trash && !query.searches_spam_or_trash;
+    let matching: Vec<_> = mailbox
+        .messages()
+        .iter()
+        .filter(|m| !(hide_spam_trash && (m.has_label("SPAM") || m.has_label("TRASH"))))
+        .filter(|m| label_ids.iter().all(|l| m.has_label(l)))
+        .filter(|m| query.matches(m))
+        .collect();
+    let page: Vec<_> = matching
+        .iter()
+        .skip(offset)
+        .take(max_results)
+        .map(|m| json!({ "id": m.id, "threadId": m.thread_id }))
+        .collect();
+    let mut body = json!({ "resultSizeEstimate": matching.len() });
+    if !page.is_empty() {
+        body["messages"] = json!(page);
+    }
+    if offset + max_results < matching.len() {
+        body["nextPageToken"] = json!(page_token(offset + max_results, &fingerprint));
+    }
+    Ok(HttpResponse::Ok().json(body))
+}
+
+fn hex_prefix(bytes: &[u8]) -> String {
+    bytes.iter().take(6).map(|b| format!("{b:02x}")).collect()
+}
+
+/// `GET …/messages/{id}`.
+pub async fn get_message(
+    request: HttpRequest,
+    path: web::Path<(String, String)>,
+    state: web::Data<EmulatorState>,
+) -> Result<HttpResponse, GoogleApiError> {
+    let (user_id, id) = path.into_inner();
+    let caller = begin(&request, &state, &user_id, "gmail.messages.get", 5).await?;
+    let params = Params::parse(request.query_string());
+    let format = match one(&params, "format")? {
+        None => MessageFormat::Full,
+        Some(raw) => MessageFormat::parse(raw).ok_or_else(|| {
+            GoogleApiError::invalid_argument(&format!(
+                "Invalid value at 'format' (type.googleapis.com/google.apps.gmail.v1.UsersService.GetMessageRequest.Format), \"{raw}\""
+            ))
+        })?,
+    };
+    if caller.access == Access::MetadataOnly
+        && matches!(format, MessageFormat::Full | MessageFormat::Raw)
+    {
+        let name = if format == MessageFormat::Full {
+            "FULL"
+        } else {
+            "RAW"
+        };
+        return Err(GoogleApiError::forbidden(&format!(
+            "Metadata scope doesn't allow format {name}"
+        )));
+    }
+    if id.is_empty() || id.len() > 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(GoogleApiError::invalid_argument("Invalid id value"));
+    }
+    let headers: Vec<String> = params
+        .all("metadataHeaders")
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let message = mailbox(&state, &caller)?
+        .get(&id)
+        .ok_or_else(GoogleApiError::not_found)?;
+    Ok(HttpResponse::Ok().json(message.to_gmail_json(format, &headers)))
+}
+
+/// `GET …/labels/{id}`.
+pub async fn get_label(
+    request: HttpRequest,
+    path: web::Path<(String, String)>,
+    state: web::Data<EmulatorState>,
+) -> Result<HttpResponse, GoogleApiError> {
+    let (user_id, label) = path.into_inner();
+    let caller = begin(&request, &state, &user_id, "gmail.labels.get", 1).await?;
+    const SYSTEM_LABELS: &[&str] = &[
+        "INBOX",
+        "UNREAD",
+        "STARRED",
+        "IMPORTANT",
+        "SENT",
+        "DRAFT",
+        "SPAM",
+        "TRASH",
+        "CATEGORY_PERSONAL",
+        "CATEGORY_SOCIAL",
+        "CATEGORY_PROMOTIONS",
+        "CATEGORY_UPDATES",
+        "CATEGORY_FORUMS",
+    ];
+    if !SYSTEM_LABELS.contains(&label.as_str()) {
+        return Err(GoogleApiError::not_found());
+    }
+    let mailbox = mailbox(&state, &caller)?;
+    let with_label: Vec<_> = mailbox
+        .messages()
+        .iter()
+        .filter(|m| m.has_label(&label))
+        .collect();
+    let threads: BTreeSet<&str> = with_label.iter().map(|m| m.thread_id.as_str()).collect();
+    let unread_threads: BTreeSet<&str> = with_label
+        .iter()
+        .filter(|m| m.is_unread())
+        .map(|m| m.thread_id.as_str())
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "id": label,
+        "name": label,
+        "type": "system",
+        "messagesTotal": with_label.len(),
+        "messagesUnread": with_label.iter().filter(|m| m.is_unread()).count(),
+        "threadsTotal": threads.len(),
+        "threadsUnread": unread_threads.len(),
+    })))
+}
+
+/// `GET …/profile`.
+pub async fn profile(
+    request: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<EmulatorState>,
+) -> Result<HttpResponse, GoogleApiError> {
+    let caller = begin(&request, &state, &path, "gmail.profile", 1).await?;
+    let mailbox = mailbox(&state, &caller)?;
+    let threads: BTreeSet<&str> = mailbox
+        .messages()
+        .iter()
+        .map(|m| m.thread_id.as_str())
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "emailAddress": DEMO_ACCOUNTS.get(caller.account).map(|a| a.email),
+        "messagesTotal": mailbox.messages().len(),
+        "threadsTotal": threads.len(),
+        "historyId": mailbox.history_id().to_string(),
+    })))
+}

@@ -1,0 +1,10 @@
+//! The emulator's rules, each shown over real HTTP against an in-process emulator on port 0.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod authorize;
+mod binary;
+mod faults;
+mod gmail;
+mod helpers;
+mod independent_client;
+mod token;
