@@ -1,12 +1,26 @@
 //! auth-service: the Google OAuth client of gmail-unread.
 //!
 //! It owns logins (authorization code + PKCE), sessions, the Google tokens (encrypted in Redis)
-//! and their refresh, and it mints the internal JWTs the other services accept.
+//! and their refresh, and it mints the internal JWTs the other services accept. It keeps no
+//! state of its own: two replicas behind one Redis serve the same users.
 //!
-//! - [`configuration`]: settings from the environment.
+//! - [`configuration`]: settings from the environment (demo mode without Google credentials).
 //! - [`startup`]: [`startup::Application::build`] binds the listener and wires the routes.
-//! - [`routes`]: the HTTP handlers, one module per resource.
+//! - [`routes`]: the HTTP handlers.
+//! - [`domain`]: PKCE verifiers, states, session ids, pending logins, sessions, stored tokens.
+//! - [`google`]: the authorization URL, the token and revocation calls, id_token checks.
+//! - [`token_service`]: the one function that yields a valid Google access token (single-flight refresh).
+//! - [`store`]: the Redis keys; [`crypto`]: AES-256-GCM for tokens at rest; [`keys`]: signing and encryption keys.
+//! - [`metrics`], [`state`]: counters and the shared application state.
 
 pub mod configuration;
+pub mod crypto;
+pub mod domain;
+pub mod google;
+pub mod keys;
+pub mod metrics;
 pub mod routes;
 pub mod startup;
+pub mod state;
+pub mod store;
+pub mod token_service;

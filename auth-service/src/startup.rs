@@ -17,7 +17,10 @@ use common::{
     telemetry,
 };
 
-use crate::{configuration::Settings, routes};
+use crate::{
+    configuration::Settings, google::GoogleClient, keys::Keys, metrics::AuthMetrics, routes,
+    state::AppState, store::Store,
+};
 
 /// A bound, not yet running auth-service.
 pub struct Application {
@@ -30,13 +33,22 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(settings.listen_addr)?;
         let port = listener.local_addr()?.port();
-        let redis = web::Data::new(RedisStore::connect(&settings.redis)?);
-        let metrics = web::Data::new(HttpMetrics::new("auth-service")?);
+        let redis = RedisStore::connect(&settings.redis)?;
+        let metrics = HttpMetrics::new("auth-service")?;
+        let state = web::Data::new(AppState {
+            store: Store::new(redis.clone()),
+            keys: Keys::new(settings.clone(), redis),
+            google: GoogleClient::new(settings.google.clone())?,
+            metrics: AuthMetrics::register(metrics.registry())?,
+            settings,
+        });
+        let metrics = web::Data::new(metrics);
         let server = HttpServer::new(move || {
             App::new()
-                .app_data(redis.clone())
+                .app_data(state.clone())
                 .app_data(metrics.clone())
                 .app_data(problem::json_config(16 * 1024))
+                .app_data(web::PayloadConfig::new(16 * 1024))
                 .app_data(problem::query_config())
                 .app_data(problem::path_config())
                 .wrap(from_fn(http_metrics::track))
@@ -45,6 +57,22 @@ impl Application {
                 .route("/healthz", web::get().to(health::healthz))
                 .route("/readyz", web::get().to(routes::health::readyz))
                 .route("/metrics", web::get().to(http_metrics::endpoint))
+                .route("/oauth/login", web::get().to(routes::login::login))
+                .route("/oauth/callback", web::get().to(routes::callback::callback))
+                .route("/oauth/logout", web::post().to(routes::logout::logout))
+                .route(
+                    "/v1/session/token",
+                    web::post().to(routes::tokens::session_token),
+                )
+                .route("/v1/api-tokens", web::post().to(routes::tokens::api_token))
+                .route(
+                    "/.well-known/jwks.json",
+                    web::get().to(routes::tokens::jwks),
+                )
+                .route(
+                    "/internal/google-access-token",
+                    web::post().to(routes::internal::google_access_token),
+                )
                 .default_service(web::to(problem::not_found))
         })
         .shutdown_timeout(10)

@@ -186,6 +186,11 @@ impl Es256KeyPair {
         &self.kid
     }
 
+    /// The public key for verifying this key's signatures.
+    pub fn decoding_key(&self) -> Result<DecodingKey, KeyError> {
+        Ok(DecodingKey::from_jwk(&self.public)?)
+    }
+
     /// The public key as a JWK with `kid`, `use=sig`, `alg=ES256`.
     pub fn public_jwk(&self) -> &Jwk {
         &self.public
@@ -343,41 +348,56 @@ impl JwtVerifier {
 
     /// Verifies `token` and returns its claims.
     pub async fn verify(&self, token: &str) -> Result<InternalClaims, TokenError> {
-        if token.is_empty() || token.len() > MAX_TOKEN_LEN {
-            return Err(TokenError::Malformed);
-        }
-        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
-        if header.alg != Algorithm::ES256 {
-            return Err(TokenError::WrongAlgorithm);
-        }
-        let kid = header.kid.ok_or(TokenError::MissingKid)?;
+        let kid = es256_kid(token)?;
         let key = self.key_for(&kid).await?;
-        let mut validation = Validation::new(Algorithm::ES256);
-        validation.leeway = LEEWAY_SECS;
-        validation.validate_nbf = true;
-        validation.set_issuer(&[&self.issuer]);
-        validation.set_audience(&[&self.audience]);
-        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
-        jsonwebtoken::decode::<InternalClaims>(token, &key, &validation)
-            .map(|data| data.claims)
-            .map_err(|e| {
-                use jsonwebtoken::errors::ErrorKind;
-                match e.kind() {
-                    ErrorKind::ExpiredSignature => TokenError::Expired,
-                    ErrorKind::ImmatureSignature => TokenError::NotYetValid,
-                    ErrorKind::InvalidIssuer => TokenError::WrongIssuer,
-                    ErrorKind::InvalidAudience => TokenError::WrongAudience,
-                    ErrorKind::InvalidSignature | ErrorKind::InvalidEcdsaKey => {
-                        TokenError::BadSignature
-                    }
-                    ErrorKind::InvalidAlgorithm => TokenError::WrongAlgorithm,
-                    ErrorKind::MissingRequiredClaim(_) | ErrorKind::Json(_) => {
-                        TokenError::InvalidClaims
-                    }
-                    _ => TokenError::Malformed,
-                }
-            })
+        validate(token, &key, &self.issuer, &self.audience)
     }
+}
+
+/// Checks the shape and header of `token`: ES256 with a `kid`; returns the `kid`.
+pub fn es256_kid(token: &str) -> Result<String, TokenError> {
+    if token.is_empty() || token.len() > MAX_TOKEN_LEN {
+        return Err(TokenError::Malformed);
+    }
+    let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
+    if header.alg != Algorithm::ES256 {
+        return Err(TokenError::WrongAlgorithm);
+    }
+    header.kid.ok_or(TokenError::MissingKid)
+}
+
+/// Verifies `token` against `key` (ES256 only) and the `iss`, `aud`, `exp`, `nbf` rules.
+pub fn validate(
+    token: &str,
+    key: &DecodingKey,
+    issuer: &str,
+    audience: &str,
+) -> Result<InternalClaims, TokenError> {
+    let mut validation = Validation::new(Algorithm::ES256);
+    validation.leeway = LEEWAY_SECS;
+    validation.validate_nbf = true;
+    validation.set_issuer(&[issuer]);
+    validation.set_audience(&[audience]);
+    validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+    jsonwebtoken::decode::<InternalClaims>(token, key, &validation)
+        .map(|data| data.claims)
+        .map_err(|e| {
+            use jsonwebtoken::errors::ErrorKind;
+            match e.kind() {
+                ErrorKind::ExpiredSignature => TokenError::Expired,
+                ErrorKind::ImmatureSignature => TokenError::NotYetValid,
+                ErrorKind::InvalidIssuer => TokenError::WrongIssuer,
+                ErrorKind::InvalidAudience => TokenError::WrongAudience,
+                ErrorKind::InvalidSignature | ErrorKind::InvalidEcdsaKey => {
+                    TokenError::BadSignature
+                }
+                ErrorKind::InvalidAlgorithm => TokenError::WrongAlgorithm,
+                ErrorKind::MissingRequiredClaim(_) | ErrorKind::Json(_) => {
+                    TokenError::InvalidClaims
+                }
+                _ => TokenError::Malformed,
+            }
+        })
 }
 
 fn is_es256_key(jwk: &Jwk) -> bool {

@@ -1,6 +1,4 @@
-//! `/healthz`, `/readyz` (Redis down and back), `/metrics`, unknown routes.
-
-use common::testing::RedisServer;
+//! `/healthz`, `/metrics`, the JWKS, unknown routes (Redis outages: see `refresh`).
 
 use crate::helpers::*;
 
@@ -13,32 +11,6 @@ async fn healthz_and_metrics_answer() {
 }
 
 #[tokio::test]
-async fn readyz_follows_redis_down_and_back_without_a_restart() {
-    let mut redis = RedisServer::start();
-    let app = spawn_app_with_redis(&redis.url()).await;
-    assert_eq!(app.get("/readyz").await.status(), 200);
-    redis.stop();
-    let response = app.get("/readyz").await;
-    assert_eq!(response.status(), 503);
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
-    let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(body["code"], "not_ready");
-    redis.resume();
-    let mut ready = false;
-    for _ in 0..50 {
-        if app.get("/readyz").await.status() == 200 {
-            ready = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(ready, "auth-service did not recover after Redis came back");
-}
-
-#[tokio::test]
 async fn unknown_routes_are_404_problems() {
     let app = spawn_app().await;
     let response = app.get("/nope").await;
@@ -48,4 +20,19 @@ async fn unknown_routes_are_404_problems() {
         "application/problem+json"
     );
     assert!(response.headers().get("x-request-id").is_some());
+}
+
+#[tokio::test]
+async fn the_jwks_publishes_an_es256_key_with_a_kid() {
+    let app = spawn_app().await;
+    let response = app.get("/.well-known/jwks.json").await;
+    assert_eq!(response.status(), 200);
+    let jwks: serde_json::Value = response.json().await.unwrap();
+    let key = &jwks["keys"][0];
+    assert_eq!(key["kty"], "EC");
+    assert_eq!(key["crv"], "P-256");
+    assert_eq!(key["alg"], "ES256");
+    assert!(key["kid"].as_str().unwrap().len() >= 16);
+    assert!(key.get("d").is_none(), "the private key is published");
+    assert_eq!(app.get("/readyz").await.status(), 200);
 }

@@ -1,31 +1,93 @@
-//! `spawn_app()`: auth-service on port 0 with its own Redis key prefix.
+//! `spawn_app()`: auth-service on port 0 against an in-process emulator and a real Redis, with
+//! its own key prefix; `Browser`: a cookie jar that follows the login dance by hand.
+
+use std::collections::HashMap;
 
 use auth_service::{configuration::Settings, startup::Application};
 use common::{config::Env, testing};
+use google_emulator::{EmulatorConfig, RunningEmulator};
+use redis::AsyncCommands;
+use serde_json::Value;
+
+pub const PUBLIC: &str = "http://localhost:5000";
+pub const REDIRECT: &str = "http://localhost:5000/oauth/callback";
+pub const ALICE_SUB: &str = "104216548201937465021";
 
 pub struct TestApp {
     pub address: String,
+    pub emulator: RunningEmulator,
+    pub redis_url: String,
+    pub prefix: String,
     pub http: reqwest::Client,
+    pub env: Env,
 }
 
-pub async fn spawn_app_with_redis(redis_url: &str) -> TestApp {
-    let env = Env::default()
-        .with("LISTEN_ADDR", "127.0.0.1:0")
-        .with("REDIS_URL", redis_url)
-        .with("REDIS_KEY_PREFIX", testing::unique_prefix());
+pub struct Options {
+    pub emulator: Box<dyn FnOnce(&mut EmulatorConfig)>,
+    pub env: Vec<(&'static str, String)>,
+    pub redis_url: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            emulator: Box::new(|_| {}),
+            env: Vec::new(),
+            redis_url: None,
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Options::default()).await
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+pub async fn spawn_app_with(options: Options) -> TestApp {
+    let mut config = EmulatorConfig::for_tests(&[REDIRECT]);
+    (options.emulator)(&mut config);
+    let emulator = google_emulator::spawn(config).await.unwrap();
+    let redis_url = options.redis_url.unwrap_or_else(testing::redis_url);
+    let prefix = testing::unique_prefix();
+    let mut env = Env::default()
+        .with("REDIS_URL", redis_url.clone())
+        .with("REDIS_KEY_PREFIX", prefix.clone())
+        .with(
+            "GOOGLE_AUTH_URL",
+            format!("{}/o/oauth2/v2/auth", emulator.url),
+        )
+        .with("GOOGLE_TOKEN_URL", format!("{}/token", emulator.url))
+        .with("GOOGLE_REVOKE_URL", format!("{}/revoke", emulator.url))
+        .with("GOOGLE_ISSUER", emulator.state.issuer.clone());
+    for (k, v) in options.env {
+        env = env.with(k, v);
+    }
+    let address = start_instance(&env).await;
+    TestApp {
+        address,
+        emulator,
+        redis_url,
+        prefix,
+        http: client(),
+        env,
+    }
+}
+
+/// Starts one more auth-service process-equivalent with `env`; returns its base URL.
+pub async fn start_instance(env: &Env) -> String {
+    let env = env.clone().with("LISTEN_ADDR", "127.0.0.1:0");
     let app = Application::build(Settings::from_env(&env).unwrap())
         .await
         .unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    TestApp {
-        address,
-        http: reqwest::Client::new(),
-    }
-}
-
-pub async fn spawn_app() -> TestApp {
-    spawn_app_with_redis(&testing::redis_url()).await
+    address
 }
 
 impl TestApp {
@@ -36,4 +98,190 @@ impl TestApp {
             .await
             .unwrap()
     }
+
+    pub async fn redis(&self) -> redis::aio::MultiplexedConnection {
+        redis::Client::open(self.redis_url.as_str())
+            .unwrap()
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap()
+    }
+
+    /// Every key this app wrote, with its value (strings only).
+    pub async fn dump(&self) -> Vec<(String, String)> {
+        let mut c = self.redis().await;
+        let keys: Vec<String> = c.keys(format!("{}*", self.prefix)).await.unwrap();
+        let mut out = Vec::new();
+        for k in keys {
+            if let Ok(v) = c.get::<_, String>(&k).await {
+                out.push((k, v));
+            }
+        }
+        out
+    }
+
+    pub async fn session_count(&self) -> usize {
+        self.dump()
+            .await
+            .iter()
+            .filter(|(k, _)| k.starts_with(&format!("{}session:", self.prefix)))
+            .count()
+    }
+
+    /// `POST /internal/google-access-token`.
+    pub async fn google_token(
+        &self,
+        jwt: &str,
+        rejected_sha256: Option<&str>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .http
+            .post(format!("{}/internal/google-access-token", self.address))
+            .bearer_auth(jwt);
+        if let Some(hash) = rejected_sha256 {
+            request = request.json(&serde_json::json!({ "rejected_access_token_sha256": hash }));
+        }
+        request.send().await.unwrap()
+    }
+
+    pub async fn gmail_profile(&self, access_token: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}/gmail/v1/users/me/profile", self.emulator.url))
+            .bearer_auth(access_token)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// A browser: a cookie jar, redirects followed by hand.
+pub struct Browser {
+    pub base: String,
+    pub cookies: HashMap<String, String>,
+    pub http: reqwest::Client,
+}
+
+pub fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+impl Browser {
+    pub fn new(app: &TestApp) -> Self {
+        Self::at(&app.address)
+    }
+
+    pub fn at(base: &str) -> Self {
+        Self {
+            base: base.to_owned(),
+            cookies: HashMap::new(),
+            http: client(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn keep(&mut self, response: &reqwest::Response) {
+        for header in response.headers().get_all("set-cookie") {
+            let text = header.to_str().unwrap();
+            let (pair, _) = text.split_once(';').unwrap_or((text, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            if value.is_empty() || text.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+    }
+
+    /// GET an absolute URL or a path on this browser's base.
+    pub async fn get(&mut self, url: &str) -> reqwest::Response {
+        let url = if url.starts_with("http") {
+            url.to_owned()
+        } else {
+            format!("{}{url}", self.base)
+        };
+        let response = self
+            .http
+            .get(url)
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.keep(&response);
+        response
+    }
+
+    pub async fn post(&mut self, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header());
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        let response = request.send().await.unwrap();
+        self.keep(&response);
+        response
+    }
+
+    /// `/oauth/login` → the emulator (auto-approve) → returns the callback URL on our base.
+    pub async fn authorize(&mut self, login_path: &str) -> String {
+        let start = self.get(login_path).await;
+        assert_eq!(start.status(), 302, "{:?}", start.text().await);
+        let at_google = self.get(&location(&start)).await;
+        assert_eq!(at_google.status(), 302);
+        let back = location(&at_google);
+        assert!(back.starts_with(REDIRECT), "{back}");
+        back.replacen(PUBLIC, &self.base, 1)
+    }
+
+    /// A whole login; returns the final redirect.
+    pub async fn login(&mut self) -> reqwest::Response {
+        let callback = self.authorize("/oauth/login").await;
+        let mut done = self.get(&callback).await;
+        // A login that needed consent again goes round once more.
+        if done.status() == 302 && !location(&done).starts_with(PUBLIC) {
+            let at_google = self.get(&location(&done)).await;
+            let back = location(&at_google).replacen(PUBLIC, &self.base, 1);
+            done = self.get(&back).await;
+        }
+        done
+    }
+
+    pub async fn session_token(&mut self) -> String {
+        let response = self.post("/v1/session/token", &[]).await;
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+}
+
+/// The `login_error` reason of a failed callback's redirect.
+pub fn login_error(response: &reqwest::Response) -> String {
+    assert_eq!(response.status(), 303, "expected a failure redirect");
+    let location = location(response);
+    let url = url::Url::parse(&location).unwrap();
+    assert_eq!(url.origin().ascii_serialization(), PUBLIC);
+    url.query_pairs()
+        .find(|(k, _)| k == "login_error")
+        .map(|(_, v)| v.into_owned())
+        .unwrap()
+}
+
+pub fn sha256_hex(value: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(value.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -1,5 +1,9 @@
-//! auth-service over real HTTP, with a real Redis.
+//! auth-service over real HTTP, with a real Redis and the emulator.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod health;
 mod helpers;
+mod hostile;
+mod login;
+mod oidc_provider;
+mod refresh;

@@ -1,0 +1,129 @@
+//! The service's keys: the ES256 key that signs internal JWTs (plus the previous one during a
+//! rotation, published but not used), and the token-encryption key ring.
+//!
+//! Keys come from configuration. When one is not configured it is generated once and shared by
+//! every replica through Redis (`SET NX`, then read back the winner), and the log says so: that
+//! is for demos; production sets `JWT_SIGNING_KEY` and `TOKEN_ENCRYPTION_KEY`. Loading happens
+//! on first use, so the service starts while Redis is still down and becomes ready later.
+
+use std::sync::Arc;
+
+use common::{jwt::Es256KeyPair, redis_store::RedisStore};
+use jsonwebtoken::jwk::JwkSet;
+use redis::AsyncCommands;
+use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::OnceCell;
+
+use crate::{configuration::Settings, crypto::TokenCipher};
+
+/// Why the keys cannot be had.
+#[derive(Debug, thiserror::Error)]
+pub enum KeysError {
+    #[error("Redis is unavailable: {0}")]
+    Redis(#[from] redis::RedisError),
+    #[error("the JWT signing key is unusable: {0}")]
+    Signing(#[from] common::jwt::KeyError),
+    #[error("the token encryption key is unusable: {0}")]
+    Cipher(#[from] crate::crypto::CipherError),
+}
+
+/// The loaded keys.
+#[derive(Debug)]
+pub struct KeyMaterial {
+    pub signing: Es256KeyPair,
+    pub previous: Option<Es256KeyPair>,
+    pub cipher: TokenCipher,
+}
+
+impl KeyMaterial {
+    /// The JWKS: the active key first, then the previous one.
+    pub fn jwks(&self) -> JwkSet {
+        JwkSet {
+            keys: std::iter::once(&self.signing)
+                .chain(self.previous.as_ref())
+                .map(|k| k.public_jwk().clone())
+                .collect(),
+        }
+    }
+}
+
+/// Lazily loaded [`KeyMaterial`].
+pub struct Keys {
+    loaded: OnceCell<Arc<KeyMaterial>>,
+    settings: Settings,
+    redis: RedisStore,
+}
+
+impl Keys {
+    pub fn new(settings: Settings, redis: RedisStore) -> Self {
+        Self {
+            loaded: OnceCell::new(),
+            settings,
+            redis,
+        }
+    }
+
+    /// The keys, loading them on first use.
+    pub async fn get(&self) -> Result<Arc<KeyMaterial>, KeysError> {
+        self.loaded
+            .get_or_try_init(|| async { self.load().await.map(Arc::new) })
+            .await
+            .cloned()
+    }
+
+    async fn shared(
+        &self,
+        name: &str,
+        generate: impl FnOnce() -> Result<SecretString, KeysError>,
+    ) -> Result<SecretString, KeysError> {
+        let key = self.redis.key(&format!("keys:{name}"));
+        let mut connection = self.redis.connection();
+        let candidate = generate()?;
+        let created: bool = redis::cmd("SET")
+            .arg(&key)
+            .arg(candidate.expose_secret())
+            .arg("NX")
+            .query_async::<Option<String>>(&mut connection)
+            .await?
+            .is_some();
+        if created {
+            tracing::warn!(
+                key = name,
+                "generated a demo key and shared it through Redis; configure it for production"
+            );
+        }
+        let value: String = connection.get(&key).await?;
+        Ok(SecretString::from(value))
+    }
+
+    async fn load(&self) -> Result<KeyMaterial, KeysError> {
+        let signing_pem = match &self.settings.jwt_signing_key {
+            Some(pem) => pem.clone(),
+            None => {
+                self.shared("jwt-signing", || {
+                    Ok(Es256KeyPair::generate()?.to_pkcs8_pem())
+                })
+                .await?
+            }
+        };
+        let signing = Es256KeyPair::from_pkcs8_pem(signing_pem.expose_secret())?;
+        let previous = match &self.settings.jwt_previous_signing_key {
+            Some(pem) => Some(Es256KeyPair::from_pkcs8_pem(pem.expose_secret())?),
+            None => None,
+        };
+        let cipher_spec = match &self.settings.token_encryption_key {
+            Some(spec) => spec.clone(),
+            None => {
+                self.shared("token-encryption", || Ok(TokenCipher::generate_spec()))
+                    .await?
+            }
+        };
+        let cipher = TokenCipher::parse(&cipher_spec)?;
+        tracing::info!(kid = signing.kid(), "keys loaded");
+        Ok(KeyMaterial {
+            signing,
+            previous,
+            cipher,
+        })
+    }
+}

@@ -1,0 +1,94 @@
+//! The error of auth-service's JSON endpoints, answered as problem+json. 5xx details are
+//! logged, never sent.
+
+use actix_web::{HttpResponse, ResponseError, http::StatusCode};
+use common::{jwt::TokenError, problem::Problem};
+
+use crate::{keys::KeysError, store::StoreError, token_service::AccessError};
+
+/// What can go wrong in a JSON endpoint.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("no valid session")]
+    NotLoggedIn,
+    #[error("cross-site request refused")]
+    CrossSite,
+    #[error("invalid token: {0}")]
+    InvalidToken(#[from] TokenError),
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("the account must reconnect to Google")]
+    ReauthRequired,
+    #[error("Google is unavailable")]
+    GoogleUnavailable,
+    #[error("storage unavailable: {0}")]
+    Store(#[from] StoreError),
+    #[error("keys unavailable: {0}")]
+    Keys(#[from] KeysError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<AccessError> for ApiError {
+    fn from(e: AccessError) -> Self {
+        match e {
+            AccessError::ReauthRequired => Self::ReauthRequired,
+            AccessError::GoogleUnavailable => Self::GoogleUnavailable,
+            AccessError::Store(e) => Self::Store(e),
+            AccessError::Keys(e) => Self::Keys(e),
+        }
+    }
+}
+
+impl ApiError {
+    fn problem(&self) -> Problem {
+        match self {
+            Self::NotLoggedIn => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "not_logged_in",
+                "Not logged in",
+                "There is no valid session; connect to Gmail first.",
+            ),
+            Self::CrossSite => Problem::new(
+                StatusCode::FORBIDDEN,
+                "cross_site_request",
+                "Cross-site request refused",
+                "This request must come from the application's own pages.",
+            ),
+            Self::InvalidToken(e) => Problem::invalid_token(e.to_string()),
+            Self::BadRequest(detail) => Problem::bad_request(detail.clone()),
+            Self::ReauthRequired => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "reauth_required",
+                "Google needs reconnecting",
+                "Google no longer accepts this account's authorization; connect to Gmail again.",
+            ),
+            Self::GoogleUnavailable => Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "upstream_unavailable",
+                "Google is unavailable",
+                "Google's sign-in service did not answer; try again shortly.",
+            )
+            .with_retry_after(5),
+            Self::Keys(KeysError::Redis(_)) | Self::Store(StoreError::Redis(_)) => {
+                Problem::dependency_unavailable(
+                    "Session storage is unavailable; try again shortly.",
+                )
+            }
+            Self::Store(_) | Self::Keys(_) | Self::Internal(_) => Problem::internal(),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.problem().status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if self.status_code().is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        self.problem().error_response()
+    }
+}

@@ -1,0 +1,194 @@
+//! A whole login, token hand-out and refresh with every log at TRACE level, captured: the
+//! output holds no Google token, code, PKCE verifier, state, session id or internal JWT.
+//! (Its own test binary: it installs the process-wide subscriber.)
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::{
+    io::Write,
+    sync::{Arc, Mutex},
+};
+
+use auth_service::{configuration::Settings, startup::Application};
+use common::{
+    config::{Env, LogFormat, LogSettings},
+    telemetry, testing,
+};
+use google_emulator::EmulatorConfig;
+use redis::AsyncCommands;
+use serde_json::Value;
+
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
+    type Writer = Capture;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+fn location(r: &reqwest::Response) -> String {
+    r.headers()["location"].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_trace_level_login_logs_no_secret() {
+    let capture = Capture::default();
+    let settings = LogSettings {
+        format: LogFormat::Json,
+        filter: "trace".into(),
+    };
+    tracing::subscriber::set_global_default(telemetry::subscriber(&settings, capture.clone()))
+        .unwrap();
+
+    let redirect = "http://localhost:5000/oauth/callback";
+    let emulator = google_emulator::spawn(EmulatorConfig::for_tests(&[redirect]))
+        .await
+        .unwrap();
+    let prefix = testing::unique_prefix();
+    let env = Env::default()
+        .with("LISTEN_ADDR", "127.0.0.1:0")
+        .with("REDIS_URL", testing::redis_url())
+        .with("REDIS_KEY_PREFIX", prefix.clone())
+        .with(
+            "GOOGLE_AUTH_URL",
+            format!("{}/o/oauth2/v2/auth", emulator.url),
+        )
+        .with("GOOGLE_TOKEN_URL", format!("{}/token", emulator.url))
+        .with("GOOGLE_REVOKE_URL", format!("{}/revoke", emulator.url))
+        .with("GOOGLE_ISSUER", emulator.state.issuer.clone());
+    let app = Application::build(Settings::from_env(&env).unwrap())
+        .await
+        .unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    let start = http
+        .get(format!("{base}/oauth/login"))
+        .send()
+        .await
+        .unwrap();
+    let login_cookie = start.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    // The PKCE verifier, read from the pending login before it is used.
+    let mut redis = redis::Client::open(testing::redis_url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let login_keys: Vec<String> = redis.keys(format!("{prefix}login:*")).await.unwrap();
+    let pending: Value =
+        serde_json::from_str(&redis.get::<_, String>(&login_keys[0]).await.unwrap()).unwrap();
+    let verifier = pending["verifier"].as_str().unwrap().to_owned();
+    let at_google = http.get(location(&start)).send().await.unwrap();
+    let callback = url::Url::parse(&location(&at_google)).unwrap();
+    let query: std::collections::HashMap<_, _> = callback.query_pairs().into_owned().collect();
+    let done = http
+        .get(format!(
+            "{base}/oauth/callback?{}",
+            callback.query().unwrap()
+        ))
+        .header("cookie", &login_cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 302);
+    let session = done
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .find(|c| c.starts_with("gu_session="))
+        .unwrap();
+    let jwt: Value = http
+        .post(format!("{base}/v1/session/token"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let jwt = jwt["access_token"].as_str().unwrap().to_owned();
+    let first: Value = http
+        .post(format!("{base}/internal/google-access-token"))
+        .bearer_auth(&jwt)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let first = first["access_token"].as_str().unwrap().to_owned();
+    use sha2::Digest;
+    let hash: String = sha2::Sha256::digest(first.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let second: Value = http
+        .post(format!("{base}/internal/google-access-token"))
+        .bearer_auth(&jwt)
+        .json(&serde_json::json!({ "rejected_access_token_sha256": hash }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let second = second["access_token"].as_str().unwrap().to_owned();
+    assert_ne!(first, second);
+    let refresh_tokens: Vec<String> = emulator
+        .state
+        .with_store(|s| s.refresh_tokens.keys().cloned().collect());
+    assert!(!refresh_tokens.is_empty());
+    http.post(format!("{base}/oauth/logout"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+
+    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.len() > 1_000, "nothing was captured");
+    assert!(
+        logs.contains("/oauth/callback"),
+        "request spans are missing"
+    );
+    let session_id = session.trim_start_matches("gu_session=");
+    for refresh in &refresh_tokens {
+        assert!(
+            !logs.contains(refresh.as_str()),
+            "a refresh token appears in the logs"
+        );
+    }
+    for (what, secret) in [
+        ("code", query["code"].as_str()),
+        ("state", query["state"].as_str()),
+        ("verifier", verifier.as_str()),
+        ("session id", session_id),
+        ("login binding", login_cookie.split('=').nth(1).unwrap()),
+        ("internal JWT", jwt.as_str()),
+        ("access token", first.as_str()),
+        ("refreshed access token", second.as_str()),
+    ] {
+        assert!(!logs.contains(secret), "the {what} appears in the logs");
+    }
+}
