@@ -4,6 +4,7 @@
 mod health;
 mod helpers;
 mod hostile;
+mod keys;
 mod login;
 mod oidc_provider;
 mod refresh;
