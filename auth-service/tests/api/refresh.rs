@@ -259,3 +259,29 @@ async fn redis_down_is_503_and_the_service_recovers_without_restart() {
     let jwt = browser.session_token().await;
     assert_eq!(app.google_token(&jwt, None).await.status(), 200);
 }
+
+#[tokio::test]
+async fn the_lock_is_renewed_while_a_slow_refresh_runs() {
+    let app = spawn_app().await;
+    let mut browser = Browser::new(&app);
+    browser.login().await;
+    let jwt = browser.session_token().await;
+    let first = access_of(app.google_token(&jwt, None).await).await;
+    // Google holds the refresh for 7 s, longer than the lock's 5 s lifetime.
+    app.http
+        .put(format!("{}/emulator/faults", app.emulator.url))
+        .json(&serde_json::json!({"token": {"slow": 1.0}, "slow_ms": 7000}))
+        .send()
+        .await
+        .unwrap();
+    let hash = sha256_hex(&first);
+    let calls = (0..5).map(|_| app.google_token(&jwt, Some(&hash)));
+    let tokens: Vec<String> =
+        futures_util::future::join_all(calls.map(|c| async { access_of(c.await).await })).await;
+    assert!(tokens.iter().all(|t| *t == tokens[0] && *t != first));
+    assert_eq!(
+        app.emulator.count("token.refresh_token"),
+        1,
+        "the lock expired during the refresh"
+    );
+}
