@@ -154,3 +154,38 @@ impl Drop for RedisServer {
         let _ = std::fs::remove_dir_all(&self.data_dir);
     }
 }
+
+/// A browser's cookie jar for HTTP-level tests: keeps what `Set-Cookie` sets (a deletion removes
+/// the cookie) and renders the `Cookie` header. Cookies are kept by name only; the services of
+/// this system use distinct names, so the hosts of one test do not collide.
+#[derive(Clone, Debug, Default)]
+pub struct CookieJar {
+    pub cookies: std::collections::HashMap<String, String>,
+}
+
+impl CookieJar {
+    /// The `Cookie` header value.
+    pub fn header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// Applies a response's `Set-Cookie` headers.
+    pub fn keep(&mut self, response: &reqwest::Response) {
+        for header in response.headers().get_all("set-cookie") {
+            let Ok(text) = header.to_str() else { continue };
+            let pair = text.split(';').next().unwrap_or_default();
+            let Some((name, value)) = pair.split_once('=') else {
+                continue;
+            };
+            if value.is_empty() || text.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+    }
+}

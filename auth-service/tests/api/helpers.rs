@@ -1,8 +1,6 @@
 //! `spawn_app()`: auth-service on port 0 against an in-process emulator and a real Redis, with
 //! its own key prefix; `Browser`: a cookie jar that follows the login dance by hand.
 
-use std::collections::HashMap;
-
 use auth_service::{configuration::Settings, startup::Application};
 use common::{config::Env, testing};
 use google_emulator::{EmulatorConfig, RunningEmulator};
@@ -157,7 +155,7 @@ impl TestApp {
 /// A browser: a cookie jar, redirects followed by hand.
 pub struct Browser {
     pub base: String,
-    pub cookies: HashMap<String, String>,
+    pub jar: testing::CookieJar,
     pub http: reqwest::Client,
 }
 
@@ -177,30 +175,17 @@ impl Browser {
     pub fn at(base: &str) -> Self {
         Self {
             base: base.to_owned(),
-            cookies: HashMap::new(),
+            jar: testing::CookieJar::default(),
             http: client(),
         }
     }
 
     fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
+        self.jar.header()
     }
 
     fn keep(&mut self, response: &reqwest::Response) {
-        for header in response.headers().get_all("set-cookie") {
-            let text = header.to_str().unwrap();
-            let (pair, _) = text.split_once(';').unwrap_or((text, ""));
-            let (name, value) = pair.split_once('=').unwrap();
-            if value.is_empty() || text.contains("Max-Age=0") {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_owned(), value.to_owned());
-            }
-        }
+        self.jar.keep(response);
     }
 
     /// GET an absolute URL or a path on this browser's base.

@@ -69,10 +69,10 @@ async fn a_replayed_callback_fails_and_creates_no_second_session() {
     let app = spawn_app().await;
     let mut browser = Browser::new(&app);
     let callback = browser.authorize("/oauth/login").await;
-    let login_cookie = browser.cookies["gu_login"].clone();
+    let login_cookie = browser.jar.cookies["gu_login"].clone();
     assert_eq!(browser.get(&callback).await.status(), 302);
     assert_eq!(app.session_count().await, 1);
-    browser.cookies.insert("gu_login".into(), login_cookie);
+    browser.jar.cookies.insert("gu_login".into(), login_cookie);
     assert_eq!(login_error(&browser.get(&callback).await), "login_expired");
     assert_eq!(app.session_count().await, 1);
     assert_eq!(
@@ -331,7 +331,10 @@ async fn forged_session_cookies_get_nothing() {
         "x".repeat(5000),
     ] {
         let mut browser = Browser::new(&app);
-        browser.cookies.insert("gu_session".into(), forged.clone());
+        browser
+            .jar
+            .cookies
+            .insert("gu_session".into(), forged.clone());
         let response = browser.post("/v1/session/token", &[]).await;
         assert_eq!(response.status(), 401, "{forged:.20}");
         assert_eq!(

@@ -54,7 +54,7 @@ async fn login_session_jwt_and_google_token_for_that_account() {
         assert!(session_cookie.contains(flag), "{session_cookie}");
     }
     assert!(!session_cookie.contains("Secure"), "plain http public URL");
-    let session_id = browser.cookies["gu_session"].clone();
+    let session_id = browser.jar.cookies["gu_session"].clone();
     assert!(session_id.len() >= 22, "at least 128 bits");
 
     // Session → JWT, verified with the published JWKS.
@@ -142,7 +142,7 @@ async fn logout_ends_the_session_and_revokes_the_grant() {
     assert_eq!(done.status(), 303);
     assert_eq!(location(&done), format!("{PUBLIC}/"));
     assert!(
-        !browser.cookies.contains_key("gu_session"),
+        !browser.jar.cookies.contains_key("gu_session"),
         "cookie not cleared"
     );
     assert_eq!(app.session_count().await, 0);
@@ -189,12 +189,12 @@ async fn login_rotates_the_session_and_returns_only_to_local_paths() {
     let app = spawn_app().await;
     let mut browser = Browser::new(&app);
     browser.login().await;
-    let first = browser.cookies["gu_session"].clone();
+    let first = browser.jar.cookies["gu_session"].clone();
     let callback = browser.authorize("/oauth/login?next=/messages/abc").await;
     let done = browser.get(&callback).await;
     assert_eq!(location(&done), format!("{PUBLIC}/messages/abc"));
     assert_ne!(
-        browser.cookies["gu_session"], first,
+        browser.jar.cookies["gu_session"], first,
         "session id not rotated"
     );
     assert_eq!(app.session_count().await, 1, "the old session survived");

@@ -176,25 +176,12 @@ async fn the_login_completes_against_a_strict_oidc_provider() {
             } else {
                 action.clone()
             })
-            .header(
-                "cookie",
-                browser
-                    .cookies
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            )
+            .header("cookie", browser.jar.header())
             .form(&fields)
             .send()
             .await
             .unwrap();
-        for header in posted.headers().get_all("set-cookie") {
-            let pair = header.to_str().unwrap().split(';').next().unwrap();
-            if let Some((k, v)) = pair.split_once('=') {
-                browser.cookies.insert(k.to_owned(), v.to_owned());
-            }
-        }
+        browser.jar.keep(&posted);
         assert!(
             posted.status().is_redirection(),
             "form post answered {}",
