@@ -3,17 +3,13 @@
 
 use std::net::TcpListener;
 
-use actix_web::{
-    App, HttpServer,
-    dev::{Server, ServerHandle},
-    middleware::from_fn,
-    web,
-};
+use actix_web::{App, HttpServer, middleware::from_fn, web};
 use common::{
     health,
     http_metrics::{self, HttpMetrics},
     problem,
     redis_store::RedisStore,
+    server::BoundServer,
     telemetry,
 };
 
@@ -22,15 +18,12 @@ use crate::{
     state::AppState, store::Store,
 };
 
-/// A bound, not yet running auth-service.
-pub struct Application {
-    port: u16,
-    server: Server,
-}
+/// Builds the server; see [`Application::build`].
+pub struct Application;
 
 impl Application {
     /// Binds the listener and builds the server.
-    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+    pub async fn build(settings: Settings) -> anyhow::Result<BoundServer> {
         let listener = TcpListener::bind(settings.listen_addr)?;
         let port = listener.local_addr()?.port();
         let redis = RedisStore::connect(&settings.redis)?;
@@ -78,21 +71,6 @@ impl Application {
         .shutdown_timeout(10)
         .listen(listener)?
         .run();
-        Ok(Self { port, server })
-    }
-
-    /// The bound port.
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    /// A handle that stops the server.
-    pub fn handle(&self) -> ServerHandle {
-        self.server.handle()
-    }
-
-    /// Serves until stopped (SIGTERM / Ctrl-C stop it gracefully).
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        Ok(BoundServer::new(port, server))
     }
 }

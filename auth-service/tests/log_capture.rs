@@ -56,17 +56,12 @@ async fn a_trace_level_login_logs_no_secret() {
         .await
         .unwrap();
     let prefix = testing::unique_prefix();
-    let env = Env::default()
-        .with("LISTEN_ADDR", "127.0.0.1:0")
-        .with("REDIS_URL", testing::redis_url())
-        .with("REDIS_KEY_PREFIX", prefix.clone())
-        .with(
-            "GOOGLE_AUTH_URL",
-            format!("{}/o/oauth2/v2/auth", emulator.url),
-        )
-        .with("GOOGLE_TOKEN_URL", format!("{}/token", emulator.url))
-        .with("GOOGLE_REVOKE_URL", format!("{}/revoke", emulator.url))
-        .with("GOOGLE_ISSUER", emulator.state.issuer.clone());
+    let env = emulator.google_env(
+        Env::default()
+            .with("LISTEN_ADDR", "127.0.0.1:0")
+            .with("REDIS_URL", testing::redis_url())
+            .with("REDIS_KEY_PREFIX", prefix.clone()),
+    );
     let app = Application::build(Settings::from_env(&env).unwrap())
         .await
         .unwrap();

@@ -6,6 +6,7 @@
 //! - [`health`]: the `/healthz` and `/readyz` answers.
 //! - [`http_metrics`]: Prometheus request counters and latency histograms, and the `/metrics` handler.
 //! - [`redis_store`]: a lazily connecting, self-healing Redis handle with the key prefix.
+//! - [`server`]: the bound server every `Application::build` returns.
 //! - [`jwt`]: internal-JWT claims, the ES256 signing key pair, JWKS and the verifier.
 //! - `testing` (feature `testing`): a throw-away Redis server and unique key prefixes for tests.
 
@@ -15,6 +16,7 @@ pub mod http_metrics;
 pub mod jwt;
 pub mod problem;
 pub mod redis_store;
+pub mod server;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -142,6 +142,19 @@ impl RunningEmulator {
         self.state.counts().get(kind).copied().unwrap_or(0)
     }
 
+    /// `env` with auth-service's Google endpoints pointed at this emulator.
+    pub fn google_env(&self, env: common::config::Env) -> common::config::Env {
+        env.with("GOOGLE_AUTH_URL", format!("{}/o/oauth2/v2/auth", self.url))
+            .with("GOOGLE_TOKEN_URL", format!("{}/token", self.url))
+            .with("GOOGLE_REVOKE_URL", format!("{}/revoke", self.url))
+            .with("GOOGLE_ISSUER", self.state.issuer.clone())
+    }
+
+    /// The Gmail API base gmail-service uses with this emulator.
+    pub fn gmail_api_base(&self) -> String {
+        format!("{}/gmail/v1/users/me", self.url)
+    }
+
     /// Stops the server.
     pub async fn stop(&self) {
         self.handle.stop(true).await;

@@ -53,16 +53,11 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let emulator = google_emulator::spawn(config).await.unwrap();
     let redis_url = options.redis_url.unwrap_or_else(testing::redis_url);
     let prefix = testing::unique_prefix();
-    let mut env = Env::default()
-        .with("REDIS_URL", redis_url.clone())
-        .with("REDIS_KEY_PREFIX", prefix.clone())
-        .with(
-            "GOOGLE_AUTH_URL",
-            format!("{}/o/oauth2/v2/auth", emulator.url),
-        )
-        .with("GOOGLE_TOKEN_URL", format!("{}/token", emulator.url))
-        .with("GOOGLE_REVOKE_URL", format!("{}/revoke", emulator.url))
-        .with("GOOGLE_ISSUER", emulator.state.issuer.clone());
+    let mut env = emulator.google_env(
+        Env::default()
+            .with("REDIS_URL", redis_url.clone())
+            .with("REDIS_KEY_PREFIX", prefix.clone()),
+    );
     for (k, v) in options.env {
         env = env.with(k, v);
     }
