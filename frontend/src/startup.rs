@@ -1,75 +1,89 @@
 //! [`Application::build`] binds `LISTEN_ADDR` itself (so port 0 works and tests read the port
-//! back) and wires middleware and routes.
+//! back) and wires middleware, security headers and routes.
 
 use std::net::TcpListener;
 
 use actix_web::{
     App, HttpServer,
-    dev::{Server, ServerHandle},
-    middleware::from_fn,
+    middleware::{DefaultHeaders, from_fn},
     web,
 };
 use common::{
     health,
     http_metrics::{self, HttpMetrics},
-    problem, telemetry,
+    server::BoundServer,
+    telemetry,
 };
 
-use crate::{configuration::Settings, routes};
+use crate::{configuration::Settings, routes, state::FrontendState, upstream::Upstreams};
 
-/// A bound, not yet running frontend.
-pub struct Application {
-    port: u16,
-    server: Server,
-}
+/// The Content-Security-Policy of every page: only this origin's script and style, no inline
+/// script, no framing.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+     connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// Builds the server; see [`Application::build`].
+pub struct Application;
 
 impl Application {
     /// Binds the listener and builds the server.
-    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+    pub async fn build(settings: Settings) -> anyhow::Result<BoundServer> {
         let listener = TcpListener::bind(settings.listen_addr)?;
         let port = listener.local_addr()?.port();
         let metrics = web::Data::new(HttpMetrics::new("frontend")?);
-        let http = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(5))
-            .build()?;
-        let upstreams = web::Data::new(routes::health::Upstreams {
-            http,
-            auth_service_url: settings.auth_service_url.clone(),
-            gmail_service_url: settings.gmail_service_url.clone(),
+        let state = web::Data::new(FrontendState {
+            upstreams: Upstreams::new(&settings)?,
+            settings,
         });
         let server = HttpServer::new(move || {
             App::new()
-                .app_data(upstreams.clone())
+                .app_data(state.clone())
                 .app_data(metrics.clone())
-                .app_data(problem::json_config(16 * 1024))
-                .app_data(problem::query_config())
-                .app_data(problem::path_config())
+                .app_data(web::PayloadConfig::new(16 * 1024))
+                .app_data(web::QueryConfig::default().error_handler(|err, _req| {
+                    actix_web::error::InternalError::from_response(
+                        err,
+                        actix_web::HttpResponse::Found()
+                            .insert_header(("Location", "/"))
+                            .finish(),
+                    )
+                    .into()
+                }))
+                .wrap(
+                    DefaultHeaders::new()
+                        .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("Referrer-Policy", "same-origin"))
+                        .add(("X-Frame-Options", "DENY"))
+                        .add(("Cross-Origin-Opener-Policy", "same-origin")),
+                )
                 .wrap(from_fn(http_metrics::track))
                 .wrap(from_fn(telemetry::request_id_header))
                 .wrap(telemetry::request_tracing())
                 .route("/healthz", web::get().to(health::healthz))
                 .route("/readyz", web::get().to(routes::health::readyz))
                 .route("/metrics", web::get().to(http_metrics::endpoint))
-                .default_service(web::to(problem::not_found))
+                .route("/", web::get().to(routes::pages::home))
+                .route("/messages/{id}", web::get().to(routes::pages::message))
+                .route("/api-token", web::post().to(routes::pages::api_token))
+                .route("/static/style.css", web::get().to(routes::assets::style))
+                .route(
+                    "/static/local-time.js",
+                    web::get().to(routes::assets::local_time),
+                )
+                .route(
+                    "/oauth/{tail:.*}",
+                    web::get().to(routes::oauth::pass_through),
+                )
+                .route(
+                    "/oauth/{tail:.*}",
+                    web::post().to(routes::oauth::pass_through),
+                )
+                .default_service(web::to(routes::pages::not_found))
         })
         .shutdown_timeout(10)
         .listen(listener)?
         .run();
-        Ok(Self { port, server })
-    }
-
-    /// The bound port.
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    /// A handle that stops the server.
-    pub fn handle(&self) -> ServerHandle {
-        self.server.handle()
-    }
-
-    /// Serves until stopped (SIGTERM / Ctrl-C stop it gracefully).
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        Ok(BoundServer::new(port, server))
     }
 }

@@ -1,11 +1,16 @@
 //! gmail-service settings, read from the environment (see the README's configuration table).
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, time::Duration};
 
 use common::config::{ConfigError, Env, RedisSettings};
 
 /// The default port, as in the contract.
 pub const DEFAULT_PORT: u16 = 5002;
+
+/// The emulator's Gmail base, the demo default.
+pub const DEMO_GMAIL_API_BASE: &str = "http://127.0.0.1:5003/gmail/v1/users/me";
+/// Google's Gmail base, the default when `GOOGLE_CLIENT_ID` is set (real Google, as in auth-service).
+pub const GOOGLE_GMAIL_API_BASE: &str = "https://gmail.googleapis.com/gmail/v1/users/me";
 
 /// Everything gmail-service is configured with.
 #[derive(Clone, Debug)]
@@ -18,11 +23,84 @@ pub struct Settings {
     pub auth_service_url: String,
     /// `INTERNAL_JWT_ISSUER` (default `auth-service`): the `iss` internal JWTs must carry.
     pub jwt_issuer: String,
+    /// `AUTH_SERVICE_TIMEOUT_MS` (default 5000): every call to auth-service (JWKS, tokens).
+    pub auth_service_timeout: Duration,
+    /// `JWKS_REFETCH_SECS` (default 5): an unknown `kid` refetches the JWKS at most this often.
+    pub jwks_refetch_interval: Duration,
+    /// Gmail access and resilience.
+    pub gmail: GmailSettings,
+    /// The per-account Gmail quota budget.
+    pub quota: QuotaSettings,
+    /// `MESSAGE_CACHE_TTL_SECS` (default 86400): how long message metadata stays cached.
+    pub message_cache_ttl: Duration,
+}
+
+/// How gmail-service talks to Gmail.
+#[derive(Clone, Debug)]
+pub struct GmailSettings {
+    /// `GMAIL_API_BASE`: default the emulator's `http://127.0.0.1:5003/gmail/v1/users/me`, or
+    /// Google's `https://gmail.googleapis.com/gmail/v1/users/me` when `GOOGLE_CLIENT_ID` is set.
+    pub api_base: String,
+    /// `GMAIL_TIMEOUT_MS` (default 10000): one Gmail call, connect to last byte.
+    pub timeout: Duration,
+    /// `GMAIL_CONNECT_TIMEOUT_MS` (default 2000).
+    pub connect_timeout: Duration,
+    /// `GMAIL_GET_CONCURRENCY` (default 50): `messages.get` calls in flight for one page.
+    pub get_concurrency: usize,
+    /// `GMAIL_MAX_ATTEMPTS` (default 3): tries of one call on 429, rate-limit 403, 5xx, timeout.
+    pub max_attempts: u32,
+    /// `GMAIL_RETRY_BASE_MS` (default 1000): first backoff; doubles per retry, plus jitter.
+    pub retry_base: Duration,
+    /// `GMAIL_RETRY_MAX_WAIT_MS` (default 4000): longest single wait (also for `Retry-After`)
+    /// before giving up and answering 429/503 with `Retry-After`.
+    pub retry_max_wait: Duration,
+    /// `GMAIL_MAX_RESPONSE_BYTES` (default 32 MiB): larger Gmail answers are refused.
+    pub max_response_bytes: usize,
+}
+
+/// The per-account Gmail quota budget kept in Redis.
+#[derive(Clone, Debug)]
+pub struct QuotaSettings {
+    /// `QUOTA_UNITS_PER_MINUTE` (default 15000, Gmail's per-user limit; 0 disables the budget).
+    pub units_per_minute: u32,
+    /// `QUOTA_MAX_WAIT_MS` (default 2000): how long a request may wait for budget before
+    /// answering `upstream_rate_limited`.
+    pub max_wait: Duration,
+}
+
+fn millis(env: &Env, name: &str, default: u64) -> Result<Duration, ConfigError> {
+    Ok(Duration::from_millis(env.parse_or(name, default)?))
+}
+
+fn positive<T: PartialOrd + Default>(name: &str, value: T) -> Result<T, ConfigError> {
+    if value > T::default() {
+        Ok(value)
+    } else {
+        Err(ConfigError::Invalid {
+            name: name.to_owned(),
+            reason: "must be greater than zero".into(),
+        })
+    }
 }
 
 impl Settings {
     /// Reads the settings from `env`.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let default_base = if env.get("GOOGLE_CLIENT_ID").is_some() {
+            GOOGLE_GMAIL_API_BASE
+        } else {
+            DEMO_GMAIL_API_BASE
+        };
+        let api_base = env
+            .get_or("GMAIL_API_BASE", default_base)
+            .trim_end_matches('/')
+            .to_owned();
+        if !(api_base.starts_with("http://") || api_base.starts_with("https://")) {
+            return Err(ConfigError::Invalid {
+                name: "GMAIL_API_BASE".into(),
+                reason: "expected an http:// or https:// URL".into(),
+            });
+        }
         Ok(Self {
             listen_addr: env.listen_addr(DEFAULT_PORT)?,
             redis: env.redis()?,
@@ -31,6 +109,93 @@ impl Settings {
                 .trim_end_matches('/')
                 .to_owned(),
             jwt_issuer: env.get_or("INTERNAL_JWT_ISSUER", "auth-service"),
+            auth_service_timeout: positive(
+                "AUTH_SERVICE_TIMEOUT_MS",
+                millis(env, "AUTH_SERVICE_TIMEOUT_MS", 5_000)?,
+            )?,
+            jwks_refetch_interval: Duration::from_secs(env.parse_or("JWKS_REFETCH_SECS", 5)?),
+            gmail: GmailSettings {
+                api_base,
+                timeout: positive("GMAIL_TIMEOUT_MS", millis(env, "GMAIL_TIMEOUT_MS", 10_000)?)?,
+                connect_timeout: positive(
+                    "GMAIL_CONNECT_TIMEOUT_MS",
+                    millis(env, "GMAIL_CONNECT_TIMEOUT_MS", 2_000)?,
+                )?,
+                get_concurrency: positive(
+                    "GMAIL_GET_CONCURRENCY",
+                    env.parse_or("GMAIL_GET_CONCURRENCY", 50)?,
+                )?,
+                max_attempts: positive(
+                    "GMAIL_MAX_ATTEMPTS",
+                    env.parse_or("GMAIL_MAX_ATTEMPTS", 3)?,
+                )?,
+                retry_base: millis(env, "GMAIL_RETRY_BASE_MS", 1_000)?,
+                retry_max_wait: millis(env, "GMAIL_RETRY_MAX_WAIT_MS", 4_000)?,
+                max_response_bytes: positive(
+                    "GMAIL_MAX_RESPONSE_BYTES",
+                    env.parse_or("GMAIL_MAX_RESPONSE_BYTES", 32 * 1024 * 1024)?,
+                )?,
+            },
+            quota: QuotaSettings {
+                units_per_minute: env.parse_or("QUOTA_UNITS_PER_MINUTE", 15_000)?,
+                max_wait: millis(env, "QUOTA_MAX_WAIT_MS", 2_000)?,
+            },
+            message_cache_ttl: Duration::from_secs(positive(
+                "MESSAGE_CACHE_TTL_SECS",
+                env.parse_or("MESSAGE_CACHE_TTL_SECS", 86_400)?,
+            )?),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_demo_and_gmail_limits() {
+        let settings = Settings::from_env(&Env::default()).unwrap();
+        assert_eq!(settings.gmail.api_base, DEMO_GMAIL_API_BASE);
+        assert_eq!(settings.quota.units_per_minute, 15_000);
+        assert_eq!(settings.gmail.get_concurrency, 50);
+        assert_eq!(settings.listen_addr.port(), DEFAULT_PORT);
+    }
+
+    #[test]
+    fn real_google_by_default_once_a_google_client_is_configured() {
+        let env = Env::default().with("GOOGLE_CLIENT_ID", "x.apps.googleusercontent.com");
+        assert_eq!(
+            Settings::from_env(&env).unwrap().gmail.api_base,
+            GOOGLE_GMAIL_API_BASE
+        );
+        let env = env.with("GMAIL_API_BASE", "http://127.0.0.1:9/gmail/v1/users/me");
+        assert_eq!(
+            Settings::from_env(&env).unwrap().gmail.api_base,
+            "http://127.0.0.1:9/gmail/v1/users/me"
+        );
+    }
+
+    #[test]
+    fn nonsense_is_refused() {
+        for (name, value) in [
+            ("GMAIL_API_BASE", "ftp://x"),
+            ("GMAIL_GET_CONCURRENCY", "0"),
+            ("GMAIL_TIMEOUT_MS", "soon"),
+            ("QUOTA_UNITS_PER_MINUTE", "-1"),
+        ] {
+            assert!(
+                Settings::from_env(&Env::default().with(name, value)).is_err(),
+                "{name}={value}"
+            );
+        }
+        let settings = Settings::from_env(&Env::default().with(
+            "GMAIL_API_BASE",
+            "https://gmail.googleapis.com/gmail/v1/users/me/",
+        ))
+        .unwrap();
+        assert_eq!(
+            settings.gmail.api_base,
+            "https://gmail.googleapis.com/gmail/v1/users/me"
+        );
     }
 }

@@ -1,12 +1,30 @@
 //! gmail-service: the unread-mail API of gmail-unread.
 //!
-//! It verifies internal JWTs (ES256, keys from auth-service's JWKS) and reads Gmail for the
-//! token's account.
+//! It verifies internal JWTs (ES256, keys from auth-service's JWKS), obtains the account's
+//! Google access token from auth-service and reads Gmail for that account only.
 //!
 //! - [`configuration`]: settings from the environment.
 //! - [`startup`]: [`startup::Application::build`] binds the listener and wires the routes.
-//! - [`routes`]: the HTTP handlers, one module per resource.
+//! - [`routes`]: the HTTP handlers and the OpenAPI description.
+//! - [`auth`]: the verified caller of a request.
+//! - [`mailbox`]: the reads the API offers, put together from the pieces below.
+//! - [`google_token`]: Google access tokens from auth-service, cached in memory.
+//! - [`gmail`]: the Gmail API client (pooled, timeouts, retries with backoff).
+//! - [`quota`]: the per-account Gmail quota budget in Redis.
+//! - [`message_cache`]: message metadata in Redis.
+//! - [`mail`]: what the API shows of a message (sender, date, readable text, attachments).
+//! - [`api_error`]: failures as problem+json.
+//! - [`metrics`]: the service's Prometheus metrics.
 
+pub mod api_error;
+pub mod auth;
 pub mod configuration;
+pub mod gmail;
+pub mod google_token;
+pub mod mail;
+pub mod mailbox;
+pub mod message_cache;
+pub mod metrics;
+pub mod quota;
 pub mod routes;
 pub mod startup;

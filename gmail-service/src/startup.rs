@@ -1,16 +1,16 @@
 //! [`Application::build`] binds `LISTEN_ADDR` itself (so port 0 works and tests read the port
-//! back) and wires middleware and routes.
+//! back), builds the long-lived clients once (auth-service, Gmail, Redis) and wires middleware
+//! and routes.
 
 use std::net::TcpListener;
 
 use actix_web::{
-    App, HttpServer,
+    App, HttpServer, Route,
     dev::{Server, ServerHandle},
     middleware::from_fn,
     web,
 };
 use common::{
-    health,
     http_metrics::{self, HttpMetrics},
     jwt::{GMAIL_SERVICE_AUDIENCE, JwtVerifier},
     problem,
@@ -18,7 +18,16 @@ use common::{
     telemetry,
 };
 
-use crate::{configuration::Settings, routes};
+use crate::{
+    configuration::Settings,
+    gmail::GmailClient,
+    google_token::TokenSource,
+    mailbox::Mailbox,
+    message_cache::MessageCache,
+    metrics::ServiceMetrics,
+    quota::QuotaBudget,
+    routes::{self, health, messages, openapi},
+};
 
 /// A bound, not yet running gmail-service.
 pub struct Application {
@@ -26,36 +35,82 @@ pub struct Application {
     server: Server,
 }
 
+/// `path` answering `GET` with `handler` and any other method with a 405 problem.
+fn get_only(path: &str, handler: Route) -> actix_web::Resource {
+    web::resource(path)
+        .route(handler)
+        .default_service(web::to(routes::method_not_allowed))
+}
+
 impl Application {
     /// Binds the listener and builds the server.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(settings.listen_addr)?;
         let port = listener.local_addr()?.port();
-        let redis = web::Data::new(RedisStore::connect(&settings.redis)?);
-        let metrics = web::Data::new(HttpMetrics::new("gmail-service")?);
-        let http = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(5))
+        let store = RedisStore::connect(&settings.redis)?;
+        let http_metrics = HttpMetrics::new("gmail-service")?;
+        let service_metrics = ServiceMetrics::register(http_metrics.registry())?;
+        let auth_http = reqwest::Client::builder()
+            .timeout(settings.auth_service_timeout)
+            .connect_timeout(settings.auth_service_timeout)
+            .pool_idle_timeout(std::time::Duration::from_secs(90))
+            .redirect(reqwest::redirect::Policy::none())
             .build()?;
-        let verifier = web::Data::new(JwtVerifier::new(
-            http,
-            &format!("{}/.well-known/jwks.json", settings.auth_service_url),
-            &settings.jwt_issuer,
-            GMAIL_SERVICE_AUDIENCE,
-        ));
+        let verifier = web::Data::new(
+            JwtVerifier::new(
+                auth_http.clone(),
+                &format!("{}/.well-known/jwks.json", settings.auth_service_url),
+                &settings.jwt_issuer,
+                GMAIL_SERVICE_AUDIENCE,
+            )
+            .with_refetch_interval(settings.jwks_refetch_interval),
+        );
+        let quota = QuotaBudget::new(
+            store.clone(),
+            settings.quota.clone(),
+            service_metrics.clone(),
+        );
+        let gmail = GmailClient::new(settings.gmail.clone(), quota, service_metrics.clone())?;
+        let tokens = TokenSource::new(
+            auth_http,
+            &settings.auth_service_url,
+            service_metrics.clone(),
+        );
+        let cache = MessageCache::new(store.clone(), settings.message_cache_ttl, service_metrics);
+        let mailbox = web::Data::new(Mailbox::new(gmail, tokens, cache));
+        let redis = web::Data::new(store);
+        let metrics = web::Data::new(http_metrics);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(redis.clone())
                 .app_data(metrics.clone())
                 .app_data(verifier.clone())
+                .app_data(mailbox.clone())
                 .app_data(problem::json_config(16 * 1024))
                 .app_data(problem::query_config())
                 .app_data(problem::path_config())
                 .wrap(from_fn(http_metrics::track))
                 .wrap(from_fn(telemetry::request_id_header))
                 .wrap(telemetry::request_tracing())
-                .route("/healthz", web::get().to(health::healthz))
-                .route("/readyz", web::get().to(routes::health::readyz))
-                .route("/metrics", web::get().to(http_metrics::endpoint))
+                .service(get_only("/healthz", web::get().to(health::healthz)))
+                .service(get_only("/readyz", web::get().to(health::readyz)))
+                .service(get_only("/metrics", web::get().to(health::metrics)))
+                .service(get_only(
+                    "/openapi.json",
+                    web::get().to(openapi::openapi_json),
+                ))
+                .service(get_only(
+                    "/v1/messages/unread",
+                    web::get().to(messages::unread),
+                ))
+                .service(get_only(
+                    "/v1/messages/{id}",
+                    web::get().to(messages::message),
+                ))
+                .service(get_only(
+                    "/v1/unread-count",
+                    web::get().to(messages::unread_count),
+                ))
                 .default_service(web::to(problem::not_found))
         })
         .shutdown_timeout(10)

@@ -3,12 +3,7 @@
 use actix_web::{HttpResponse, web};
 use common::health::readiness;
 
-/// The services the frontend talks to.
-pub struct Upstreams {
-    pub http: reqwest::Client,
-    pub auth_service_url: String,
-    pub gmail_service_url: String,
-}
+use crate::state::FrontendState;
 
 async fn healthy(http: &reqwest::Client, base: &str) -> Result<(), String> {
     match http.get(format!("{base}/healthz")).send().await {
@@ -19,10 +14,8 @@ async fn healthy(http: &reqwest::Client, base: &str) -> Result<(), String> {
 }
 
 /// `GET /readyz`.
-pub async fn readyz(upstreams: web::Data<Upstreams>) -> HttpResponse {
-    let (auth, gmail) = tokio::join!(
-        healthy(&upstreams.http, &upstreams.auth_service_url),
-        healthy(&upstreams.http, &upstreams.gmail_service_url)
-    );
+pub async fn readyz(state: web::Data<FrontendState>) -> HttpResponse {
+    let (auth, gmail, http) = state.upstreams.bases();
+    let (auth, gmail) = tokio::join!(healthy(http, auth), healthy(http, gmail));
     readiness(&[("auth-service", auth), ("gmail-service", gmail)])
 }

@@ -1,3 +1,11 @@
-//! HTTP handlers, one module per resource.
+//! HTTP handlers.
+//!
+//! - [`pages`]: `/` (connect or inbox), `/messages/{id}`, `POST /api-token`, and the 404 page.
+//! - [`oauth`]: the thin pass-through of `/oauth/*` to auth-service.
+//! - [`assets`]: the stylesheet and the local-time script, compiled into the binary.
+//! - [`health`]: readiness checks.
 
+pub mod assets;
 pub mod health;
+pub mod oauth;
+pub mod pages;

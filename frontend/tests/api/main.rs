@@ -1,5 +1,7 @@
-//! frontend over real HTTP, with a real Redis.
+//! The frontend over real HTTP: its own endpoints, and its pages through the whole system.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod health;
 mod helpers;
+mod pages;
+mod stack;

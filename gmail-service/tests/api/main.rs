@@ -1,5 +1,13 @@
-//! gmail-service over real HTTP, with a real Redis.
+//! gmail-service over real HTTP, with a real Redis, the in-process Google emulator and a
+//! stand-in for auth-service's internal endpoint.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod auth_stand_in;
+mod errors;
 mod health;
 mod helpers;
+mod jwt;
+mod message;
+mod openapi;
+mod round_trips;
+mod unread;

@@ -1,0 +1,257 @@
+//! What the pages show: askama templates (`frontend/templates/`) and the view models that fill
+//! them. Every value is escaped by askama; mail text is shown as text, never as HTML.
+
+use askama::Template;
+use chrono::{DateTime, Utc};
+
+use crate::upstream::{Attachment, MessageSummary};
+
+/// The logged-out home page, with an optional notice after a failed login.
+#[derive(Template)]
+#[template(path = "connect.html")]
+pub struct ConnectPage {
+    pub account: Option<String>,
+    pub notice: Option<Notice>,
+}
+
+/// A message about a failed login: what happened and what to do.
+pub struct Notice {
+    pub title: &'static str,
+    pub explanation: &'static str,
+    pub what_to_do: &'static str,
+}
+
+impl Notice {
+    /// The notice for auth-service's `login_error` reason.
+    pub fn for_login_error(reason: &str) -> Self {
+        let (title, explanation, what_to_do) = match reason {
+            "access_denied" => (
+                "You did not give access",
+                "Google says you chose not to let gmail-unread read your mail.",
+                "To see your unread mail, connect again and press Allow.",
+            ),
+            "login_expired" => (
+                "Your sign-in expired",
+                "The sign-in took too long, or its link was already used.",
+                "Start again: press Connect to Gmail.",
+            ),
+            "login_tampered" => (
+                "We could not verify this sign-in",
+                "The sign-in did not start in this browser, or its reply was altered, so it was stopped for your safety.",
+                "Start again from this page.",
+            ),
+            "code_rejected" => (
+                "Google did not accept the sign-in",
+                "The sign-in code was already used or has expired.",
+                "Start again: press Connect to Gmail.",
+            ),
+            "google_unavailable" => (
+                "Google did not answer",
+                "Google's sign-in service did not respond in time.",
+                "Wait a minute and connect again.",
+            ),
+            "gmail_scope_missing" => (
+                "Gmail access was not granted",
+                "You signed in, but did not allow reading your Gmail.",
+                "Connect again and leave the Gmail permission ticked.",
+            ),
+            "google_error" | "id_token_invalid" => (
+                "Google's answer could not be used",
+                "Google answered in a way this application cannot accept; it may be misconfigured.",
+                "Try again later, or tell the administrator.",
+            ),
+            _ => (
+                "The sign-in did not complete",
+                "The reply from Google was incomplete.",
+                "Start again: press Connect to Gmail.",
+            ),
+        };
+        Self {
+            title,
+            explanation,
+            what_to_do,
+        }
+    }
+}
+
+/// One unread message as a row.
+pub struct Row {
+    pub id: String,
+    pub from_label: String,
+    pub from_email: String,
+    pub subject: String,
+    pub date_iso: String,
+    pub date_fallback: String,
+    pub snippet: String,
+}
+
+/// `(RFC 3339, readable UTC)`; the page script turns the latter into the reader's local time.
+pub fn dates(date: Option<&str>) -> (String, String) {
+    let Some(raw) = date else {
+        return (String::new(), String::new());
+    };
+    match DateTime::parse_from_rfc3339(raw) {
+        Ok(d) => (
+            raw.to_owned(),
+            d.with_timezone(&Utc)
+                .format("%-d %b %Y, %H:%M UTC")
+                .to_string(),
+        ),
+        Err(_) => (String::new(), raw.to_owned()),
+    }
+}
+
+fn label(name: Option<&str>, email: &str) -> String {
+    match name.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(n) => n.to_owned(),
+        None if !email.is_empty() => email.to_owned(),
+        None => "(unknown sender)".to_owned(),
+    }
+}
+
+fn subject_or_placeholder(subject: &str) -> String {
+    if subject.trim().is_empty() {
+        "(no subject)".to_owned()
+    } else {
+        subject.to_owned()
+    }
+}
+
+impl From<MessageSummary> for Row {
+    fn from(m: MessageSummary) -> Self {
+        let (date_iso, date_fallback) = dates(m.date.as_deref());
+        Self {
+            from_label: label(m.from.name.as_deref(), &m.from.email),
+            from_email: m.from.email,
+            subject: subject_or_placeholder(&m.subject),
+            snippet: m.snippet,
+            id: m.id,
+            date_iso,
+            date_fallback,
+        }
+    }
+}
+
+/// The inbox.
+#[derive(Template)]
+#[template(path = "inbox.html")]
+pub struct InboxPage {
+    pub account: Option<String>,
+    pub unread: u64,
+    pub messages: Vec<Row>,
+    pub newer: Option<String>,
+    pub older: Option<String>,
+    pub page_number: usize,
+    pub openapi_url: String,
+}
+
+/// An attachment row.
+pub struct AttachmentRow {
+    pub filename: String,
+    pub mime_type: String,
+    pub size_label: String,
+}
+
+impl From<Attachment> for AttachmentRow {
+    fn from(a: Attachment) -> Self {
+        let size_label = match a.size {
+            s if s >= 1024 * 1024 => format!("{:.1} MB", s as f64 / (1024.0 * 1024.0)),
+            s if s >= 1024 => format!("{:.0} KB", s as f64 / 1024.0),
+            s => format!("{s} bytes"),
+        };
+        Self {
+            filename: if a.filename.is_empty() {
+                "(unnamed)".into()
+            } else {
+                a.filename
+            },
+            mime_type: a.mime_type,
+            size_label,
+        }
+    }
+}
+
+/// One message.
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct MessagePage {
+    pub account: Option<String>,
+    pub subject: String,
+    pub from_label: String,
+    pub from_email: String,
+    pub date_iso: String,
+    pub date_fallback: String,
+    pub body_text: String,
+    pub attachments: Vec<AttachmentRow>,
+}
+
+impl MessagePage {
+    pub fn new(account: String, m: crate::upstream::Message) -> Self {
+        let (date_iso, date_fallback) = dates(m.date.as_deref());
+        Self {
+            account: Some(account),
+            subject: subject_or_placeholder(&m.subject),
+            from_label: label(m.from.name.as_deref(), &m.from.email),
+            from_email: m.from.email,
+            date_iso,
+            date_fallback,
+            body_text: m.body_text,
+            attachments: m.attachments.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// The freshly created API token, shown once.
+#[derive(Template)]
+#[template(path = "api_token.html")]
+pub struct ApiTokenPage {
+    pub account: Option<String>,
+    pub token: String,
+    pub curl: String,
+    pub openapi_url: String,
+    pub expires: String,
+}
+
+/// A friendly error page.
+#[derive(Template)]
+#[template(path = "problem.html")]
+pub struct ProblemPage {
+    pub account: Option<String>,
+    /// Machine-readable kind, e.g. `reauth_required` (tests and styling use it).
+    pub kind: &'static str,
+    pub title: &'static str,
+    pub explanation: String,
+    pub what_to_do: String,
+    pub action_href: Option<String>,
+    pub action_label: &'static str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_fall_back_to_utc_text() {
+        let (iso, text) = dates(Some("2026-11-20T09:05:00+09:00"));
+        assert_eq!(iso, "2026-11-20T09:05:00+09:00");
+        assert_eq!(text, "20 Nov 2026, 00:05 UTC");
+        assert_eq!(dates(None), (String::new(), String::new()));
+    }
+
+    #[test]
+    fn templates_escape_mail_content() {
+        let page = ProblemPage {
+            account: Some("<b>x</b>@example.com".into()),
+            kind: "not_found",
+            title: "t",
+            explanation: "<script>alert(1)</script>".into(),
+            what_to_do: "w".into(),
+            action_href: None,
+            action_label: "",
+        };
+        let html = page.render().unwrap();
+        assert!(!html.contains("<script>alert"));
+        assert!(html.contains("&#60;script&#62;alert(1)"), "{html}");
+        assert!(!html.contains("<b>x</b>"));
+    }
+}

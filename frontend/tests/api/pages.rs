@@ -1,0 +1,392 @@
+//! The pages through the whole system (no browser: HTML checked as text).
+
+use crate::stack::*;
+
+/// The `href` of the link with this id.
+fn link(html: &str, id: &str) -> Option<String> {
+    html.split("<a ")
+        .map(|tag| tag.split('>').next().unwrap_or(""))
+        .find(|tag| tag.contains(&format!("id=\"{id}\"")))
+        .map(|tag| between(tag, "href=\"", "\"").concat().replace("&amp;", "&"))
+}
+
+fn between<'a>(html: &'a str, start: &str, end: &str) -> Vec<&'a str> {
+    html.split(start)
+        .skip(1)
+        .filter_map(|s| s.split(end).next())
+        .collect()
+}
+
+#[tokio::test]
+async fn logged_out_visitors_see_the_connect_page_with_security_headers() {
+    let stack = spawn_stack().await;
+    let response = reqwest::get(format!("{}/", stack.base)).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let h = response.headers();
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("frame-ancestors 'none'")
+            && csp.contains("script-src 'self'")
+            && !csp.contains("unsafe-inline")
+    );
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["referrer-policy"], "same-origin");
+    let html = response.text().await.unwrap();
+    assert!(html.contains("id=\"connect\""));
+    assert!(!html.contains("<script>"), "inline script");
+}
+
+#[tokio::test]
+async fn connect_then_the_inbox_shows_unread_subjects_count_and_account() {
+    let stack = spawn_stack().await;
+    let mut browser = Browser::new();
+    let html = stack.login(&mut browser).await;
+    assert!(html.contains("alice@example.com"));
+    let mailbox = &stack.emulator.state.mailboxes[0];
+    let unread: Vec<_> = mailbox
+        .messages()
+        .iter()
+        .filter(|m| m.is_unread() && !m.has_label("SPAM") && !m.has_label("TRASH"))
+        .collect();
+    let count: String = between(&html, "id=\"unread-count\">", "<").concat();
+    assert!(count.parse::<usize>().unwrap() >= unread.len());
+    let subjects = between(&html, "<span class=\"subject\">", "</span>");
+    assert_eq!(subjects.len(), 50);
+    // The newest unread subject is shown (escaped as askama escapes it).
+    let first = unread[0]
+        .spec
+        .subject
+        .replace('&', "&#38;")
+        .replace('<', "&#60;")
+        .replace('>', "&#62;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;");
+    assert!(
+        subjects.iter().any(|s| *s == first),
+        "{first} not in {subjects:?}"
+    );
+    assert!(html.contains("<time datetime=\""));
+}
+
+#[tokio::test]
+async fn paging_goes_older_and_back_newer() {
+    let stack = spawn_stack().await;
+    let mut browser = Browser::new();
+    let first = stack.login(&mut browser).await;
+    let href = link(&first, "older").expect("no older link");
+    assert!(first.contains("Page 1") && !first.contains("id=\"newer\""));
+    let (second, _) = browser.get(&format!("{}{href}", stack.base)).await;
+    let second = second.text().await.unwrap();
+    assert!(second.contains("Page 2"));
+    let ids = |html: &str| {
+        between(html, "href=\"/messages/", "\"")
+            .into_iter()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let (a, b) = (ids(&first), ids(&second));
+    assert!(
+        !b.is_empty() && a.iter().all(|id| !b.contains(id)),
+        "pages overlap"
+    );
+    assert_eq!(link(&second, "newer").as_deref(), Some("/"));
+    // Together the pages hold every unread message once.
+    let count: usize = between(&first, "id=\"unread-count\">", "<")
+        .concat()
+        .parse()
+        .unwrap();
+    assert!(link(&second, "older").is_none() || a.len() + b.len() < count);
+}
+
+#[tokio::test]
+async fn a_japanese_message_reads_as_text() {
+    let stack = spawn_stack().await;
+    let mut browser = Browser::new();
+    stack.login(&mut browser).await;
+    let mailbox = &stack.emulator.state.mailboxes[0];
+    let japanese = mailbox
+        .messages()
+        .iter()
+        .find(|m| m.spec.charset.eq_ignore_ascii_case("ISO-2022-JP"))
+        .expect("the demo mailbox has an ISO-2022-JP message");
+    let (page, _) = browser
+        .get(&format!("{}/messages/{}", stack.base, japanese.id))
+        .await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains(&japanese.spec.subject),
+        "subject {}",
+        japanese.spec.subject
+    );
+    let first_line = japanese
+        .spec
+        .expected_text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap()
+        .trim();
+    assert!(html.contains(first_line), "body line {first_line}");
+    assert!(html.contains("id=\"back\""));
+}
+
+#[tokio::test]
+async fn html_mail_is_shown_as_escaped_text_never_as_markup() {
+    let stack = spawn_stack().await;
+    let mut browser = Browser::new();
+    stack.login(&mut browser).await;
+    let mailbox = &stack.emulator.state.mailboxes[0];
+    for m in mailbox
+        .messages()
+        .iter()
+        .filter(|m| m.spec.attachments.is_empty())
+        .take(40)
+    {
+        let (page, _) = browser
+            .get(&format!("{}/messages/{}", stack.base, m.id))
+            .await;
+        let html = page.text().await.unwrap();
+        let body = between(&html, "id=\"body\">", "</div>").concat();
+        assert!(!body.contains('<'), "raw markup in the body of {}", m.id);
+        assert_eq!(
+            html.matches("<script").count(),
+            1,
+            "only the page's own script"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_api_token_is_shown_once_and_works_with_curl_like_calls() {
+    let stack = spawn_stack().await;
+    let mut browser = Browser::new();
+    stack.login(&mut browser).await;
+    let (page, _) = browser
+        .post(&format!("{}/api-token", stack.base), &stack.base)
+        .await;
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    let html = page.text().await.unwrap();
+    let token = between(&html, "id=\"token\" readonly rows=\"4\">", "</textarea>").concat();
+    assert!(token.split('.').count() == 3, "{token}");
+    assert!(html.contains(&format!("{}/v1/messages/unread", stack.gmail)));
+    assert!(html.contains("openapi.json"));
+    let unread: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/v1/messages/unread?limit=3", stack.gmail))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(unread["messages"].as_array().unwrap().len(), 3);
+    // Cross-site: refused with a page.
+    let (refused, _) = browser
+        .post(&format!("{}/api-token", stack.base), "https://evil.example")
+        .await;
+    assert_eq!(refused.status(), 403);
+}
+
+#[tokio::test]
+async fn logout_returns_to_the_connect_page() {
+    let stack = spawn_stack().await;
+    let mut browser = Browser::new();
+    stack.login(&mut browser).await;
+    let (page, url) = browser
+        .post(&format!("{}/oauth/logout", stack.base), &stack.base)
+        .await;
+    assert_eq!(url, format!("{}/", stack.base));
+    assert!(page.text().await.unwrap().contains("id=\"connect\""));
+}
+
+#[tokio::test]
+async fn failures_have_friendly_pages() {
+    let stack = spawn_stack_with(StackOptions {
+        auto_approve: false,
+        ..Default::default()
+    })
+    .await;
+    let mut browser = Browser::new();
+    // Deny at consent.
+    let (consent, _) = browser.get(&format!("{}/oauth/login", stack.base)).await;
+    let html = consent.text().await.unwrap();
+    let request_id = between(&html, "name=\"request_id\" value=\"", "\"").concat();
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}/o/oauth2/v2/auth/decision", stack.emulator.url))
+        .form(&[("request_id", request_id.as_str()), ("decision", "deny")])
+        .send()
+        .await
+        .unwrap();
+    let back = response.headers()["location"].to_str().unwrap().to_owned();
+    let (page, url) = browser.get(&back).await;
+    assert!(url.contains("login_error=access_denied"));
+    let html = page.text().await.unwrap();
+    assert!(html.contains("You did not give access") && html.contains("id=\"connect\""));
+    // Unknown page, unknown message (logged out: asked to connect).
+    let (page, _) = browser.get(&format!("{}/no/such/page", stack.base)).await;
+    assert_eq!(page.status(), 404);
+    assert!(page.text().await.unwrap().contains("Page not found"));
+    let (page, _) = browser
+        .get(&format!("{}/messages/<script>", stack.base))
+        .await;
+    assert_eq!(page.status(), 404);
+}
+
+#[tokio::test]
+async fn reauth_rate_limits_and_unknown_messages_have_pages() {
+    let stack = spawn_stack().await;
+    let mut browser = Browser::new();
+    stack.login(&mut browser).await;
+    let (page, _) = browser
+        .get(&format!("{}/messages/0123456789abcdef", stack.base))
+        .await;
+    assert_eq!(page.status(), 404);
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("data-kind=\"not_found\"")
+    );
+    let http = reqwest::Client::new();
+    http.put(format!("{}/emulator/faults", stack.emulator.url))
+        .json(&serde_json::json!({"gmail": {"rate_limited": 1.0}}))
+        .send()
+        .await
+        .unwrap();
+    let (page, _) = browser.get(&format!("{}/?trail=x", stack.base)).await;
+    assert_eq!(page.status(), 429);
+    assert!(page.headers().get("retry-after").is_some());
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("data-kind=\"rate_limited\"")
+    );
+    http.put(format!("{}/emulator/faults", stack.emulator.url))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    http.post(format!(
+        "{}/emulator/accounts/alice@example.com/revoke",
+        stack.emulator.url
+    ))
+    .send()
+    .await
+    .unwrap();
+    http.post(format!("{}/emulator/tokens/expire", stack.emulator.url))
+        .send()
+        .await
+        .unwrap();
+    let (page, _) = browser.get(&format!("{}/?trail=y", stack.base)).await;
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("data-kind=\"reauth_required\""),
+        "{html:.400}"
+    );
+}
+
+#[tokio::test]
+async fn redis_down_shows_the_unavailable_page_and_recovers() {
+    let mut redis = common::testing::RedisServer::start();
+    let stack = spawn_stack_with(StackOptions {
+        redis_url: Some(redis.url()),
+        ..Default::default()
+    })
+    .await;
+    let mut browser = Browser::new();
+    stack.login(&mut browser).await;
+    redis.stop();
+    let (page, _) = browser.get(&format!("{}/", stack.base)).await;
+    assert_eq!(page.status(), 503);
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("data-kind=\"unavailable\"")
+    );
+    let (page, _) = browser.get(&format!("{}/oauth/login", stack.base)).await;
+    assert_eq!(page.status(), 503);
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("Temporarily unavailable")
+    );
+    redis.resume();
+    let mut ok = false;
+    for _ in 0..50 {
+        let (page, _) = browser.get(&format!("{}/", stack.base)).await;
+        if page.status() == 200 {
+            ok = page.text().await.unwrap().contains("id=\"unread-count\"");
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(ok, "the inbox did not come back after Redis returned");
+}
+
+#[tokio::test]
+async fn every_login_failure_reason_has_its_own_explanation() {
+    let stack = spawn_stack().await;
+    let mut seen = std::collections::HashSet::new();
+    for (reason, expected) in [
+        ("access_denied", "You did not give access"),
+        ("login_expired", "Your sign-in expired"),
+        ("login_tampered", "We could not verify this sign-in"),
+        ("code_rejected", "Google did not accept the sign-in"),
+        ("google_unavailable", "Google did not answer"),
+        ("gmail_scope_missing", "Gmail access was not granted"),
+        ("google_error", "could not be used"),
+        ("something_new", "The sign-in did not complete"),
+        ("<script>", "The sign-in did not complete"),
+    ] {
+        let html = reqwest::get(format!(
+            "{}/?login_error={}",
+            stack.base,
+            url::form_urlencoded::byte_serialize(reason.as_bytes()).collect::<String>()
+        ))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+        let notice = between(
+            &html,
+            "<div class=\"notice\" role=\"alert\" id=\"notice\">",
+            "</div>",
+        )
+        .concat();
+        assert!(notice.contains(expected), "{reason}: {notice}");
+        assert!(
+            html.contains("id=\"connect\""),
+            "{reason}: no way to start again"
+        );
+        seen.insert(notice);
+    }
+    assert!(seen.len() >= 8, "reasons share explanations");
+}
+
+#[tokio::test]
+async fn google_unavailable_has_its_own_page() {
+    let stack = spawn_stack().await;
+    let mut browser = Browser::new();
+    stack.login(&mut browser).await;
+    reqwest::Client::new()
+        .put(format!("{}/emulator/faults", stack.emulator.url))
+        .json(&serde_json::json!({"gmail": {"unavailable": 1.0}}))
+        .send()
+        .await
+        .unwrap();
+    let (page, _) = browser.get(&format!("{}/?trail=z", stack.base)).await;
+    assert_eq!(page.status(), 503);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("data-kind=\"unavailable\"") && html.contains("Google did not answer"),
+        "{html:.600}"
+    );
+}

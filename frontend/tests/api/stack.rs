@@ -1,0 +1,181 @@
+//! The whole system in this process: the emulator, auth-service, gmail-service and the frontend
+//! on free ports, one real Redis; and a `Browser` (a cookie jar that follows redirects).
+
+use common::{config::Env, testing};
+use google_emulator::{EmulatorConfig, RunningEmulator};
+
+pub struct Stack {
+    /// The frontend, as the browser sees it.
+    pub base: String,
+    /// auth-service's base URL (tests that call it directly).
+    #[allow(dead_code)]
+    pub auth: String,
+    pub gmail: String,
+    pub emulator: RunningEmulator,
+}
+
+pub struct StackOptions {
+    pub redis_url: Option<String>,
+    pub auto_approve: bool,
+}
+
+impl Default for StackOptions {
+    fn default() -> Self {
+        Self {
+            redis_url: None,
+            auto_approve: true,
+        }
+    }
+}
+
+pub async fn spawn_stack() -> Stack {
+    spawn_stack_with(StackOptions::default()).await
+}
+
+pub async fn spawn_stack_with(options: StackOptions) -> Stack {
+    let frontend_port = testing::free_port();
+    let base = format!("http://127.0.0.1:{frontend_port}");
+    let mut config = EmulatorConfig::for_tests(&[&format!("{base}/oauth/callback")]);
+    config.auto_approve = options.auto_approve;
+    let emulator = google_emulator::spawn(config).await.unwrap();
+    let redis_url = options.redis_url.unwrap_or_else(testing::redis_url);
+    let prefix = testing::unique_prefix();
+    let shared = Env::default()
+        .with("LISTEN_ADDR", "127.0.0.1:0")
+        .with("REDIS_URL", redis_url)
+        .with("REDIS_KEY_PREFIX", prefix);
+
+    let auth_env = emulator.google_env(shared.clone().with("PUBLIC_BASE_URL", base.clone()));
+    let auth_app = auth_service::startup::Application::build(
+        auth_service::configuration::Settings::from_env(&auth_env).unwrap(),
+    )
+    .await
+    .unwrap();
+    let auth = format!("http://127.0.0.1:{}", auth_app.port());
+    tokio::spawn(auth_app.run_until_stopped());
+
+    let gmail_env = shared
+        .clone()
+        .with("AUTH_SERVICE_URL", auth.clone())
+        .with("GMAIL_API_BASE", emulator.gmail_api_base());
+    let gmail_app = gmail_service::startup::Application::build(
+        gmail_service::configuration::Settings::from_env(&gmail_env).unwrap(),
+    )
+    .await
+    .unwrap();
+    let gmail = format!("http://127.0.0.1:{}", gmail_app.port());
+    tokio::spawn(gmail_app.run_until_stopped());
+
+    let frontend_env = Env::default()
+        .with("LISTEN_ADDR", format!("127.0.0.1:{frontend_port}"))
+        .with("AUTH_SERVICE_URL", auth.clone())
+        .with("GMAIL_SERVICE_URL", gmail.clone())
+        .with("GMAIL_PUBLIC_URL", gmail.clone());
+    let frontend_app = frontend::startup::Application::build(
+        frontend::configuration::Settings::from_env(&frontend_env).unwrap(),
+    )
+    .await
+    .unwrap();
+    tokio::spawn(frontend_app.run_until_stopped());
+    Stack {
+        base,
+        auth,
+        gmail,
+        emulator,
+    }
+}
+
+/// A browser without JavaScript: a cookie jar (by name; the hosts here use distinct names)
+/// that follows redirects like a browser does.
+pub struct Browser {
+    pub jar: testing::CookieJar,
+    http: reqwest::Client,
+}
+
+impl Browser {
+    pub fn new() -> Self {
+        Self {
+            jar: testing::CookieJar::default(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.jar.header()
+    }
+
+    fn keep(&mut self, response: &reqwest::Response) {
+        self.jar.keep(response);
+    }
+
+    async fn follow(
+        &mut self,
+        mut response: reqwest::Response,
+        mut url: String,
+    ) -> (reqwest::Response, String) {
+        for _ in 0..10 {
+            if !response.status().is_redirection() {
+                break;
+            }
+            let location = response.headers()["location"].to_str().unwrap().to_owned();
+            url = url::Url::parse(&url)
+                .unwrap()
+                .join(&location)
+                .unwrap()
+                .to_string();
+            response = self
+                .http
+                .get(&url)
+                .header("cookie", self.cookie_header())
+                .send()
+                .await
+                .unwrap();
+            self.keep(&response);
+        }
+        (response, url)
+    }
+
+    /// GET, following redirects; returns the final response and its URL.
+    pub async fn get(&mut self, url: &str) -> (reqwest::Response, String) {
+        let response = self
+            .http
+            .get(url)
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.keep(&response);
+        self.follow(response, url.to_owned()).await
+    }
+
+    /// POST a form from a page of `origin`, following redirects.
+    pub async fn post(&mut self, url: &str, origin: &str) -> (reqwest::Response, String) {
+        let response = self
+            .http
+            .post(url)
+            .header("cookie", self.cookie_header())
+            .header("origin", origin)
+            .send()
+            .await
+            .unwrap();
+        self.keep(&response);
+        self.follow(response, url.to_owned()).await
+    }
+}
+
+impl Stack {
+    /// Connects (auto-approve at the emulator) and returns the inbox HTML.
+    pub async fn login(&self, browser: &mut Browser) -> String {
+        let (page, url) = browser.get(&format!("{}/oauth/login", self.base)).await;
+        assert_eq!(
+            url,
+            format!("{}/", self.base),
+            "login did not come back home"
+        );
+        assert_eq!(page.status(), 200);
+        page.text().await.unwrap()
+    }
+}

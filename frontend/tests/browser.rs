@@ -1,0 +1,401 @@
+//! End to end in a real browser: Debian's headless Chromium, driven through chromedriver by
+//! fantoccini, against the whole system started in this process on free ports (Redis, the
+//! emulator, auth-service, gmail-service, the frontend).
+//!
+//! Connect with the keyboard, approve on the emulator's consent page, see the unread subjects,
+//! open a Japanese message and read it, page to the next 50 and back, create an API token and use
+//! it with an HTTP client, log out, deny at consent, and see the unavailable page with Redis
+//! stopped. Every page passes axe-core's WCAG 2 A/AA rules; the inbox fits a phone's width.
+//! Screenshots go to `$ARTIFACTS_DIR` (default `<workspace>/artifacts`).
+//!
+//! With `E2E_BASE_URL` set (e.g. `http://localhost:5000` after `docker compose up`), the same
+//! journey runs against that running system instead; the expectations then come from the demo
+//! mailbox rebuilt here (it is deterministic), and the Redis outage is left to the caller.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "api/stack.rs"]
+#[allow(dead_code)]
+mod stack;
+
+use std::{
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use fantoccini::{Client, ClientBuilder, Locator, key::Key};
+use google_emulator::mailbox::{Mailbox, MailboxKind, Owner};
+use serde_json::{Value, json};
+use stack::{StackOptions, spawn_stack_with};
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn artifacts() -> PathBuf {
+    let dir = std::env::var_os("ARTIFACTS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../artifacts"));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn start_browser() -> (Driver, Client, PathBuf) {
+    // reqwest and fantoccini bring different rustls crypto providers; pick one for the process.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let port = common::testing::free_port();
+    let driver =
+        Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver is needed (Debian: apt-get install chromium chromium-driver)");
+    let driver = Driver(driver);
+    let profile = std::env::temp_dir().join(format!("gu-chromium-{port}"));
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--lang=en-US",
+                "--window-size=1280,1000", format!("--user-data-dir={}", profile.display())],
+        }),
+    );
+    let mut last_error = None;
+    for _ in 0..50 {
+        match ClientBuilder::rustls()
+            .unwrap()
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(client) => return (driver, client, profile),
+            Err(e) => last_error = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("cannot start Chromium through chromedriver: {last_error:?}");
+}
+
+async fn screenshot(client: &Client, name: &str) {
+    let png = client.screenshot().await.unwrap();
+    std::fs::write(artifacts().join(name), png).unwrap();
+}
+
+/// Runs axe-core's WCAG 2 A and AA rules on the current page; returns the violations.
+async fn accessibility_violations(client: &Client) -> Vec<Value> {
+    let source = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/browser/node_modules/axe-core/axe.min.js"),
+    )
+    .expect("run `npm ci` in frontend/tests/browser (bash .ci/run does)");
+    client.execute(&source, vec![]).await.unwrap();
+    let result = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] })
+               .then(r => done(r.violations.map(v => ({ id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' ')) }))))
+               .catch(e => done([{ id: 'axe-error', impact: String(e) }]));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    result.as_array().cloned().unwrap_or_default()
+}
+
+async fn assert_accessible(client: &Client, page: &str) {
+    let violations = accessibility_violations(client).await;
+    assert!(violations.is_empty(), "{page}: {violations:#?}");
+}
+
+async fn text(client: &Client, css: &str) -> String {
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn click(client: &Client, css: &str) {
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+fn has_cjk(s: &str) -> bool {
+    s.chars()
+        .any(|c| matches!(c, '\u{3040}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}'))
+}
+
+#[tokio::test]
+async fn a_person_reads_unread_mail_in_a_real_browser() {
+    let (_driver, client, profile) = start_browser().await;
+    match std::env::var("E2E_BASE_URL") {
+        Ok(base) => {
+            let owner = Owner {
+                name: "Alice Example",
+                email: "alice@example.com",
+            };
+            let mailbox = Mailbox::build(MailboxKind::Large, &owner);
+            journey(&client, base.trim_end_matches('/'), &mailbox, None).await;
+        }
+        Err(_) => {
+            let mut redis = common::testing::RedisServer::start();
+            let stack = spawn_stack_with(StackOptions {
+                redis_url: Some(redis.url()),
+                auto_approve: false,
+            })
+            .await;
+            let mailbox = &stack.emulator.state.mailboxes[0];
+            journey(&client, &stack.base, mailbox, Some(&mut redis)).await;
+        }
+    }
+    client.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(profile);
+}
+
+/// The journey of a person; with `redis`, also an outage and the recovery from it.
+async fn journey(
+    client: &Client,
+    base: &str,
+    mailbox: &Mailbox,
+    redis: Option<&mut common::testing::RedisServer>,
+) {
+    // The connect page, reached and used with the keyboard.
+    client.goto(&format!("{base}/")).await.unwrap();
+    assert!(text(client, "h1").await.contains("unread Gmail"));
+    assert_accessible(client, "connect page").await;
+    let mut reached = false;
+    for _ in 0..6 {
+        client
+            .active_element()
+            .await
+            .unwrap()
+            .send_keys(&Key::Tab.to_string())
+            .await
+            .unwrap();
+        if client
+            .active_element()
+            .await
+            .unwrap()
+            .attr("id")
+            .await
+            .unwrap()
+            .as_deref()
+            == Some("connect")
+        {
+            reached = true;
+            break;
+        }
+    }
+    assert!(reached, "the Connect button cannot be reached with Tab");
+    client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .unwrap();
+
+    // The emulator's consent page: approve.
+    click(client, "#allow").await;
+
+    // The inbox.
+    let count: usize = text(client, "#unread-count").await.parse().unwrap();
+    assert!(count >= 60);
+    let subjects = client.find_all(Locator::Css(".subject")).await.unwrap();
+    assert_eq!(subjects.len(), 50);
+    let newest = mailbox
+        .messages()
+        .iter()
+        .find(|m| m.is_unread() && !m.has_label("SPAM") && !m.has_label("TRASH"))
+        .unwrap();
+    assert_eq!(subjects[0].text().await.unwrap(), newest.spec.subject);
+    assert_eq!(text(client, "#account-email").await, "alice@example.com");
+    // Dates are shown in the reader's local form by the page's script (not the UTC fallback).
+    assert!(!text(client, ".message .date").await.contains("UTC"));
+    screenshot(client, "inbox.png").await;
+    assert_accessible(client, "inbox").await;
+
+    // A phone's width: nothing sticks out sideways.
+    client.set_window_size(390, 844).await.unwrap();
+    let fits = client
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth + 1;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(fits, json!(true), "the inbox overflows a phone's width");
+    screenshot(client, "inbox-phone.png").await;
+    client.set_window_size(1280, 1000).await.unwrap();
+
+    // Open a Japanese message from the list (page 1 or 2) and read it.
+    let mut link = None;
+    for attempt in 0..2 {
+        for row in client.find_all(Locator::Css(".message a")).await.unwrap() {
+            let subject = row
+                .find(Locator::Css(".subject"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            if has_cjk(&subject) {
+                link = Some((row.attr("href").await.unwrap().unwrap(), subject));
+                break;
+            }
+        }
+        if link.is_some() || attempt == 1 {
+            break;
+        }
+        click(client, "#older").await;
+    }
+    let (href, subject) = link.expect("no Japanese unread message in the list");
+    client.goto(&format!("{base}{href}")).await.unwrap();
+    assert_eq!(text(client, "#subject").await, subject);
+    let body = text(client, "#body").await;
+    assert!(has_cjk(&body), "the body is not Japanese text: {body:.200}");
+    let id = href.trim_start_matches("/messages/");
+    let expected = &mailbox.get(id).unwrap().spec.expected_text;
+    let first_line = expected
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap();
+    assert!(
+        body.contains(first_line),
+        "expected {first_line:?} in the body"
+    );
+    screenshot(client, "message.png").await;
+    assert_accessible(client, "message").await;
+
+    // Page to the next 50 and back.
+    click(client, "#back").await;
+    click(client, "#older").await;
+    assert!(text(client, ".position").await.contains("Page 2"));
+    let page_two_first = text(client, ".subject").await;
+    assert_ne!(page_two_first, newest.spec.subject);
+    click(client, "#newer").await;
+    assert!(text(client, ".position").await.contains("Page 1"));
+
+    // Create an API token and use it from an HTTP client.
+    click(client, "#create-token").await;
+    let wait = |css: &'static str| {
+        client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+    };
+    let token = wait("#token")
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap();
+    let curl = wait("#curl")
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(curl.contains(&token) && curl.starts_with("curl "));
+    assert_accessible(client, "API token").await;
+    // The page's curl command names the API's public address: use it as a person would.
+    let api_base = curl
+        .split('"')
+        .find(|part| part.starts_with("http"))
+        .unwrap()
+        .split("/v1/")
+        .next()
+        .unwrap()
+        .to_owned();
+    let api: Value = reqwest::Client::new()
+        .get(format!("{api_base}/v1/messages/unread?limit=2"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(api["messages"].as_array().unwrap().len(), 2);
+
+    // Log out: the connect page again.
+    click(client, "#back").await;
+    click(client, "#logout").await;
+    assert!(
+        client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("#connect"))
+            .await
+            .is_ok()
+    );
+
+    // Deny at consent: a friendly page.
+    click(client, "#connect").await;
+    click(client, "#deny").await;
+    assert!(
+        text(client, "#notice")
+            .await
+            .contains("You did not give access")
+    );
+    screenshot(client, "denied.png").await;
+
+    // Connected again, then Redis stops: the unavailable page; it comes back by itself.
+    let Some(redis) = redis else {
+        return;
+    };
+    click(client, "#connect").await;
+    click(client, "#allow").await;
+    text(client, "#unread-count").await;
+    redis.stop();
+    client.goto(&format!("{base}/")).await.unwrap();
+    let problem = client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#problem"))
+        .await
+        .unwrap();
+    assert_eq!(
+        problem.attr("data-kind").await.unwrap().as_deref(),
+        Some("unavailable")
+    );
+    screenshot(client, "unavailable.png").await;
+    assert_accessible(client, "unavailable page").await;
+    redis.resume();
+    let mut back = false;
+    for _ in 0..30 {
+        client.goto(&format!("{base}/")).await.unwrap();
+        if client.find(Locator::Css("#unread-count")).await.is_ok() {
+            back = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        back,
+        "the inbox did not come back after Redis returned (the session must survive)"
+    );
+}

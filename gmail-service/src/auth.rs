@@ -1,0 +1,82 @@
+//! [`Caller`]: the verified internal JWT of a request (ES256 only, keys from auth-service's
+//! JWKS, `iss`, `aud`, `exp`, `nbf` checked by `common::jwt::JwtVerifier`). Every Gmail read
+//! is made for `Caller::account()`, the token's `sub`, and nothing else.
+
+use std::{future::Future, pin::Pin};
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
+use common::{
+    ExposeSecret, SecretString,
+    jwt::{InternalClaims, JwtVerifier, TokenError},
+};
+
+use crate::api_error::ApiError;
+
+/// A request's verified identity.
+pub struct Caller {
+    claims: InternalClaims,
+    /// The JWT itself, passed on to auth-service to obtain this account's Google token.
+    bearer: SecretString,
+}
+
+impl Caller {
+    /// The account: the Google `sub` the JWT names.
+    pub fn account(&self) -> &str {
+        &self.claims.sub
+    }
+
+    pub fn claims(&self) -> &InternalClaims {
+        &self.claims
+    }
+
+    /// The raw JWT.
+    pub fn bearer(&self) -> &str {
+        self.bearer.expose_secret()
+    }
+}
+
+/// The bearer token of an `Authorization` header, if well-formed.
+fn bearer_token(request: &HttpRequest) -> Result<String, ApiError> {
+    let value = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::InvalidToken("The Authorization header is missing.".into()))?;
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::InvalidToken("The Authorization header is malformed.".into()))?;
+    let (scheme, token) = value.trim().split_once(' ').ok_or_else(|| {
+        ApiError::InvalidToken("Expected `Authorization: Bearer <token>`.".into())
+    })?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(ApiError::InvalidToken(
+            "Expected `Authorization: Bearer <token>`.".into(),
+        ));
+    }
+    Ok(token.trim().to_owned())
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let token = bearer_token(request);
+        let verifier = request.app_data::<web::Data<JwtVerifier>>().cloned();
+        Box::pin(async move {
+            let token = token?;
+            let verifier = verifier.ok_or(ApiError::Internal("no JWT verifier configured"))?;
+            match verifier.verify(&token).await {
+                Ok(claims) => Ok(Caller {
+                    claims,
+                    bearer: SecretString::from(token),
+                }),
+                Err(TokenError::KeysUnavailable) => Err(ApiError::DependencyUnavailable(
+                    "auth-service's signing keys cannot be fetched".into(),
+                )),
+                Err(error) => Err(ApiError::InvalidToken(format!(
+                    "The token is refused: {error}."
+                ))),
+            }
+        })
+    }
+}

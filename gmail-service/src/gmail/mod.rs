@@ -1,0 +1,391 @@
+//! [`GmailClient`]: the Gmail API v1 calls gmail-service makes, over one pooled, kept-alive
+//! HTTP client (HTTP/2 with Google) with a timeout on every call.
+//!
+//! Every attempt is charged to the account's [`QuotaBudget`] before it is sent (a page's
+//! `messages.get` calls are charged together by the caller, see [`GmailCall::prepaid`]).
+//! Answers Gmail asks to retry (429, rate-limit 403, 5xx) and transport failures are retried
+//! with exponential backoff and jitter, honouring `Retry-After`, within
+//! `GMAIL_MAX_ATTEMPTS` and `GMAIL_RETRY_MAX_WAIT_MS`; then [`GmailError::RateLimited`] or
+//! [`GmailError::Unavailable`] tell the caller when to come back.
+//!
+//! - `wire`: Gmail's JSON.
+
+pub mod wire;
+
+use std::time::{Duration, Instant};
+
+use reqwest::{StatusCode, header};
+use serde::de::DeserializeOwned;
+
+use crate::{
+    configuration::GmailSettings,
+    google_token::GoogleAccessToken,
+    metrics::ServiceMetrics,
+    quota::{QuotaBudget, QuotaError},
+};
+
+/// Units Gmail charges per call (google-wire.md).
+pub const UNITS_MESSAGES_LIST: u32 = 5;
+pub const UNITS_MESSAGES_GET: u32 = 5;
+pub const UNITS_LABELS_GET: u32 = 1;
+
+/// Headers a summary needs from `format=metadata`.
+const METADATA_HEADERS: [&str; 3] = ["From", "Subject", "Date"];
+
+/// Why a Gmail call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum GmailError {
+    #[error("Gmail refused the access token (401)")]
+    Unauthorized,
+    #[error("Gmail has no such message (404)")]
+    NotFound,
+    #[error("Gmail rejected the request: {0}")]
+    BadRequest(String),
+    #[error("Gmail refused access: {0}")]
+    Forbidden(String),
+    #[error("Gmail asks to slow down; retry after {retry_after:?}")]
+    RateLimited { retry_after: Duration },
+    #[error("Gmail is unavailable ({reason}); retry after {retry_after:?}")]
+    Unavailable {
+        reason: String,
+        retry_after: Duration,
+    },
+    #[error("Gmail answered unexpectedly: {0}")]
+    BadResponse(String),
+    #[error("the account's Gmail quota budget is spent; retry after {retry_after:?}")]
+    QuotaExhausted { retry_after: Duration },
+    #[error("the quota budget cannot be checked: {0}")]
+    QuotaUnavailable(String),
+}
+
+impl From<QuotaError> for GmailError {
+    fn from(error: QuotaError) -> Self {
+        match error {
+            QuotaError::Exhausted { retry_after } => Self::QuotaExhausted { retry_after },
+            QuotaError::Redis(e) => Self::QuotaUnavailable(e.to_string()),
+        }
+    }
+}
+
+/// Who a call is for and with which token.
+#[derive(Clone, Copy)]
+pub struct GmailCall<'a> {
+    /// The account (JWT `sub`) the quota is charged to.
+    pub account: &'a str,
+    pub token: &'a GoogleAccessToken,
+    /// The first attempt's units were already charged by the caller.
+    pub prepaid: bool,
+}
+
+/// How much detail `messages.get` returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageFormat {
+    /// Labels, snippet, and the `From`, `Subject`, `Date` headers.
+    Metadata,
+    /// Everything, bodies included.
+    Full,
+}
+
+/// A retryable failure of one attempt.
+struct Retryable {
+    error: GmailError,
+    retry_after: Option<Duration>,
+}
+
+/// The Gmail API client; one per process, cheap to share.
+pub struct GmailClient {
+    http: reqwest::Client,
+    settings: GmailSettings,
+    quota: QuotaBudget,
+    metrics: ServiceMetrics,
+}
+
+impl GmailClient {
+    /// Builds the pooled HTTP client.
+    pub fn new(
+        settings: GmailSettings,
+        quota: QuotaBudget,
+        metrics: ServiceMetrics,
+    ) -> Result<Self, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .timeout(settings.timeout)
+            .connect_timeout(settings.connect_timeout)
+            .pool_idle_timeout(Duration::from_secs(90))
+            .pool_max_idle_per_host(128)
+            .tcp_keepalive(Duration::from_secs(60))
+            .tcp_nodelay(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("gmail-unread/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Self {
+            http,
+            settings,
+            quota,
+            metrics,
+        })
+    }
+
+    /// The budget the calls are charged to.
+    pub fn quota(&self) -> &QuotaBudget {
+        &self.quota
+    }
+
+    /// Most `messages.get` calls one page runs at once.
+    pub fn get_concurrency(&self) -> usize {
+        self.settings.get_concurrency
+    }
+
+    /// `messages.list?q=is:unread`.
+    pub async fn list_unread(
+        &self,
+        call: GmailCall<'_>,
+        limit: u32,
+        page_token: Option<&str>,
+    ) -> Result<wire::MessageList, GmailError> {
+        let mut query = vec![
+            ("q", "is:unread".to_owned()),
+            ("maxResults", limit.to_string()),
+        ];
+        if let Some(token) = page_token {
+            query.push(("pageToken", token.to_owned()));
+        }
+        let url = format!("{}/messages", self.settings.api_base);
+        self.call("messages.list", &url, &query, call, UNITS_MESSAGES_LIST)
+            .await
+    }
+
+    /// `messages.get` in the given format.
+    pub async fn get_message(
+        &self,
+        call: GmailCall<'_>,
+        id: &str,
+        format: MessageFormat,
+    ) -> Result<wire::Message, GmailError> {
+        let mut query = Vec::with_capacity(4);
+        match format {
+            MessageFormat::Metadata => {
+                query.push(("format", "metadata".to_owned()));
+                for name in METADATA_HEADERS {
+                    query.push(("metadataHeaders", name.to_owned()));
+                }
+            }
+            MessageFormat::Full => query.push(("format", "full".to_owned())),
+        }
+        // Ids are checked by the caller (ASCII letters and digits), so no escaping is needed.
+        let url = format!("{}/messages/{id}", self.settings.api_base);
+        self.call("messages.get", &url, &query, call, UNITS_MESSAGES_GET)
+            .await
+    }
+
+    /// `labels/UNREAD`.
+    pub async fn unread_label(&self, call: GmailCall<'_>) -> Result<wire::Label, GmailError> {
+        let url = format!("{}/labels/UNREAD", self.settings.api_base);
+        self.call("labels.get", &url, &[], call, UNITS_LABELS_GET)
+            .await
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: &'static str,
+        url: &str,
+        query: &[(&str, String)],
+        call: GmailCall<'_>,
+        units: u32,
+    ) -> Result<T, GmailError> {
+        let mut attempt = 1;
+        loop {
+            if attempt > 1 || !call.prepaid {
+                self.quota.acquire(call.account, units).await?;
+            }
+            let failure = match self.attempt(method, url, query, call.token).await {
+                Ok(value) => return Ok(value),
+                Err(Err(fatal)) => return Err(fatal),
+                Err(Ok(retryable)) => retryable,
+            };
+            let backoff = self.backoff(attempt);
+            let wait = failure
+                .retry_after
+                .map_or(backoff, |after| after.max(backoff));
+            if attempt >= self.settings.max_attempts || wait > self.settings.retry_max_wait {
+                return Err(with_retry_after(failure.error, wait));
+            }
+            tracing::debug!(method, attempt, ?wait, error = %failure.error, "retrying Gmail call");
+            self.metrics
+                .gmail_retries
+                .with_label_values(&[method])
+                .inc();
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    /// Exponential backoff with jitter: base·2^(n-1), plus up to half of it again.
+    fn backoff(&self, attempt: u32) -> Duration {
+        let exponential = self
+            .settings
+            .retry_base
+            .saturating_mul(2_u32.saturating_pow(attempt.saturating_sub(1)));
+        let jitter = exponential.mul_f64(rand::random::<f64>() * 0.5);
+        exponential.saturating_add(jitter)
+    }
+
+    /// One attempt: `Ok(value)`, or `Err(Ok(retryable))`, or `Err(Err(final error))`.
+    async fn attempt<T: DeserializeOwned>(
+        &self,
+        method: &'static str,
+        url: &str,
+        query: &[(&str, String)],
+        token: &GoogleAccessToken,
+    ) -> Result<T, Result<Retryable, GmailError>> {
+        let started = Instant::now();
+        let sent = self
+            .http
+            .get(url)
+            .query(query)
+            .bearer_auth(token.expose())
+            .header(header::ACCEPT, "application/json")
+            .send()
+            .await;
+        let outcome = match sent {
+            Err(error) => Err(Ok(Retryable {
+                error: GmailError::Unavailable {
+                    reason: transport_reason(&error),
+                    retry_after: Duration::ZERO,
+                },
+                retry_after: None,
+            })),
+            Ok(response) => self.read(response).await,
+        };
+        self.metrics
+            .gmail_latency
+            .with_label_values(&[method])
+            .observe(started.elapsed().as_secs_f64());
+        self.metrics
+            .gmail_calls
+            .with_label_values(&[method, outcome_label(&outcome)])
+            .inc();
+        outcome
+    }
+
+    async fn read<T: DeserializeOwned>(
+        &self,
+        mut response: reqwest::Response,
+    ) -> Result<T, Result<Retryable, GmailError>> {
+        let status = response.status();
+        let retry_after = retry_after(response.headers());
+        if response
+            .content_length()
+            .is_some_and(|len| len > self.settings.max_response_bytes as u64)
+        {
+            return Err(Err(GmailError::BadResponse(
+                "the answer is too large".into(),
+            )));
+        }
+        let mut body = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() + chunk.len() > self.settings.max_response_bytes {
+                        return Err(Err(GmailError::BadResponse(
+                            "the answer is too large".into(),
+                        )));
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(error) => {
+                    return Err(Ok(Retryable {
+                        error: GmailError::Unavailable {
+                            reason: transport_reason(&error),
+                            retry_after: Duration::ZERO,
+                        },
+                        retry_after: None,
+                    }));
+                }
+            }
+        }
+        if status == StatusCode::OK {
+            return serde_json::from_slice(&body)
+                .map_err(|e| Err(GmailError::BadResponse(format!("malformed JSON: {e}"))));
+        }
+        let envelope: wire::ErrorEnvelope = serde_json::from_slice(&body).unwrap_or_default();
+        let message = envelope.error.message.chars().take(200).collect::<String>();
+        let retryable = |error| Err(Ok(Retryable { error, retry_after }));
+        match status {
+            StatusCode::UNAUTHORIZED => Err(Err(GmailError::Unauthorized)),
+            StatusCode::NOT_FOUND => Err(Err(GmailError::NotFound)),
+            StatusCode::BAD_REQUEST => Err(Err(GmailError::BadRequest(message))),
+            StatusCode::FORBIDDEN if envelope.is_rate_limit() => {
+                retryable(GmailError::RateLimited {
+                    retry_after: Duration::ZERO,
+                })
+            }
+            StatusCode::FORBIDDEN => Err(Err(GmailError::Forbidden(message))),
+            StatusCode::TOO_MANY_REQUESTS => retryable(GmailError::RateLimited {
+                retry_after: Duration::ZERO,
+            }),
+            s if s.is_server_error() => retryable(GmailError::Unavailable {
+                reason: format!("HTTP {}", s.as_u16()),
+                retry_after: Duration::ZERO,
+            }),
+            s => Err(Err(GmailError::BadResponse(format!(
+                "unexpected HTTP {}",
+                s.as_u16()
+            )))),
+        }
+    }
+}
+
+fn with_retry_after(error: GmailError, wait: Duration) -> GmailError {
+    let retry_after = wait.max(Duration::from_secs(1));
+    match error {
+        GmailError::RateLimited { .. } => GmailError::RateLimited { retry_after },
+        GmailError::Unavailable { reason, .. } => GmailError::Unavailable {
+            reason,
+            retry_after,
+        },
+        other => other,
+    }
+}
+
+fn transport_reason(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        "timed out".into()
+    } else if error.is_connect() {
+        "cannot connect".into()
+    } else {
+        "transport error".into()
+    }
+}
+
+/// `Retry-After` in seconds (an HTTP date is not worth parsing here: the backoff covers it).
+fn retry_after(headers: &header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(|s| Duration::from_secs(s.min(3_600)))
+}
+
+fn outcome_label<T>(outcome: &Result<T, Result<Retryable, GmailError>>) -> &'static str {
+    let error = match outcome {
+        Ok(_) => return "ok",
+        Err(Ok(retryable)) => &retryable.error,
+        Err(Err(error)) => error,
+    };
+    match error {
+        GmailError::Unauthorized => "unauthorized",
+        GmailError::NotFound => "not_found",
+        GmailError::BadRequest(_) => "bad_request",
+        GmailError::Forbidden(_) => "forbidden",
+        GmailError::RateLimited { .. } => "rate_limited",
+        GmailError::Unavailable { reason, .. } if reason == "timed out" => "timeout",
+        GmailError::Unavailable { reason, .. } if reason.starts_with("HTTP") => "server_error",
+        GmailError::Unavailable { .. } => "network_error",
+        GmailError::BadResponse(_) => "bad_response",
+        GmailError::QuotaExhausted { .. } | GmailError::QuotaUnavailable(_) => "not_sent",
+    }
+}

@@ -1,0 +1,187 @@
+//! [`Mailbox`]: the reads the API offers, for the caller's account only, put together from
+//! auth-service (the Google token), Gmail and the metadata cache.
+//!
+//! A page costs one `messages.list` plus, for the messages not yet cached, one round of
+//! concurrent `messages.get format=metadata` (at most `GMAIL_GET_CONCURRENCY` in flight, their
+//! quota charged in one go); a page seen before costs the list call alone. A 401 from Gmail
+//! triggers one forced token refresh and one retry; a second 401 is `reauth_required`.
+
+use std::{future::Future, sync::Arc};
+
+use futures_util::{StreamExt, stream};
+
+use crate::{
+    api_error::ApiError,
+    auth::Caller,
+    gmail::{GmailCall, GmailClient, GmailError, MessageFormat, UNITS_MESSAGES_GET},
+    google_token::{GoogleAccessToken, TokenSource},
+    mail::{MessageDetail, MessageSummary, UnreadCount, UnreadPage, is_valid_message_id},
+    message_cache::MessageCache,
+};
+
+/// The label every listed message carries.
+const UNREAD: &str = "UNREAD";
+
+/// Reads one account's mail.
+pub struct Mailbox {
+    gmail: GmailClient,
+    tokens: TokenSource,
+    cache: MessageCache,
+}
+
+impl Mailbox {
+    pub fn new(gmail: GmailClient, tokens: TokenSource, cache: MessageCache) -> Self {
+        Self {
+            gmail,
+            tokens,
+            cache,
+        }
+    }
+
+    /// Runs a Gmail call with the account's token; on a 401, once more with a refreshed one.
+    async fn authorized<'a, T, F, Fut>(
+        &'a self,
+        caller: &'a Caller,
+        prepaid: bool,
+        call: F,
+    ) -> Result<T, ApiError>
+    where
+        F: Fn(Arc<GoogleAccessToken>, bool) -> Fut,
+        Fut: Future<Output = Result<T, GmailError>> + 'a,
+    {
+        let token = self.tokens.token(caller, None).await?;
+        match call(token.clone(), prepaid).await {
+            Err(GmailError::Unauthorized) => {
+                tracing::debug!("Gmail refused the access token; asking for a refreshed one");
+                let fresh = self.tokens.token(caller, Some(&token)).await?;
+                Ok(call(fresh, false).await?)
+            }
+            other => Ok(other?),
+        }
+    }
+
+    /// A page of unread messages, newest first.
+    pub async fn unread_page(
+        &self,
+        caller: &Caller,
+        limit: u32,
+        page_token: Option<&str>,
+    ) -> Result<UnreadPage, ApiError> {
+        let account = caller.account();
+        let gmail = &self.gmail;
+        let list = self
+            .authorized(caller, false, |token, prepaid| async move {
+                let call = GmailCall {
+                    account,
+                    token: &token,
+                    prepaid,
+                };
+                gmail.list_unread(call, limit, page_token).await
+            })
+            .await?;
+        // Ids go into URLs and cache keys: take only what Gmail's ids look like.
+        let ids: Vec<&str> = list
+            .messages
+            .iter()
+            .map(|m| m.id.as_str())
+            .filter(|id| is_valid_message_id(id))
+            .collect();
+        let mut found = self.cache.get_many(account, &ids).await;
+        let missing: Vec<usize> = (0..found.len()).filter(|&i| found[i].is_none()).collect();
+        if !missing.is_empty() {
+            let units =
+                UNITS_MESSAGES_GET.saturating_mul(u32::try_from(missing.len()).unwrap_or(u32::MAX));
+            gmail
+                .quota()
+                .acquire(account, units)
+                .await
+                .map_err(GmailError::from)?;
+            let fetched: Vec<(usize, Result<MessageSummary, ApiError>)> = stream::iter(missing)
+                .map(|index| {
+                    let id = ids[index];
+                    async move {
+                        let message = self
+                            .authorized(caller, true, |token, prepaid| async move {
+                                let call = GmailCall {
+                                    account,
+                                    token: &token,
+                                    prepaid,
+                                };
+                                gmail.get_message(call, id, MessageFormat::Metadata).await
+                            })
+                            .await;
+                        (index, message.map(|m| MessageSummary::from_gmail(&m)))
+                    }
+                })
+                .buffer_unordered(gmail.get_concurrency())
+                .collect()
+                .await;
+            let mut fresh = Vec::with_capacity(fetched.len());
+            for (index, outcome) in fetched {
+                match outcome {
+                    Ok(summary) => {
+                        fresh.push(summary.clone());
+                        found[index] = Some(summary);
+                    }
+                    // Deleted between the list and the get: leave it out.
+                    Err(ApiError::NotFound) => {}
+                    Err(error) => return Err(error),
+                }
+            }
+            self.cache.put_many(account, &fresh).await;
+        }
+        let messages = found
+            .into_iter()
+            .flatten()
+            .map(|mut summary| {
+                if !summary.labels.iter().any(|l| l == UNREAD) {
+                    summary.labels.insert(0, UNREAD.to_owned());
+                }
+                summary
+            })
+            .collect();
+        Ok(UnreadPage {
+            messages,
+            next_page_token: list.next_page_token.filter(|t| !t.is_empty()),
+            result_size_estimate: list.result_size_estimate,
+        })
+    }
+
+    /// One message with its text and attachment list.
+    pub async fn message(&self, caller: &Caller, id: &str) -> Result<MessageDetail, ApiError> {
+        let account = caller.account();
+        let gmail = &self.gmail;
+        let message = self
+            .authorized(caller, false, |token, prepaid| async move {
+                let call = GmailCall {
+                    account,
+                    token: &token,
+                    prepaid,
+                };
+                gmail.get_message(call, id, MessageFormat::Full).await
+            })
+            .await?;
+        let detail = MessageDetail::from_gmail(&message);
+        self.cache.put_many(account, &[detail.summary()]).await;
+        Ok(detail)
+    }
+
+    /// The number of unread messages (the `UNREAD` label's count).
+    pub async fn unread_count(&self, caller: &Caller) -> Result<UnreadCount, ApiError> {
+        let account = caller.account();
+        let gmail = &self.gmail;
+        let label = self
+            .authorized(caller, false, |token, prepaid| async move {
+                let call = GmailCall {
+                    account,
+                    token: &token,
+                    prepaid,
+                };
+                gmail.unread_label(call).await
+            })
+            .await?;
+        Ok(UnreadCount {
+            unread: label.messages_unread,
+        })
+    }
+}

@@ -1,0 +1,106 @@
+//! `GET /openapi.json`: the OpenAPI description generated from the handlers' annotations
+//! (utoipa), covering every route, parameter, response and error.
+
+use std::sync::OnceLock;
+
+use actix_web::HttpResponse;
+use serde::Serialize;
+use utoipa::{
+    Modify, OpenApi, ToSchema,
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+};
+
+use crate::{
+    mail::{AttachmentInfo, MessageDetail, MessageSummary, Sender, UnreadCount, UnreadPage},
+    routes::{health, messages},
+};
+
+/// An error (RFC 9457 problem details with the system's `code`).
+#[derive(Serialize, ToSchema)]
+#[schema(as = Problem)]
+pub struct ProblemBody {
+    /// `urn:gmail-unread:problem:<code>`.
+    #[serde(rename = "type")]
+    #[schema(example = "urn:gmail-unread:problem:invalid_token")]
+    pub type_uri: String,
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    pub detail: String,
+    /// Stable machine-readable code: `bad_request`, `invalid_token`, `reauth_required`,
+    /// `insufficient_scope`, `not_found`, `upstream_rate_limited`, `upstream_error`,
+    /// `upstream_unavailable`, `dependency_unavailable`, `not_ready`, `internal_error`.
+    #[schema(example = "invalid_token")]
+    pub code: String,
+    /// Seconds after which a retry makes sense (also sent as `Retry-After`).
+    #[schema(nullable = false)]
+    pub retry_after: Option<u64>,
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "An internal JWT from auth-service (`POST /v1/session/token` or `POST /v1/api-tokens`).",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The API description.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "gmail-service",
+        description = "Unread Gmail messages of the account an internal JWT names. Errors are `application/problem+json` with a stable `code`.",
+    ),
+    paths(
+        messages::unread,
+        messages::message,
+        messages::unread_count,
+        health::healthz,
+        health::readyz,
+        health::metrics,
+        openapi_json,
+    ),
+    components(schemas(
+        UnreadPage,
+        MessageSummary,
+        MessageDetail,
+        AttachmentInfo,
+        Sender,
+        UnreadCount,
+        ProblemBody,
+    )),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "messages", description = "Unread mail"),
+        (name = "operations", description = "Health, readiness, metrics, this description"),
+    )
+)]
+pub struct ApiDoc;
+
+/// This OpenAPI description.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "operations",
+    responses((status = 200, description = "OpenAPI 3.1 description of this API", content_type = "application/json", body = Object))
+)]
+pub async fn openapi_json() -> HttpResponse {
+    static DOCUMENT: OnceLock<String> = OnceLock::new();
+    let document = DOCUMENT.get_or_init(|| ApiDoc::openapi().to_json().unwrap_or_default());
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(document.as_str())
+}

@@ -1,0 +1,350 @@
+//! A stand-in for auth-service as gmail-service sees it (docs/internal-api.md): the JWKS at
+//! `/.well-known/jwks.json`, and `POST /internal/google-access-token`, which verifies the
+//! caller's JWT and hands out the Google access token of the JWT's account.
+//!
+//! Google tokens come from a real login at the Google emulator (auto-approve, PKCE,
+//! `login_hint` = the JWT's `email`), made the first time an account asks, as if the person
+//! had connected Gmail. A `rejected_access_token_sha256` equal to the current token refreshes
+//! it with the refresh token; a refresh Google refuses ends the grant (`401 reauth_required`
+//! from then on). Shared by the integration tests, the fuzz stack and the benchmark.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::{
+    collections::HashMap,
+    net::TcpListener,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, http::StatusCode, web};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use common::{
+    jwt::{Es256KeyPair, GMAIL_SERVICE_AUDIENCE, InternalClaims, JwtVerifier, unix_now},
+    problem::Problem,
+};
+use sha2::{Digest, Sha256};
+
+/// The redirect URI the stand-in registers at the emulator (never followed).
+pub const REDIRECT: &str = "http://127.0.0.1:9/oauth/callback";
+pub const CLIENT_ID: &str = "demo-client.apps.googleusercontent.com";
+pub const CLIENT_SECRET: &str = "demo-secret";
+pub const ISSUER: &str = "auth-service";
+const SCOPES: &str = "openid email https://www.googleapis.com/auth/gmail.readonly";
+
+/// The demo accounts' `sub` and address (as the emulator has them).
+pub const ALICE: (&str, &str) = ("104216548201937465021", "alice@example.com");
+pub const BOB: (&str, &str) = ("109873450129834765102", "bob@example.com");
+pub const CAROL: (&str, &str) = ("112093487561203948576", "carol@example.com");
+
+enum Grant {
+    Connected {
+        access_token: String,
+        refresh_token: String,
+        expires_at: i64,
+    },
+    Disconnected,
+}
+
+struct State {
+    emulator_url: String,
+    /// The scopes the stand-in's logins ask for.
+    scopes: String,
+    http: reqwest::Client,
+    verifier: JwtVerifier,
+    grants: tokio::sync::Mutex<HashMap<String, Grant>>,
+    token_requests: AtomicU64,
+    refreshes: AtomicU64,
+    jwks_requests: AtomicU64,
+}
+
+/// A running stand-in.
+#[derive(Clone)]
+pub struct AuthStandIn {
+    /// Its base URL (what gmail-service's `AUTH_SERVICE_URL` names).
+    pub url: String,
+    pub key: Arc<Es256KeyPair>,
+    state: Arc<State>,
+}
+
+impl AuthStandIn {
+    /// Starts the stand-in on a free port, issuing Google tokens from the emulator at `emulator_url`.
+    pub fn start(emulator_url: &str) -> Self {
+        Self::start_with_scopes(emulator_url, SCOPES)
+    }
+
+    /// Like [`AuthStandIn::start`], with grants for `scopes` only.
+    pub fn start_with_scopes(emulator_url: &str, scopes: &str) -> Self {
+        let key = Arc::new(Es256KeyPair::generate().unwrap());
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap();
+        let state = Arc::new(State {
+            emulator_url: emulator_url.to_owned(),
+            scopes: scopes.to_owned(),
+            verifier: JwtVerifier::new(
+                http.clone(),
+                &format!("{url}/.well-known/jwks.json"),
+                ISSUER,
+                GMAIL_SERVICE_AUDIENCE,
+            ),
+            http,
+            grants: tokio::sync::Mutex::new(HashMap::new()),
+            token_requests: AtomicU64::new(0),
+            refreshes: AtomicU64::new(0),
+            jwks_requests: AtomicU64::new(0),
+        });
+        let jwks = serde_json::json!({ "keys": [key.public_jwk()] }).to_string();
+        let app_state = web::Data::from(state.clone());
+        let server = HttpServer::new(move || {
+            let jwks = jwks.clone();
+            App::new()
+                .app_data(app_state.clone())
+                .route(
+                    "/.well-known/jwks.json",
+                    web::get().to(move |state: web::Data<State>| {
+                        let jwks = jwks.clone();
+                        state.jwks_requests.fetch_add(1, Ordering::SeqCst);
+                        async move {
+                            HttpResponse::Ok()
+                                .content_type("application/json")
+                                .body(jwks)
+                        }
+                    }),
+                )
+                .route(
+                    "/internal/google-access-token",
+                    web::post().to(google_access_token),
+                )
+        })
+        .workers(2)
+        .listen(listener)
+        .unwrap()
+        .run();
+        tokio::spawn(server);
+        Self { url, key, state }
+    }
+
+    /// A valid internal JWT for `(sub, email)`, living `lifetime`.
+    pub fn jwt_for(&self, account: (&str, &str), lifetime: Duration) -> String {
+        self.key
+            .sign(&InternalClaims::new(ISSUER, account.0, account.1, lifetime))
+            .unwrap()
+    }
+
+    /// A five-minute session JWT.
+    pub fn jwt(&self, account: (&str, &str)) -> String {
+        self.jwt_for(account, Duration::from_secs(300))
+    }
+
+    /// Signs arbitrary claims with the published key.
+    pub fn sign(&self, claims: &InternalClaims) -> String {
+        self.key.sign(claims).unwrap()
+    }
+
+    /// `POST /internal/google-access-token` calls answered so far.
+    pub fn token_requests(&self) -> u64 {
+        self.state.token_requests.load(Ordering::SeqCst)
+    }
+
+    /// `GET /.well-known/jwks.json` requests so far (gmail-service's and the stand-in's own).
+    pub fn jwks_requests(&self) -> u64 {
+        self.state.jwks_requests.load(Ordering::SeqCst)
+    }
+
+    /// Refreshes made at the emulator so far.
+    pub fn refreshes(&self) -> u64 {
+        self.state.refreshes.load(Ordering::SeqCst)
+    }
+}
+
+fn problem(status: StatusCode, code: &'static str, detail: &str) -> HttpResponse {
+    let mut response = HttpResponse::build(status);
+    response.content_type("application/problem+json");
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.insert_header(("Retry-After", "5"));
+    }
+    response.json(Problem::new(status, code, code, detail))
+}
+
+fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+async fn google_access_token(
+    request: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<State>,
+) -> HttpResponse {
+    state.token_requests.fetch_add(1, Ordering::SeqCst);
+    let bearer = request
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    let Ok(claims) = state.verifier.verify(bearer).await else {
+        return problem(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "The token is refused.",
+        );
+    };
+    let rejected = if body.is_empty() {
+        None
+    } else {
+        match serde_json::from_slice::<serde_json::Value>(&body) {
+            Ok(json) => json["rejected_access_token_sha256"]
+                .as_str()
+                .map(str::to_owned),
+            Err(_) => {
+                return problem(StatusCode::BAD_REQUEST, "bad_request", "Malformed JSON.");
+            }
+        }
+    };
+    let mut grants = state.grants.lock().await;
+    if !grants.contains_key(&claims.sub) {
+        match login(&state, &claims.email).await {
+            Some(grant) => {
+                grants.insert(claims.sub.clone(), grant);
+            }
+            None => {
+                return problem(
+                    StatusCode::UNAUTHORIZED,
+                    "reauth_required",
+                    "No Google grant for this account.",
+                );
+            }
+        }
+    }
+    let grant = grants.get_mut(&claims.sub).unwrap();
+    let Grant::Connected {
+        access_token,
+        refresh_token,
+        expires_at,
+    } = grant
+    else {
+        return problem(
+            StatusCode::UNAUTHORIZED,
+            "reauth_required",
+            "Connect Gmail again.",
+        );
+    };
+    if rejected.as_deref() == Some(sha256_hex(access_token).as_str()) {
+        state.refreshes.fetch_add(1, Ordering::SeqCst);
+        let response = state
+            .http
+            .post(format!("{}/token", state.emulator_url))
+            .form(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token.as_str()),
+                ("client_id", CLIENT_ID),
+                ("client_secret", CLIENT_SECRET),
+            ])
+            .send()
+            .await;
+        match response {
+            Ok(r) if r.status() == 200 => {
+                let json: serde_json::Value = r.json().await.unwrap();
+                *access_token = json["access_token"].as_str().unwrap().to_owned();
+                *expires_at = unix_now() + json["expires_in"].as_i64().unwrap_or(3599);
+            }
+            Ok(r) if r.status() == 400 => {
+                *grant = Grant::Disconnected;
+                return problem(
+                    StatusCode::UNAUTHORIZED,
+                    "reauth_required",
+                    "Connect Gmail again.",
+                );
+            }
+            _ => {
+                return problem(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "upstream_unavailable",
+                    "Google's token endpoint failed.",
+                );
+            }
+        }
+    }
+    let Grant::Connected {
+        access_token,
+        expires_at,
+        ..
+    } = grant
+    else {
+        unreachable!()
+    };
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(serde_json::json!({ "access_token": access_token, "expires_at": expires_at }))
+}
+
+/// A whole authorization-code + PKCE login at the emulator for `email`.
+async fn login(state: &State, email: &str) -> Option<Grant> {
+    let verifier = format!(
+        "{}-0123456789abcdefghijk",
+        URL_SAFE_NO_PAD.encode(uuid::Uuid::new_v4().as_bytes())
+    );
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    let response = state
+        .http
+        .get(format!("{}/o/oauth2/v2/auth", state.emulator_url))
+        .query(&[
+            ("client_id", CLIENT_ID),
+            ("redirect_uri", REDIRECT),
+            ("response_type", "code"),
+            ("scope", state.scopes.as_str()),
+            ("state", "stand-in"),
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", "S256"),
+            ("access_type", "offline"),
+            ("prompt", "consent"),
+            ("login_hint", email),
+        ])
+        .send()
+        .await
+        .ok()?;
+    let location = response
+        .headers()
+        .get("location")?
+        .to_str()
+        .ok()?
+        .to_owned();
+    let code = url::Url::parse(&location)
+        .ok()?
+        .query_pairs()
+        .find(|(k, _)| k == "code")?
+        .1
+        .into_owned();
+    let tokens: serde_json::Value = state
+        .http
+        .post(format!("{}/token", state.emulator_url))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("client_id", CLIENT_ID),
+            ("client_secret", CLIENT_SECRET),
+            ("code_verifier", verifier.as_str()),
+        ])
+        .send()
+        .await
+        .ok()?
+        .json()
+        .await
+        .ok()?;
+    Some(Grant::Connected {
+        access_token: tokens["access_token"].as_str()?.to_owned(),
+        refresh_token: tokens["refresh_token"].as_str()?.to_owned(),
+        expires_at: unix_now() + tokens["expires_in"].as_i64().unwrap_or(3599),
+    })
+}

@@ -1,0 +1,299 @@
+//! Every error mapping: Gmail 401 (one forced refresh and retry, then `reauth_required`),
+//! 429/5xx/timeouts (`upstream_rate_limited` / `upstream_unavailable` with `Retry-After`), the
+//! per-account quota budget shared by replicas, Redis and auth-service outages.
+
+use std::time::Duration;
+
+use common::{
+    config::Env,
+    testing::{RedisServer, free_port, unique_prefix},
+};
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn a_gmail_401_triggers_one_refresh_and_a_retry() {
+    let app = spawn_app().await;
+    app.json_as(BOB, "/v1/unread-count").await;
+    let refreshes_at_google = app.emulator.count("token.refresh_token");
+    app.emulator_post("/emulator/tokens/expire").await;
+    // A cold page: the list call and ten gets all need the new token; one refresh serves all.
+    let page = app.json_as(BOB, "/v1/messages/unread?limit=10").await;
+    assert_eq!(page["messages"].as_array().unwrap().len(), 10);
+    assert_eq!(app.auth.refreshes(), 1);
+    assert_eq!(
+        app.emulator.count("token.refresh_token"),
+        refreshes_at_google + 1
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_grant_is_reauth_required() {
+    let app = spawn_app().await;
+    app.json_as(BOB, "/v1/unread-count").await;
+    app.emulator_post("/emulator/accounts/bob@example.com/revoke")
+        .await;
+    let jwt = app.auth.jwt(BOB);
+    for path in [
+        "/v1/unread-count",
+        "/v1/messages/unread",
+        "/v1/messages/0123456789abcdef",
+    ] {
+        let body = assert_problem(app.get_as(&jwt, path).await, 401, "reauth_required").await;
+        assert!(!body.to_string().contains("ya29"), "a token leaked: {body}");
+    }
+    // Other accounts are unaffected.
+    app.json_as(ALICE, "/v1/unread-count").await;
+}
+
+fn fast_failing() -> Env {
+    Env::default()
+        .with("GMAIL_MAX_ATTEMPTS", "2")
+        .with("GMAIL_TIMEOUT_MS", "400")
+        .with("GMAIL_RETRY_BASE_MS", "10")
+        .with("GMAIL_RETRY_MAX_WAIT_MS", "1500")
+}
+
+async fn retry_after(response: reqwest::Response, status: u16, code: &str) -> u64 {
+    let seconds: u64 = response
+        .headers()
+        .get("retry-after")
+        .expect("Retry-After")
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let body = assert_problem(response, status, code).await;
+    assert_eq!(body["retry_after"], seconds);
+    assert!(seconds >= 1);
+    seconds
+}
+
+#[tokio::test]
+async fn gmail_rate_limits_and_failures_are_retried_then_mapped() {
+    let app = spawn_app_with(fast_failing(), |_| {}).await;
+    let jwt = app.auth.jwt(BOB);
+    app.json_as(BOB, "/v1/unread-count").await;
+    let cases = [
+        (json!({"rate_limited": 1.0}), 429, "upstream_rate_limited"),
+        (json!({"server_error": 1.0}), 503, "upstream_unavailable"),
+        (json!({"unavailable": 1.0}), 503, "upstream_unavailable"),
+        (json!({"slow": 1.0}), 503, "upstream_unavailable"),
+    ];
+    for (shares, status, code) in cases {
+        app.put_faults(json!({"gmail": shares, "slow_ms": 5000}))
+            .await;
+        let before = app.emulator.count("gmail.labels.get");
+        retry_after(app.get_as(&jwt, "/v1/unread-count").await, status, code).await;
+        // Tried twice (GMAIL_MAX_ATTEMPTS=2), with a backoff between.
+        assert_eq!(app.emulator.count("gmail.labels.get"), before + 2, "{code}");
+        retry_after(
+            app.get_as(&jwt, "/v1/messages/unread?limit=3").await,
+            status,
+            code,
+        )
+        .await;
+    }
+    // Google recovers, so does the service.
+    app.put_faults(json!({})).await;
+    app.json_as(BOB, "/v1/messages/unread?limit=3").await;
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains(r#"gmail_api_calls_total{method="labels.get",outcome="rate_limited""#)
+    );
+    assert!(metrics.contains(r#"gmail_api_calls_total{method="labels.get",outcome="timeout""#));
+    assert!(metrics.contains(r#"gmail_api_retries_total{method="labels.get""#));
+}
+
+#[tokio::test]
+async fn a_long_retry_after_is_passed_on_instead_of_waited_for() {
+    // Gmail's own quota says "in a minute": no point in holding the request.
+    let app = spawn_app_with(Env::default(), |config| {
+        config.quota_units_per_minute = 2;
+    })
+    .await;
+    let jwt = app.auth.jwt(BOB);
+    app.json_as(BOB, "/v1/unread-count").await;
+    app.json_as(BOB, "/v1/unread-count").await;
+    let seconds = retry_after(
+        app.get_as(&jwt, "/v1/unread-count").await,
+        429,
+        "upstream_rate_limited",
+    )
+    .await;
+    assert!(seconds > 2, "{seconds}");
+}
+
+#[tokio::test]
+async fn the_quota_budget_is_shared_by_replicas_and_gmail_never_trips() {
+    let prefix = unique_prefix();
+    let budget = Env::default()
+        .with("QUOTA_UNITS_PER_MINUTE", "4")
+        .with("QUOTA_MAX_WAIT_MS", "0")
+        .with("REDIS_KEY_PREFIX", &prefix);
+    let app = spawn_app_with(budget.clone(), |_| {}).await;
+    let replica = spawn_service(budget.with("AUTH_SERVICE_URL", &app.auth.url).with(
+        "GMAIL_API_BASE",
+        format!("{}/gmail/v1/users/me", app.emulator.url),
+    ))
+    .await;
+    let jwt = app.auth.jwt(BOB);
+    let http = reqwest::Client::new();
+    let on = |base: &str| {
+        http.get(format!("{base}/v1/unread-count"))
+            .bearer_auth(&jwt)
+            .send()
+    };
+    // labels.get costs 1 unit: 4 calls spread over both replicas fit, the 5th does not.
+    for base in [&app.address, &replica, &app.address, &replica] {
+        assert_eq!(on(base).await.unwrap().status(), 200);
+    }
+    for base in [&app.address, &replica] {
+        retry_after(on(base).await.unwrap(), 429, "upstream_rate_limited").await;
+    }
+    assert_eq!(app.emulator.count("gmail.labels.get"), 4);
+    // Another account has its own budget.
+    assert_eq!(
+        app.get_as(&app.auth.jwt(ALICE), "/v1/unread-count")
+            .await
+            .status(),
+        200
+    );
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(metrics.contains("gmail_quota_refusals_total{service=\"gmail-service\"} 1"));
+}
+
+#[tokio::test]
+async fn concurrent_requests_never_exceed_the_budget() {
+    let app = spawn_app_with(
+        Env::default()
+            .with("QUOTA_UNITS_PER_MINUTE", "10")
+            .with("QUOTA_MAX_WAIT_MS", "0"),
+        |_| {},
+    )
+    .await;
+    let jwt = app.auth.jwt(ALICE);
+    app.get_as(&jwt, "/v1/unread-count").await;
+    let requests = (0..30).map(|_| app.get_as(&jwt, "/v1/unread-count"));
+    let statuses: Vec<u16> = futures_util::future::join_all(requests)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 9);
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 21);
+    assert_eq!(app.emulator.count("gmail.labels.get"), 10);
+}
+
+#[tokio::test]
+async fn redis_down_is_dependency_unavailable_and_the_service_recovers() {
+    let mut redis = RedisServer::start();
+    let app = spawn_app_with(Env::default().with("REDIS_URL", redis.url()), |_| {}).await;
+    app.json_as(BOB, "/v1/messages/unread?limit=3").await;
+    redis.stop();
+    let jwt = app.auth.jwt(BOB);
+    let response = app.get_as(&jwt, "/v1/messages/unread?limit=3").await;
+    retry_after(response, 503, "dependency_unavailable").await;
+    assert_eq!(app.get("/readyz").await.status(), 503);
+    redis.resume();
+    let mut recovered = false;
+    for _ in 0..50 {
+        if app
+            .get_as(&jwt, "/v1/messages/unread?limit=3")
+            .await
+            .status()
+            == 200
+        {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        recovered,
+        "the service did not recover after Redis came back"
+    );
+}
+
+#[tokio::test]
+async fn auth_service_down_is_dependency_unavailable() {
+    let app = spawn_app().await;
+    let dead = format!("http://127.0.0.1:{}", free_port());
+    let address = spawn_service(
+        Env::default()
+            .with("AUTH_SERVICE_URL", &dead)
+            .with("AUTH_SERVICE_TIMEOUT_MS", "500"),
+    )
+    .await;
+    let response = app
+        .http
+        .get(format!("{address}/v1/unread-count"))
+        .bearer_auth(app.auth.jwt(BOB))
+        .send()
+        .await
+        .unwrap();
+    retry_after(response, 503, "dependency_unavailable").await;
+}
+
+#[tokio::test]
+async fn gmail_unreachable_is_upstream_unavailable() {
+    let app = spawn_app_with(
+        fast_failing().with(
+            "GMAIL_API_BASE",
+            format!("http://127.0.0.1:{}/gmail/v1/users/me", free_port()),
+        ),
+        |_| {},
+    )
+    .await;
+    let response = app.get_as(&app.auth.jwt(BOB), "/v1/unread-count").await;
+    retry_after(response, 503, "upstream_unavailable").await;
+}
+
+#[tokio::test]
+async fn a_grant_without_gmail_access_is_insufficient_scope() {
+    let emulator = google_emulator::spawn(google_emulator::EmulatorConfig::for_tests(&[REDIRECT]))
+        .await
+        .unwrap();
+    let auth = AuthStandIn::start_with_scopes(&emulator.url, "openid email");
+    let address = spawn_service(Env::default().with("AUTH_SERVICE_URL", &auth.url).with(
+        "GMAIL_API_BASE",
+        format!("{}/gmail/v1/users/me", emulator.url),
+    ))
+    .await;
+    let response = reqwest::Client::new()
+        .get(format!("{address}/v1/messages/unread"))
+        .bearer_auth(auth.jwt(BOB))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 403, "insufficient_scope").await;
+}
+
+#[tokio::test]
+async fn an_unreadable_gmail_answer_is_upstream_error() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let not_gmail = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let server = actix_web::HttpServer::new(|| {
+        actix_web::App::new().default_service(actix_web::web::to(|| async {
+            actix_web::HttpResponse::Ok()
+                .content_type("text/html")
+                .body("<html>captive portal</html>")
+        }))
+    })
+    .workers(1)
+    .listen(listener)
+    .unwrap()
+    .run();
+    tokio::spawn(server);
+    let app = spawn_app_with(Env::default().with("GMAIL_API_BASE", &not_gmail), |_| {}).await;
+    let jwt = app.auth.jwt(BOB);
+    for path in [
+        "/v1/unread-count",
+        "/v1/messages/unread",
+        "/v1/messages/0123456789abcdef",
+    ] {
+        let body = assert_problem(app.get_as(&jwt, path).await, 502, "upstream_error").await;
+        assert!(!body["detail"].as_str().unwrap().contains("captive"));
+    }
+}

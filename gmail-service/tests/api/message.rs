@@ -1,0 +1,93 @@
+//! `GET /v1/messages/{id}`: the readable text of every demo message (every MIME shape and
+//! charset, Japanese included) against the text the message was written from.
+
+use chrono::DateTime;
+use google_emulator::mailbox::MessageShape;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn every_demo_message_reads_as_the_text_it_was_written_from() {
+    let app = spawn_app().await;
+    let mut shapes = std::collections::BTreeSet::new();
+    let mut charsets = std::collections::BTreeSet::new();
+    for account in [ALICE, BOB, CAROL] {
+        let jwt = app.auth.jwt(account);
+        for stored in app.mailbox(account.1).messages() {
+            let spec = &stored.spec;
+            let response = app
+                .get_as(&jwt, &format!("/v1/messages/{}", stored.id))
+                .await;
+            assert_eq!(response.status(), 200, "{}", stored.id);
+            let detail: serde_json::Value = response.json().await.unwrap();
+            let context = format!(
+                "{} {:?} ({:?}, {})",
+                stored.id, spec.subject, spec.shape, spec.charset
+            );
+            assert_eq!(
+                detail["body_text"],
+                spec.expected_text.as_str(),
+                "{context}"
+            );
+            assert_eq!(detail["subject"], spec.subject.as_str(), "{context}");
+            assert_eq!(
+                detail["from"]["email"],
+                spec.from_email.as_str(),
+                "{context}"
+            );
+            assert_eq!(
+                detail["from"]["name"].as_str(),
+                spec.from_name.as_deref(),
+                "{context}"
+            );
+            let date = DateTime::parse_from_rfc3339(detail["date"].as_str().unwrap()).unwrap();
+            assert_eq!(date, spec.date, "{context}");
+            let attachments: Vec<(String, String, u64)> = detail["attachments"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| {
+                    (
+                        a["filename"].as_str().unwrap().to_owned(),
+                        a["mime_type"].as_str().unwrap().to_owned(),
+                        a["size"].as_u64().unwrap(),
+                    )
+                })
+                .collect();
+            let expected: Vec<(String, String, u64)> = spec
+                .attachments
+                .iter()
+                .map(|a| (a.filename.clone(), a.mime_type.clone(), a.size))
+                .collect();
+            assert_eq!(attachments, expected, "{context}");
+            assert_eq!(detail["thread_id"], stored.thread_id.as_str());
+            shapes.insert(format!("{:?}", spec.shape));
+            charsets.insert(spec.charset.to_ascii_lowercase());
+        }
+    }
+    // The corpus really exercised what the issue names.
+    assert!(shapes.contains(&format!("{:?}", MessageShape::HtmlOnly)));
+    assert!(shapes.contains(&format!("{:?}", MessageShape::NestedRelated)));
+    for charset in ["utf-8", "iso-2022-jp", "shift_jis", "iso-8859-1"] {
+        assert!(
+            charsets.contains(charset),
+            "{charset} not seen: {charsets:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn unknown_and_malformed_ids() {
+    let app = spawn_app().await;
+    let jwt = app.auth.jwt(BOB);
+    assert_problem(
+        app.get_as(&jwt, "/v1/messages/0123456789abcdef").await,
+        404,
+        "not_found",
+    )
+    .await;
+    for id in ["not-hex!", "%00", &"a".repeat(65), "a%20b"] {
+        let response = app.get_as(&jwt, &format!("/v1/messages/{id}")).await;
+        assert_problem(response, 400, "bad_request").await;
+    }
+}

@@ -1,0 +1,156 @@
+//! `GET /v1/messages/unread` and `GET /v1/unread-count` against the emulator's demo mailboxes.
+
+use std::collections::BTreeSet;
+
+use chrono::DateTime;
+use google_emulator::mailbox::StoredMessage;
+
+use crate::helpers::*;
+
+/// The unread messages Gmail lists (`is:unread` leaves spam and trash out), newest first.
+fn expected_unread<'a>(app: &'a TestApp, email: &str) -> Vec<&'a StoredMessage> {
+    app.mailbox(email)
+        .messages()
+        .iter()
+        .filter(|m| m.is_unread() && !m.has_label("SPAM") && !m.has_label("TRASH"))
+        .collect()
+}
+
+fn check_summary(listed: &serde_json::Value, stored: &StoredMessage) {
+    let spec = &stored.spec;
+    let context = format!("{} {:?}", stored.id, spec.subject);
+    assert_eq!(listed["id"], stored.id.as_str());
+    assert_eq!(listed["thread_id"], stored.thread_id.as_str(), "{context}");
+    assert_eq!(
+        listed["from"]["email"],
+        spec.from_email.as_str(),
+        "{context}"
+    );
+    assert_eq!(
+        listed["from"]["name"].as_str(),
+        spec.from_name.as_deref(),
+        "{context}"
+    );
+    assert_eq!(listed["subject"], spec.subject.as_str(), "{context}");
+    let date = DateTime::parse_from_rfc3339(listed["date"].as_str().unwrap()).unwrap();
+    assert_eq!(date, spec.date, "{context}");
+    let labels: Vec<&str> = listed["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert_eq!(labels, stored.label_ids, "{context}");
+    let snippet = listed["snippet"].as_str().unwrap();
+    let collapsed: String = spec
+        .expected_text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(collapsed.starts_with(snippet), "{context}: {snippet:?}");
+}
+
+#[tokio::test]
+async fn paging_returns_every_unread_message_exactly_once_in_order() {
+    let app = spawn_app().await;
+    let expected = expected_unread(&app, ALICE.1);
+    assert!(expected.len() >= 60);
+    for limit in [7, 50, 100] {
+        let listed = app.all_unread(ALICE, limit).await;
+        let ids: Vec<&str> = listed.iter().map(|m| m["id"].as_str().unwrap()).collect();
+        let unique: BTreeSet<&str> = ids.iter().copied().collect();
+        assert_eq!(unique.len(), ids.len(), "limit {limit}: a message twice");
+        let expected_ids: Vec<&str> = expected.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, expected_ids, "limit {limit}");
+        for (listed, stored) in listed.iter().zip(&expected) {
+            check_summary(listed, stored);
+        }
+        // Gmail's snippets are HTML-escaped (`&#39;`); ours are not.
+        assert!(
+            listed
+                .iter()
+                .any(|m| m["snippet"].as_str().unwrap().contains('\''))
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_page_reports_gmails_estimate_and_the_last_page_has_no_token() {
+    let app = spawn_app().await;
+    let expected = expected_unread(&app, BOB.1);
+    let page = app.json_as(BOB, "/v1/messages/unread").await;
+    assert_eq!(page["result_size_estimate"], expected.len());
+    assert_eq!(
+        page["messages"].as_array().unwrap().len(),
+        expected.len().min(50)
+    );
+    assert!(page["next_page_token"].is_null());
+    let first = app.json_as(BOB, "/v1/messages/unread?limit=2").await;
+    assert_eq!(first["messages"].as_array().unwrap().len(), 2);
+    assert!(first["next_page_token"].is_string());
+}
+
+#[tokio::test]
+async fn an_empty_mailbox_is_an_empty_list() {
+    let app = spawn_app().await;
+    let page = app.json_as(CAROL, "/v1/messages/unread").await;
+    assert_eq!(page["messages"], serde_json::json!([]));
+    assert!(page["next_page_token"].is_null());
+    assert_eq!(page["result_size_estimate"], 0);
+    assert_eq!(app.json_as(CAROL, "/v1/unread-count").await["unread"], 0);
+}
+
+#[tokio::test]
+async fn unread_count_comes_from_the_unread_label() {
+    let app = spawn_app().await;
+    let unread = app
+        .mailbox(ALICE.1)
+        .messages()
+        .iter()
+        .filter(|m| m.is_unread())
+        .count();
+    let before = app.emulator.count("gmail.labels.get");
+    assert_eq!(
+        app.json_as(ALICE, "/v1/unread-count").await["unread"],
+        unread
+    );
+    assert_eq!(app.emulator.count("gmail.labels.get"), before + 1);
+}
+
+#[tokio::test]
+async fn bad_paging_parameters_are_400_problems() {
+    let app = spawn_app().await;
+    let jwt = app.auth.jwt(BOB);
+    for query in [
+        "limit=0",
+        "limit=101",
+        "limit=-1",
+        "limit=abc",
+        "limit=1.5",
+        "limit=99999999999999999999",
+        "limit=1&limit=2",
+        "page_token=",
+        "unknown=1",
+    ] {
+        let response = app
+            .get_as(&jwt, &format!("/v1/messages/unread?{query}"))
+            .await;
+        assert_problem(response, 400, "bad_request").await;
+    }
+    let long = "a".repeat(2000);
+    let response = app
+        .get_as(&jwt, &format!("/v1/messages/unread?page_token={long}"))
+        .await;
+    assert_problem(response, 400, "bad_request").await;
+    // A token Gmail does not know: Gmail's 400 becomes ours.
+    let response = app
+        .get_as(
+            &jwt,
+            &format!(
+                "/v1/messages/unread?page_token={}",
+                encode("bm90LWEtdG9rZW4")
+            ),
+        )
+        .await;
+    assert_problem(response, 400, "bad_request").await;
+}

@@ -1,0 +1,89 @@
+//! Tokens never reach the logs: a page, a message, a forced refresh and a failing call with
+//! logging at trace level, then the captured output is searched for the caller's JWT and the
+//! Google access tokens gmail-service used.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "api/auth_stand_in.rs"]
+mod auth_stand_in;
+#[allow(dead_code, unused_imports)]
+#[path = "api/helpers.rs"]
+mod helpers;
+
+use std::{
+    io::Write,
+    sync::{Arc, Mutex},
+};
+
+use common::{
+    config::{LogFormat, LogSettings},
+    telemetry,
+};
+use helpers::*;
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+async fn google_token(app: &TestApp, jwt: &str) -> String {
+    let answer: serde_json::Value = app
+        .http
+        .post(format!("{}/internal/google-access-token", app.auth.url))
+        .bearer_auth(jwt)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer["access_token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn no_token_is_ever_logged_even_at_trace_level() {
+    let captured = Captured::default();
+    let settings = LogSettings {
+        format: LogFormat::Json,
+        filter: "trace".into(),
+    };
+    tracing::subscriber::set_global_default(telemetry::subscriber(&settings, captured.clone()))
+        .unwrap();
+    let app = spawn_app().await;
+    let jwt = app.auth.jwt(BOB);
+    app.json_as(BOB, "/v1/messages/unread?limit=5").await;
+    let first = google_token(&app, &jwt).await;
+    app.emulator_post("/emulator/tokens/expire").await;
+    let page = app.json_as(BOB, "/v1/messages/unread?limit=5").await;
+    let id = page["messages"][0]["id"].as_str().unwrap().to_owned();
+    app.json_as(BOB, &format!("/v1/messages/{id}")).await;
+    let second = google_token(&app, &jwt).await;
+    assert_ne!(first, second, "the refresh did not happen");
+    app.get_as(&jwt, "/v1/messages/0123456789abcdef").await;
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("request finished"), "nothing was captured");
+    let jwt_signature = jwt.rsplit('.').next().unwrap();
+    for (what, secret) in [
+        ("the JWT", jwt.as_str()),
+        ("the JWT's signature", jwt_signature),
+        ("the first Google token", first.as_str()),
+        ("the refreshed Google token", second.as_str()),
+    ] {
+        assert!(!logs.contains(secret), "{what} was logged");
+    }
+}
