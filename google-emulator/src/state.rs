@@ -101,6 +101,8 @@ pub struct Store {
     rng: StdRng,
     /// Per account: start of the current quota minute and units used in it.
     quota: HashMap<usize, (Instant, u32)>,
+    /// Lifetime of access tokens issued from now on (starts as `EMULATOR_TOKEN_TTL_SECS`).
+    token_ttl: Duration,
 }
 
 /// Shared, immutable configuration and the mutable [`Store`].
@@ -149,6 +151,7 @@ impl EmulatorState {
             faults: config.faults,
             rng: fault_rng(config.fault_seed),
             quota: HashMap::new(),
+            token_ttl: config.token_ttl,
         };
         Ok(Self {
             public_url,
@@ -173,6 +176,17 @@ impl EmulatorState {
     /// Counts one request of `kind`.
     pub fn count(&self, kind: &str) {
         self.with_store(|s| *s.counts.entry(kind.to_owned()).or_default() += 1);
+    }
+
+    /// Lifetime of the access tokens issued from now on.
+    pub fn token_ttl(&self) -> Duration {
+        self.with_store(|s| s.token_ttl)
+    }
+
+    /// Changes the lifetime of access tokens issued from now on (tokens already issued keep
+    /// theirs), e.g. short tokens for a login, then long ones so a refresh is not repeated.
+    pub fn set_token_ttl(&self, ttl: Duration) {
+        self.with_store(|s| s.token_ttl = ttl);
     }
 
     /// A copy of the request counters.

@@ -298,7 +298,7 @@ fn redeem_code(
         .to_owned();
     let redirect_uri = get("redirect_uri")?.map(str::to_owned);
     let verifier = get("code_verifier")?.map(str::to_owned);
-    let ttl = state.config.token_ttl;
+    let ttl = state.token_ttl();
     let outcome = state.with_store(|s| {
         let Some(record) = s.codes.get_mut(&code) else {
             return Err(bad_request("invalid_grant", "Bad Request"));
@@ -406,7 +406,7 @@ fn refresh(
         }
         Err(e) => return Err(bad_request("invalid_request", &e)),
     };
-    let ttl = state.config.token_ttl;
+    let ttl = state.token_ttl();
     let issued = state.with_store(|s| {
         let grant_id = *s.refresh_tokens.get(refresh_token)?;
         let grant = s.grants.get(&grant_id)?.clone();

@@ -414,3 +414,18 @@ async fn at_most_100_refresh_tokens_live_per_account_and_the_oldest_is_dropped()
     );
     assert_eq!(app.refresh(&second).await.status(), 200);
 }
+
+#[tokio::test]
+async fn the_token_lifetime_can_change_at_run_time() {
+    let app = spawn_app_with(|c| c.token_ttl = Duration::from_secs(2)).await;
+    let tokens = app.login().await;
+    assert_eq!(tokens.body["expires_in"], 2);
+    app.emulator.state.set_token_ttl(Duration::from_secs(3599));
+    let refreshed: Value = app
+        .refresh(tokens.refresh_token.as_deref().unwrap())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(refreshed["expires_in"], 3599);
+}

@@ -1,0 +1,70 @@
+//! A browser without a browser: a cookie jar (`common::testing::CookieJar`) that follows
+//! redirects as a browser does, for logins and pages in the benchmark.
+
+use anyhow::{Context, Result, bail};
+use common::testing::CookieJar;
+
+/// One person's browser.
+pub struct Browser {
+    pub jar: CookieJar,
+    http: reqwest::Client,
+}
+
+impl Browser {
+    pub fn new(http: &reqwest::Client) -> Self {
+        Self {
+            jar: CookieJar::default(),
+            http: http.clone(),
+        }
+    }
+
+    /// GET `url`, following up to ten redirects; the final response's status and body.
+    pub async fn get(&mut self, url: &str) -> Result<(u16, String, String)> {
+        let mut url = url::Url::parse(url)?;
+        for _ in 0..10 {
+            let response = self
+                .http
+                .get(url.clone())
+                .header("cookie", self.jar.header())
+                .send()
+                .await?;
+            self.jar.keep(&response);
+            if response.status().is_redirection() {
+                let location = response
+                    .headers()
+                    .get("location")
+                    .context("a redirect without Location")?
+                    .to_str()?;
+                url = url.join(location)?;
+                continue;
+            }
+            let status = response.status().as_u16();
+            return Ok((status, url.to_string(), response.text().await?));
+        }
+        bail!("more than ten redirects")
+    }
+
+    /// A full login through the frontend (auto-approve at the emulator) ending on the inbox.
+    pub async fn log_in(&mut self, frontend: &str) -> Result<String> {
+        let (status, url, body) = self.get(&format!("{frontend}/oauth/login")).await?;
+        if status != 200 || url != format!("{frontend}/") {
+            bail!("login ended at {url} with {status}");
+        }
+        Ok(body)
+    }
+
+    /// `POST path` on `base` with this browser's cookies; the JSON answer.
+    pub async fn post_json(&self, url: &str, origin: &str) -> Result<serde_json::Value> {
+        let response = self
+            .http
+            .post(url)
+            .header("cookie", self.jar.header())
+            .header("origin", origin)
+            .send()
+            .await?;
+        if !response.status().is_success() {
+            bail!("POST {url}: {}", response.status());
+        }
+        Ok(response.json().await?)
+    }
+}

@@ -1,0 +1,136 @@
+//! The benchmark of the whole system (issue 7): one command, Markdown tables on stdout.
+//!
+//! ```text
+//! cargo run -p bench --release
+//! ```
+//!
+//! Runs the release binaries of the workspace as separate processes on loopback ports (brought up
+//! to date first), with the Redis of `REDIS_URL` or a throw-away `redis-server`, and
+//! measures:
+//! - end to end with the emulator at 50 ms per Google answer ([`latency`]): a full login and
+//!   the first inbox page, cold and warm unread pages of 50, opening one message; median, p99
+//!   and the ratio to the physical limit (unavoidable sequential Google round trips × 50 ms);
+//! - throughput at latency 0 with `wrk` ([`throughput`]): gmail-service's warm page,
+//!   auth-service's session → JWT, the frontend's inbox at 1, 16, 64 and 256 connections, and
+//!   each service's peak RSS;
+//! - the cost of growth ([`growth`]): the warm page with 10, 100 and 1,000 accounts in Redis,
+//!   and Redis memory per account.
+//!
+//! `BENCH_SECS` (default 5) sets the length of each wrk run. Service logs go to
+//! `target/release/bench-logs/`; nothing is written to the repository.
+
+mod browser;
+mod growth;
+mod latency;
+mod stats;
+mod system;
+mod throughput;
+mod wrk;
+
+use std::{io::Write, time::Duration};
+
+use anyhow::{Context, Result};
+
+use crate::{browser::Browser, system::System};
+
+/// What every scenario needs: the system, an HTTP client, a logged-in person and their tokens.
+pub struct Bench {
+    pub system: System,
+    pub http: reqwest::Client,
+    /// The person's session cookies (frontend and auth-service).
+    pub browser: Browser,
+    /// A one-hour API token (bearer for gmail-service).
+    pub api_token: String,
+    /// A message of the first unread page.
+    pub message_id: String,
+    /// Length of each wrk run.
+    pub load_secs: Duration,
+    /// Where wrk's POST script goes.
+    pub scratch: std::path::PathBuf,
+}
+
+impl Bench {
+    /// `Authorization: Bearer …` for gmail-service.
+    pub fn bearer(&self) -> (&'static str, String) {
+        ("Authorization", format!("Bearer {}", self.api_token))
+    }
+
+    /// `Cookie: …` of the logged-in person.
+    pub fn cookie(&self) -> (&'static str, String) {
+        ("Cookie", self.browser.jar.header())
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let dir = system::binary_dir()?;
+    system::ensure_binaries(&dir)?;
+    wrk::ensure_installed()?;
+    let load_secs = Duration::from_secs(
+        std::env::var("BENCH_SECS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(5),
+    );
+
+    eprintln!(
+        "starting the system (release binaries in {})…",
+        dir.display()
+    );
+    let system = System::start(&dir).await?;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(64)
+        .build()?;
+    let mut browser = Browser::new(&http);
+    browser.log_in(&system.frontend.url).await?;
+    let token = browser
+        .post_json(
+            &format!("{}/v1/api-tokens", system.auth.url),
+            &system.frontend.url,
+        )
+        .await?;
+    let api_token = token["access_token"]
+        .as_str()
+        .context("no access_token in the API token answer")?
+        .to_owned();
+    let page: serde_json::Value = http
+        .get(format!("{}/v1/messages/unread?limit=50", system.gmail.url))
+        .bearer_auth(&api_token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let message_id = page["messages"][0]["id"]
+        .as_str()
+        .context("the demo mailbox has no unread message")?
+        .to_owned();
+    let bench = Bench {
+        system,
+        http,
+        browser,
+        api_token,
+        message_id,
+        load_secs,
+        scratch: dir.clone(),
+    };
+
+    let mut out = String::new();
+    out.push_str(&format!(
+        "# gmail-unread benchmark\n\n{} cores; release binaries as processes; Redis {}; wrk runs of {} s.\n\n",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        bench.system.redis_url,
+        load_secs.as_secs()
+    ));
+    eprintln!("end to end at 50 ms per Google answer…");
+    out.push_str(&latency::run(&bench).await?);
+    eprintln!("throughput at latency 0…");
+    out.push_str(&throughput::run(&bench).await?);
+    eprintln!("cost of growth…");
+    out.push_str(&growth::run(&bench).await?);
+
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(out.as_bytes())?;
+    stdout.flush()?;
+    Ok(())
+}

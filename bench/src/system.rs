@@ -1,0 +1,279 @@
+//! The whole system as separate processes: the release binaries of the workspace (emulator,
+//! auth-service, gmail-service, frontend) on free loopback ports, one Redis, one key prefix.
+//! Each process's memory is its own, so its peak RSS (`VmHWM`) can be read from `/proc`.
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context, Result, bail};
+use common::testing;
+
+/// The four binaries, in start order.
+pub const SERVICES: [&str; 4] = [
+    "google-emulator",
+    "auth-service",
+    "gmail-service",
+    "frontend",
+];
+
+/// One running service process; killed when dropped.
+pub struct Process {
+    pub name: &'static str,
+    pub url: String,
+    child: Child,
+}
+
+impl Process {
+    /// Peak resident memory so far (`VmHWM`), in KiB.
+    pub fn peak_rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        status
+            .lines()
+            .find(|l| l.starts_with("VmHWM:"))?
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The running system.
+pub struct System {
+    pub emulator: Process,
+    pub auth: Process,
+    pub gmail: Process,
+    pub frontend: Process,
+    pub redis_url: String,
+    pub prefix: String,
+}
+
+/// Where the service binaries are: next to this one (`target/release/`).
+pub fn binary_dir() -> Result<PathBuf> {
+    let exe = std::env::current_exe().context("cannot find this executable")?;
+    let dir = exe
+        .parent()
+        .context("this executable has no directory")?
+        .to_path_buf();
+    Ok(dir)
+}
+
+/// Brings the four service binaries up to date (`cargo build --release --bins`, a no-op
+/// when they are), so a changed service is never measured stale. `cargo run` has handed over
+/// to this process by now, so the nested cargo finds no lock held.
+pub fn ensure_binaries(dir: &Path) -> Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let mut command = Command::new(cargo);
+    command
+        .args(["build", "--release", "--bins", "--manifest-path"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml"));
+    for name in SERVICES {
+        command.args(["-p", name]);
+    }
+    eprintln!("cargo build --release --bins (the four services)…");
+    let status = command.status();
+    if status.as_ref().is_ok_and(|s| s.success()) {
+        return Ok(());
+    }
+    if SERVICES.iter().all(|name| dir.join(name).is_file()) {
+        eprintln!(
+            "cannot run cargo ({status:?}); measuring the binaries in {}",
+            dir.display()
+        );
+        return Ok(());
+    }
+    bail!("the service binaries are missing and cargo build --release failed")
+}
+
+fn spawn(dir: &Path, name: &'static str, port: u16, env: &[(&str, String)]) -> Result<Process> {
+    let log_dir = dir.join("bench-logs");
+    std::fs::create_dir_all(&log_dir)?;
+    let log = std::fs::File::create(log_dir.join(format!("{name}.log")))?;
+    let child = Command::new(dir.join(name))
+        .env_clear()
+        .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .env("LOG_FORMAT", "json")
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .spawn()
+        .with_context(|| format!("cannot start {name}"))?;
+    Ok(Process {
+        name,
+        url: format!("http://127.0.0.1:{port}"),
+        child,
+    })
+}
+
+async fn wait_healthy(http: &reqwest::Client, process: &Process) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if let Ok(r) = http.get(format!("{}/healthz", process.url)).send().await
+            && r.status().is_success()
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    bail!(
+        "{} did not become healthy (see its log in bench-logs/)",
+        process.name
+    )
+}
+
+impl System {
+    /// Starts the four services against the Redis of `REDIS_URL` (else a throw-away
+    /// `redis-server`). Quotas are off in the emulator and gmail-service: the benchmark measures
+    /// the services, not Gmail's 15,000 units a minute.
+    pub async fn start(dir: &Path) -> Result<Self> {
+        let redis_url = testing::redis_url();
+        let prefix = format!("bench:{}:", std::process::id());
+        let [emulator_port, auth_port, gmail_port, frontend_port] =
+            [(); 4].map(|()| testing::free_port());
+        let emulator_url = format!("http://127.0.0.1:{emulator_port}");
+        let frontend_url = format!("http://127.0.0.1:{frontend_port}");
+        let auth_url = format!("http://127.0.0.1:{auth_port}");
+        let gmail_url = format!("http://127.0.0.1:{gmail_port}");
+        let http = reqwest::Client::new();
+
+        let emulator = spawn(
+            dir,
+            "google-emulator",
+            emulator_port,
+            &[
+                ("EMULATOR_PUBLIC_URL", emulator_url.clone()),
+                ("EMULATOR_AUTO_APPROVE", "1".into()),
+                (
+                    "EMULATOR_REDIRECT_URIS",
+                    format!("{frontend_url}/oauth/callback"),
+                ),
+                ("EMULATOR_QUOTA_UNITS_PER_MINUTE", "0".into()),
+            ],
+        )?;
+        wait_healthy(&http, &emulator).await?;
+        let shared = [
+            ("REDIS_URL", redis_url.clone()),
+            ("REDIS_KEY_PREFIX", prefix.clone()),
+        ];
+        let auth = spawn(
+            dir,
+            "auth-service",
+            auth_port,
+            &[
+                shared[0].clone(),
+                shared[1].clone(),
+                ("PUBLIC_BASE_URL", frontend_url.clone()),
+                (
+                    "GOOGLE_AUTH_URL",
+                    format!("{emulator_url}/o/oauth2/v2/auth"),
+                ),
+                ("GOOGLE_TOKEN_URL", format!("{emulator_url}/token")),
+                ("GOOGLE_REVOKE_URL", format!("{emulator_url}/revoke")),
+                ("GOOGLE_ISSUER", emulator_url.clone()),
+            ],
+        )?;
+        wait_healthy(&http, &auth).await?;
+        let gmail = spawn(
+            dir,
+            "gmail-service",
+            gmail_port,
+            &[
+                shared[0].clone(),
+                shared[1].clone(),
+                ("AUTH_SERVICE_URL", auth_url.clone()),
+                (
+                    "GMAIL_API_BASE",
+                    format!("{emulator_url}/gmail/v1/users/me"),
+                ),
+                ("QUOTA_UNITS_PER_MINUTE", "0".into()),
+            ],
+        )?;
+        wait_healthy(&http, &gmail).await?;
+        let frontend = spawn(
+            dir,
+            "frontend",
+            frontend_port,
+            &[
+                ("AUTH_SERVICE_URL", auth_url),
+                ("GMAIL_SERVICE_URL", gmail_url.clone()),
+                ("GMAIL_PUBLIC_URL", gmail_url),
+            ],
+        )?;
+        wait_healthy(&http, &frontend).await?;
+        Ok(Self {
+            emulator,
+            auth,
+            gmail,
+            frontend,
+            redis_url,
+            prefix,
+        })
+    }
+
+    /// The emulator's added latency for every Google answer.
+    pub async fn set_latency(&self, http: &reqwest::Client, latency_ms: u64) -> Result<()> {
+        let answer = http
+            .put(format!("{}/emulator/faults", self.emulator.url))
+            .json(&serde_json::json!({ "latency_ms": latency_ms }))
+            .send()
+            .await?;
+        if !answer.status().is_success() {
+            bail!("the emulator refused the fault plan: {}", answer.status());
+        }
+        Ok(())
+    }
+
+    /// Google calls by kind since the last reset (`/emulator/stats`).
+    pub async fn google_calls(&self, http: &reqwest::Client) -> Result<serde_json::Value> {
+        let stats: serde_json::Value = http
+            .get(format!("{}/emulator/stats", self.emulator.url))
+            .send()
+            .await?
+            .json()
+            .await?;
+        Ok(stats["requests"].clone())
+    }
+
+    pub async fn reset_google_calls(&self, http: &reqwest::Client) -> Result<()> {
+        http.post(format!("{}/emulator/stats/reset", self.emulator.url))
+            .send()
+            .await?;
+        Ok(())
+    }
+
+    /// A connection to the system's Redis.
+    pub async fn redis(&self) -> Result<redis::aio::MultiplexedConnection> {
+        Ok(redis::Client::open(self.redis_url.as_str())?
+            .get_multiplexed_async_connection()
+            .await?)
+    }
+
+    /// Empties gmail-service's message cache (the next page is cold).
+    pub async fn clear_message_cache(&self) -> Result<()> {
+        let mut redis = self.redis().await?;
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{}msg:*", self.prefix))
+            .query_async(&mut redis)
+            .await?;
+        if !keys.is_empty() {
+            let () = redis::cmd("DEL").arg(&keys).query_async(&mut redis).await?;
+        }
+        Ok(())
+    }
+
+    /// The processes, for their memory.
+    pub fn processes(&self) -> [&Process; 4] {
+        [&self.emulator, &self.auth, &self.gmail, &self.frontend]
+    }
+}

@@ -1,0 +1,155 @@
+//! The load generator: `wrk` (Debian's package), installed with apt-get when missing, run
+//! against one URL at a given number of connections, its report parsed.
+//!
+//! wrk sets headers with `-H` (the bearer token, the session cookie); a POST needs a Lua script
+//! (`wrk.method = "POST"`), written to `target/`. wrk reports latency percentiles from its own
+//! histogram (`--latency`: 50/75/90/99 %), non-2xx/3xx answers and socket errors.
+
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+    time::Duration,
+};
+
+use anyhow::{Context, Result, bail};
+
+/// Makes sure `wrk` is on the PATH: installs Debian's package when missing (as root).
+pub fn ensure_installed() -> Result<()> {
+    if Command::new("wrk").arg("--version").output().is_ok() {
+        return Ok(());
+    }
+    eprintln!("wrk is missing; installing Debian's package (apt-get install -y wrk)…");
+    let apt = |args: &[&str]| -> Result<()> {
+        let status = Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .context("cannot run apt-get; install wrk yourself (apt-get install wrk)")?;
+        if !status.success() {
+            bail!("apt-get {} failed; install wrk yourself", args.join(" "));
+        }
+        Ok(())
+    };
+    if apt(&["install", "-y", "-qq", "wrk"]).is_err() {
+        apt(&["update", "-qq"])?;
+        apt(&["install", "-y", "-qq", "wrk"])?;
+    }
+    Ok(())
+}
+
+/// One load run.
+pub struct Load<'a> {
+    pub url: &'a str,
+    pub method_post: bool,
+    pub headers: Vec<(&'static str, String)>,
+    pub connections: usize,
+    pub duration: Duration,
+}
+
+/// What wrk measured.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    pub requests_per_sec: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub requests: u64,
+    /// Non-2xx/3xx answers plus socket errors (connect, read, write, timeout).
+    pub errors: u64,
+}
+
+fn post_script(dir: &Path) -> Result<PathBuf> {
+    let path = dir.join("bench-post.lua");
+    std::fs::write(&path, "wrk.method = \"POST\"\n")?;
+    Ok(path)
+}
+
+/// Runs wrk; `scratch` is where the POST script goes.
+pub fn run(load: &Load<'_>, scratch: &Path) -> Result<Report> {
+    let mut command = Command::new("wrk");
+    command
+        .arg("--latency")
+        .arg(format!("-t{}", load.connections.min(2)))
+        .arg(format!("-c{}", load.connections))
+        .arg(format!("-d{}s", load.duration.as_secs().max(1)))
+        .arg("--timeout")
+        .arg("10s");
+    for (name, value) in &load.headers {
+        command.arg("-H").arg(format!("{name}: {value}"));
+    }
+    if load.method_post {
+        command.arg("-s").arg(post_script(scratch)?);
+    }
+    command.arg(load.url);
+    let output = command.output().context("cannot run wrk")?;
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    if !output.status.success() {
+        bail!(
+            "wrk failed: {text}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    parse(&text).with_context(|| format!("cannot read wrk's report:\n{text}"))
+}
+
+/// `1.23ms`, `456.00us`, `1.02s`, `2.00m` in milliseconds.
+fn duration_ms(text: &str) -> Option<f64> {
+    let split = text.find(|c: char| c.is_ascii_alphabetic())?;
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number.parse().ok()?;
+    Some(match unit {
+        "us" => value / 1000.0,
+        "ms" => value,
+        "s" => value * 1000.0,
+        "m" => value * 60_000.0,
+        _ => return None,
+    })
+}
+
+fn parse(text: &str) -> Option<Report> {
+    let mut report = Report::default();
+    for line in text.lines().map(str::trim) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["Requests/sec:", value] => report.requests_per_sec = value.parse().ok()?,
+            ["50%", value] => report.p50_ms = duration_ms(value)?,
+            ["99%", value] => report.p99_ms = duration_ms(value)?,
+            [count, "requests", "in", ..] => report.requests = count.parse().ok()?,
+            ["Non-2xx", "or", "3xx", "responses:", count] => {
+                report.errors += count.parse::<u64>().ok()?;
+            }
+            ["Socket", "errors:", rest @ ..] => {
+                // connect 0, read 0, write 0, timeout 0
+                for pair in rest.chunks(2) {
+                    if let [_, count] = pair {
+                        report.errors += count.trim_end_matches(',').parse::<u64>().ok()?;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    (report.requests > 0).then_some(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_wrks_report() {
+        let text = "Running 5s test @ http://127.0.0.1:1/\n  2 threads and 64 connections\n  \
+            Thread Stats   Avg      Stdev     Max   +/- Stdev\n    Latency     9.80ms    \
+            3.20ms  40.10ms   80.00%\n  Latency Distribution\n     50%    9.12ms\n     75%   \
+            11.00ms\n     90%   13.50ms\n     99%   20.01ms\n  32000 requests in 5.00s, 10.00MB \
+            read\n  Socket errors: connect 0, read 2, write 0, timeout 1\n  Non-2xx or 3xx \
+            responses: 3\nRequests/sec:   6400.12\nTransfer/sec:      2.00MB\n";
+        let report = parse(text).unwrap();
+        assert_eq!(report.requests, 32_000);
+        assert!((report.requests_per_sec - 6400.12).abs() < 1e-9);
+        assert!((report.p50_ms - 9.12).abs() < 1e-9);
+        assert!((report.p99_ms - 20.01).abs() < 1e-9);
+        assert_eq!(report.errors, 6);
+        assert_eq!(duration_ms("456.00us"), Some(0.456));
+        assert_eq!(duration_ms("1.50s"), Some(1500.0));
+    }
+}
