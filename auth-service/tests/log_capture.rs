@@ -3,11 +3,6 @@
 //! (Its own test binary: it installs the process-wide subscriber.)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::{
-    io::Write,
-    sync::{Arc, Mutex},
-};
-
 use auth_service::{configuration::Settings, startup::Application};
 use common::{
     config::{Env, LogFormat, LogSettings},
@@ -17,33 +12,13 @@ use google_emulator::EmulatorConfig;
 use redis::AsyncCommands;
 use serde_json::Value;
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
-    type Writer = Capture;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
 fn location(r: &reqwest::Response) -> String {
     r.headers()["location"].to_str().unwrap().to_owned()
 }
 
 #[tokio::test]
 async fn a_trace_level_login_logs_no_secret() {
-    let capture = Capture::default();
+    let capture = common::testing::LogCapture::default();
     let settings = LogSettings {
         format: LogFormat::Json,
         filter: "trace".into(),
@@ -161,7 +136,7 @@ async fn a_trace_level_login_logs_no_secret() {
         .await
         .unwrap();
 
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     assert!(logs.len() > 1_000, "nothing was captured");
     assert!(
         logs.contains("/oauth/callback"),

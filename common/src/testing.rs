@@ -189,3 +189,44 @@ impl CookieJar {
         }
     }
 }
+
+/// Everything a tracing subscriber writes, kept in memory: pass it to
+/// [`crate::telemetry::subscriber`] and read [`LogCapture::text`] afterwards (tests that search
+/// the logs for secrets).
+#[derive(Clone, Default)]
+pub struct LogCapture(std::sync::Arc<Mutex<Vec<u8>>>);
+
+impl LogCapture {
+    /// What was written so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(
+            &self
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+        .into_owned()
+    }
+}
+
+impl Write for LogCapture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogCapture {
+    type Writer = LogCapture;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}

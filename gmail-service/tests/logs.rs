@@ -9,36 +9,11 @@ mod auth_stand_in;
 #[path = "api/helpers.rs"]
 mod helpers;
 
-use std::{
-    io::Write,
-    sync::{Arc, Mutex},
-};
-
 use common::{
     config::{LogFormat, LogSettings},
     telemetry,
 };
 use helpers::*;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
 
 async fn google_token(app: &TestApp, jwt: &str) -> String {
     let answer: serde_json::Value = app
@@ -56,7 +31,7 @@ async fn google_token(app: &TestApp, jwt: &str) -> String {
 
 #[tokio::test]
 async fn no_token_is_ever_logged_even_at_trace_level() {
-    let captured = Captured::default();
+    let captured = common::testing::LogCapture::default();
     let settings = LogSettings {
         format: LogFormat::Json,
         filter: "trace".into(),
@@ -75,7 +50,7 @@ async fn no_token_is_ever_logged_even_at_trace_level() {
     assert_ne!(first, second, "the refresh did not happen");
     app.get_as(&jwt, "/v1/messages/0123456789abcdef").await;
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(logs.contains("request finished"), "nothing was captured");
     let jwt_signature = jwt.rsplit('.').next().unwrap();
     for (what, secret) in [
