@@ -4,10 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use auth_service::{configuration::Settings, startup::Application};
-use common::{
-    config::{Env, LogFormat, LogSettings},
-    telemetry, testing,
-};
+use common::{config::Env, testing};
 use google_emulator::EmulatorConfig;
 use redis::AsyncCommands;
 use serde_json::Value;
@@ -18,13 +15,7 @@ fn location(r: &reqwest::Response) -> String {
 
 #[tokio::test]
 async fn a_trace_level_login_logs_no_secret() {
-    let capture = common::testing::LogCapture::default();
-    let settings = LogSettings {
-        format: LogFormat::Json,
-        filter: "trace".into(),
-    };
-    tracing::subscriber::set_global_default(telemetry::subscriber(&settings, capture.clone()))
-        .unwrap();
+    let capture = common::testing::LogCapture::install_trace();
 
     let redirect = "http://localhost:5000/oauth/callback";
     let emulator = google_emulator::spawn(EmulatorConfig::for_tests(&[redirect]))

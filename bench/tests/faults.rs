@@ -758,13 +758,7 @@ async fn google_failing_a_fifth_of_calls_gets_correct_data_or_clean_problems_in_
         "gmail": {"rate_limited": 0.05, "server_error": 0.05, "unavailable": 0.05, "slow": 0.05},
         "slow_ms": timeout_ms + 2_000,
     });
-    let put = http
-        .put(format!("{}/emulator/faults", stack.emulator.url))
-        .json(&faults)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(put.status(), 200);
+    stack.emulator.set_faults(faults).unwrap();
 
     let requests: Vec<(Session, String)> = (0..160)
         .map(|i| {
@@ -858,11 +852,7 @@ async fn google_failing_a_fifth_of_calls_gets_correct_data_or_clean_problems_in_
     );
 
     // Google well again: the same service answers everything correctly.
-    http.put(format!("{}/emulator/faults", stack.emulator.url))
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
+    stack.emulator.set_faults(json!({})).unwrap();
     for session in &sessions {
         for path in paths(session) {
             let answer = http

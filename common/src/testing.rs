@@ -197,6 +197,22 @@ impl CookieJar {
 pub struct LogCapture(std::sync::Arc<Mutex<Vec<u8>>>);
 
 impl LogCapture {
+    /// Installs a process-wide JSON subscriber at TRACE level writing here, and returns the
+    /// capture (one per test binary: the global subscriber can be set once).
+    pub fn install_trace() -> Self {
+        let capture = Self::default();
+        let settings = crate::config::LogSettings {
+            format: crate::config::LogFormat::Json,
+            filter: "trace".into(),
+        };
+        tracing::subscriber::set_global_default(crate::telemetry::subscriber(
+            &settings,
+            capture.clone(),
+        ))
+        .expect("a global subscriber was already set in this test binary");
+        capture
+    }
+
     /// What was written so far.
     pub fn text(&self) -> String {
         String::from_utf8_lossy(

@@ -9,10 +9,6 @@ mod auth_stand_in;
 #[path = "api/helpers.rs"]
 mod helpers;
 
-use common::{
-    config::{LogFormat, LogSettings},
-    telemetry,
-};
 use helpers::*;
 
 async fn google_token(app: &TestApp, jwt: &str) -> String {
@@ -31,13 +27,7 @@ async fn google_token(app: &TestApp, jwt: &str) -> String {
 
 #[tokio::test]
 async fn no_token_is_ever_logged_even_at_trace_level() {
-    let captured = common::testing::LogCapture::default();
-    let settings = LogSettings {
-        format: LogFormat::Json,
-        filter: "trace".into(),
-    };
-    tracing::subscriber::set_global_default(telemetry::subscriber(&settings, captured.clone()))
-        .unwrap();
+    let captured = common::testing::LogCapture::install_trace();
     let app = spawn_app().await;
     let jwt = app.auth.jwt(BOB);
     app.json_as(BOB, "/v1/messages/unread?limit=5").await;

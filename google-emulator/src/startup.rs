@@ -155,6 +155,15 @@ impl RunningEmulator {
         format!("{}/gmail/v1/users/me", self.url)
     }
 
+    /// Replaces the fault plan, given in the JSON shape of `PUT /emulator/faults`.
+    pub fn set_faults(&self, plan: serde_json::Value) -> Result<(), String> {
+        let plan: crate::faults::FaultPlan =
+            serde_json::from_value(plan).map_err(|e| e.to_string())?;
+        plan.validate()?;
+        self.state.with_store(|s| s.faults = plan);
+        Ok(())
+    }
+
     /// Stops the server.
     pub async fn stop(&self) {
         self.handle.stop(true).await;

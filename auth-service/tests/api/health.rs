@@ -6,7 +6,7 @@ use crate::helpers::*;
 async fn healthz_and_metrics_answer() {
     let app = spawn_app().await;
     assert_eq!(app.get("/healthz").await.status(), 200);
-    let metrics = app.get("/metrics").await.text().await.unwrap();
+    let metrics = app.metrics().await;
     assert!(metrics.contains(r#"route="/healthz""#), "{metrics}");
 }
 

@@ -92,6 +92,23 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The Prometheus text of `/metrics`.
+    pub async fn metrics(&self) -> String {
+        self.get("/metrics").await.text().await.unwrap()
+    }
+
+    /// A logged-in browser, its session JWT and the Google access token first handed out.
+    pub async fn logged_in(&self) -> (Browser, String, String) {
+        let mut browser = Browser::new(self);
+        browser.login().await;
+        let jwt = browser.session_token().await;
+        let response = self.google_token(&jwt, None).await;
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        let access = body["access_token"].as_str().unwrap().to_owned();
+        (browser, jwt, access)
+    }
+
     pub async fn redis(&self) -> redis::aio::MultiplexedConnection {
         redis::Client::open(self.redis_url.as_str())
             .unwrap()

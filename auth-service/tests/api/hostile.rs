@@ -122,15 +122,7 @@ async fn deny_at_consent_is_a_friendly_reason() {
     assert!(back.contains("error=access_denied"));
     assert_eq!(login_error(&browser.get(&back).await), "access_denied");
     assert_no_session(&app).await;
-    let metrics = app
-        .http
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(metrics.contains(r#"auth_logins_failed_total{reason="access_denied""#));
 }
 
@@ -153,11 +145,8 @@ async fn token_endpoint_errors_become_reasons() {
     let tampered = callback.replace("code=4%2F0A", "code=4%2F0Aforged");
     assert_eq!(login_error(&browser.get(&tampered).await), "code_rejected");
     // 5xx from Google.
-    app.http
-        .put(format!("{}/emulator/faults", app.emulator.url))
-        .json(&json!({"token": {"server_error": 1.0}}))
-        .send()
-        .await
+    app.emulator
+        .set_faults(json!({"token": {"server_error": 1.0}}))
         .unwrap();
     let callback = browser.authorize("/oauth/login").await;
     assert_eq!(
@@ -184,11 +173,8 @@ async fn a_token_endpoint_that_does_not_answer_in_time_is_google_unavailable() {
         ..Default::default()
     })
     .await;
-    app.http
-        .put(format!("{}/emulator/faults", app.emulator.url))
-        .json(&json!({"token": {"slow": 1.0}, "slow_ms": 2000}))
-        .send()
-        .await
+    app.emulator
+        .set_faults(json!({"token": {"slow": 1.0}, "slow_ms": 2000}))
         .unwrap();
     let mut browser = Browser::new(&app);
     let callback = browser.authorize("/oauth/login").await;

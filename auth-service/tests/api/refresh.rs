@@ -21,10 +21,7 @@ async fn an_expired_token_is_refreshed_exactly_once_when_50_requests_race() {
         ..Default::default()
     })
     .await;
-    let mut browser = Browser::new(&app);
-    browser.login().await;
-    let jwt = browser.session_token().await;
-    let first = access_of(app.google_token(&jwt, None).await).await;
+    let (_browser, jwt, first) = app.logged_in().await;
     tokio::time::sleep(Duration::from_millis(2_100)).await;
     assert_eq!(
         app.gmail_profile(&first).await.status(),
@@ -32,11 +29,8 @@ async fn an_expired_token_is_refreshed_exactly_once_when_50_requests_race() {
         "the emulator token did not expire"
     );
     // Google takes its time, so all 50 requests are in flight while the refresh runs.
-    app.http
-        .put(format!("{}/emulator/faults", app.emulator.url))
-        .json(&serde_json::json!({"latency_ms": 300}))
-        .send()
-        .await
+    app.emulator
+        .set_faults(serde_json::json!({"latency_ms": 300}))
         .unwrap();
     let calls = (0..50).map(|_| app.google_token(&jwt, None));
     let tokens: Vec<String> =
@@ -54,21 +48,15 @@ async fn an_expired_token_is_refreshed_exactly_once_when_50_requests_race() {
 #[tokio::test]
 async fn a_token_gmail_rejected_is_refreshed_once_and_not_handed_out_again() {
     let app = spawn_app().await;
-    let mut browser = Browser::new(&app);
-    browser.login().await;
-    let jwt = browser.session_token().await;
-    let first = access_of(app.google_token(&jwt, None).await).await;
+    let (_browser, jwt, first) = app.logged_in().await;
     assert_eq!(
         app.emulator.count("token.refresh_token"),
         0,
         "a fresh token was refreshed"
     );
     let hash = sha256_hex(&first);
-    app.http
-        .put(format!("{}/emulator/faults", app.emulator.url))
-        .json(&serde_json::json!({"latency_ms": 300}))
-        .send()
-        .await
+    app.emulator
+        .set_faults(serde_json::json!({"latency_ms": 300}))
         .unwrap();
     let calls = (0..10).map(|_| app.google_token(&jwt, Some(&hash)));
     let tokens: Vec<String> =
@@ -80,10 +68,7 @@ async fn a_token_gmail_rejected_is_refreshed_once_and_not_handed_out_again() {
 #[tokio::test]
 async fn a_refused_refresh_token_means_reauth_required_without_a_loop() {
     let app = spawn_app().await;
-    let mut browser = Browser::new(&app);
-    browser.login().await;
-    let jwt = browser.session_token().await;
-    let first = access_of(app.google_token(&jwt, None).await).await;
+    let (_browser, jwt, first) = app.logged_in().await;
     // The person revokes the app in their Google account.
     app.http
         .post(format!(
@@ -104,15 +89,7 @@ async fn a_refused_refresh_token_means_reauth_required_without_a_loop() {
         1,
         "kept retrying a dead refresh token"
     );
-    let metrics = app
-        .http
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains(r#"auth_google_token_refreshes_total{outcome="invalid_grant""#),
         "{metrics}"
@@ -128,27 +105,16 @@ async fn a_refused_refresh_token_means_reauth_required_without_a_loop() {
 #[tokio::test]
 async fn google_down_during_refresh_is_503_with_retry_after() {
     let app = spawn_app().await;
-    let mut browser = Browser::new(&app);
-    browser.login().await;
-    let jwt = browser.session_token().await;
-    let first = access_of(app.google_token(&jwt, None).await).await;
-    app.http
-        .put(format!("{}/emulator/faults", app.emulator.url))
-        .json(&serde_json::json!({"token": {"unavailable": 1.0}}))
-        .send()
-        .await
+    let (_browser, jwt, first) = app.logged_in().await;
+    app.emulator
+        .set_faults(serde_json::json!({"token": {"unavailable": 1.0}}))
         .unwrap();
     let response = app.google_token(&jwt, Some(&sha256_hex(&first))).await;
     assert_eq!(response.status(), 503);
     assert!(response.headers().get("retry-after").is_some());
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["code"], "upstream_unavailable");
-    app.http
-        .put(format!("{}/emulator/faults", app.emulator.url))
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .unwrap();
+    app.emulator.set_faults(serde_json::json!({})).unwrap();
     assert_eq!(
         app.google_token(&jwt, Some(&sha256_hex(&first)))
             .await
@@ -263,16 +229,10 @@ async fn redis_down_is_503_and_the_service_recovers_without_restart() {
 #[tokio::test]
 async fn the_lock_is_renewed_while_a_slow_refresh_runs() {
     let app = spawn_app().await;
-    let mut browser = Browser::new(&app);
-    browser.login().await;
-    let jwt = browser.session_token().await;
-    let first = access_of(app.google_token(&jwt, None).await).await;
+    let (_browser, jwt, first) = app.logged_in().await;
     // Google holds the refresh for 7 s, longer than the lock's 5 s lifetime.
-    app.http
-        .put(format!("{}/emulator/faults", app.emulator.url))
-        .json(&serde_json::json!({"token": {"slow": 1.0}, "slow_ms": 7000}))
-        .send()
-        .await
+    app.emulator
+        .set_faults(serde_json::json!({"token": {"slow": 1.0}, "slow_ms": 7000}))
         .unwrap();
     let hash = sha256_hex(&first);
     let calls = (0..5).map(|_| app.google_token(&jwt, Some(&hash)));

@@ -252,10 +252,9 @@ async fn reauth_rate_limits_and_unknown_messages_have_pages() {
             .contains("data-kind=\"not_found\"")
     );
     let http = reqwest::Client::new();
-    http.put(format!("{}/emulator/faults", stack.emulator.url))
-        .json(&serde_json::json!({"gmail": {"rate_limited": 1.0}}))
-        .send()
-        .await
+    stack
+        .emulator
+        .set_faults(serde_json::json!({"gmail": {"rate_limited": 1.0}}))
         .unwrap();
     let (page, _) = browser.get(&format!("{}/?trail=x", stack.base)).await;
     assert_eq!(page.status(), 429);
@@ -266,11 +265,7 @@ async fn reauth_rate_limits_and_unknown_messages_have_pages() {
             .unwrap()
             .contains("data-kind=\"rate_limited\"")
     );
-    http.put(format!("{}/emulator/faults", stack.emulator.url))
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .unwrap();
+    stack.emulator.set_faults(serde_json::json!({})).unwrap();
     http.post(format!(
         "{}/emulator/accounts/alice@example.com/revoke",
         stack.emulator.url
@@ -376,11 +371,9 @@ async fn google_unavailable_has_its_own_page() {
     let stack = spawn_stack().await;
     let mut browser = Browser::new();
     stack.login(&mut browser).await;
-    reqwest::Client::new()
-        .put(format!("{}/emulator/faults", stack.emulator.url))
-        .json(&serde_json::json!({"gmail": {"unavailable": 1.0}}))
-        .send()
-        .await
+    stack
+        .emulator
+        .set_faults(serde_json::json!({"gmail": {"unavailable": 1.0}}))
         .unwrap();
     let (page, _) = browser.get(&format!("{}/?trail=z", stack.base)).await;
     assert_eq!(page.status(), 503);

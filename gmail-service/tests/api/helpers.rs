@@ -174,14 +174,7 @@ impl TestApp {
     }
 
     pub async fn put_faults(&self, plan: Value) {
-        let response = self
-            .http
-            .put(format!("{}/emulator/faults", self.emulator.url))
-            .json(&plan)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
+        self.emulator.set_faults(plan).unwrap();
     }
 
     pub async fn emulator_post(&self, path: &str) {

@@ -139,6 +139,22 @@ async fn an_invalid_fault_plan_is_refused() {
         .await
         .unwrap();
     assert_eq!(plan["gmail"]["rate_limited"], 0.0);
+    // The in-process control refuses the same plans.
+    assert!(
+        app.emulator
+            .set_faults(json!({"gmail": {"rate_limited": 1.5}}))
+            .is_err()
+    );
+    assert!(
+        app.emulator
+            .set_faults(json!({"gmail": {"teapot": 0.5}}))
+            .is_err()
+    );
+    app.emulator
+        .set_faults(json!({"gmail": {"unavailable": 1.0}}))
+        .unwrap();
+    let token = app.login().await.access_token;
+    assert_eq!(app.gmail(&token, "profile").await.status(), 503);
 }
 
 #[tokio::test]
