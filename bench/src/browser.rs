@@ -46,7 +46,16 @@ impl Browser {
 
     /// A full login through the frontend (auto-approve at the emulator) ending on the inbox.
     pub async fn log_in(&mut self, frontend: &str) -> Result<String> {
-        let (status, url, body) = self.get(&format!("{frontend}/oauth/login")).await?;
+        self.log_in_as(frontend, None).await
+    }
+
+    /// A full login as the emulator account `email` (`login_hint`), or the default one.
+    pub async fn log_in_as(&mut self, frontend: &str, email: Option<&str>) -> Result<String> {
+        let mut login = url::Url::parse(&format!("{frontend}/oauth/login"))?;
+        if let Some(email) = email {
+            login.query_pairs_mut().append_pair("login_hint", email);
+        }
+        let (status, url, body) = self.get(login.as_str()).await?;
         if status != 200 || url != format!("{frontend}/") {
             bail!("login ended at {url} with {status}");
         }

@@ -1,27 +1,31 @@
-//! The cost of growth: the same warm page (wrk, 64 connections, latency 0) with 10, 100 and
-//! 1,000 accounts' tokens, sessions and message caches in Redis, and Redis memory per account.
+//! The cost of growth: the same warm page (wrk, 64 connections, latency 0) spread over 1, 10,
+//! 100 and 1,000 distinct accounts, and Redis memory per account.
 //!
-//! The emulator has three demo accounts, so accounts beyond the one logged in are made in
-//! Redis: every key of the real account (its encrypted Google tokens, its e-mail index, one
-//! session, its cached message summaries) is copied byte for byte (`DUMP`/`RESTORE`) under a new
-//! account id. Their size and number are those of real accounts; the requests are the real
-//! account's. At the end every key of the benchmark's prefix is deleted.
+//! The accounts are real: the emulator runs with generated accounts (`EMULATOR_EXTRA_ACCOUNTS`,
+//! `user1@example.com` …), and each one logs in through the frontend like a person (PKCE,
+//! code exchange, encrypted Google tokens and a session in Redis), takes an API token and reads
+//! its first unread page once, which fills its message cache. wrk then gives each request the
+//! next account's bearer token in turn, so every account's tokens and cache are read. At the end
+//! every key of the benchmark's prefix is deleted.
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
+use futures_util::{StreamExt as _, TryStreamExt as _, stream};
 
 use crate::{
     Bench,
+    browser::Browser,
     stats::thousands,
     wrk::{self, Load},
 };
 
-const ACCOUNTS: [usize; 3] = [10, 100, 1_000];
+/// Accounts taking part in each run: the benchmark's own (alice) and generated ones.
+const ACCOUNTS: [usize; 4] = [1, 10, 100, 1_000];
 
-/// One key of the real account, to copy.
-struct Template {
-    key: String,
-    payload: Vec<u8>,
-}
+/// Generated accounts the emulator needs: all but the benchmark's own.
+pub const EXTRA_ACCOUNTS: usize = 999;
+
+/// Logins running at once while accounts are added.
+const LOGIN_CONCURRENCY: usize = 8;
 
 async fn used_memory(redis: &mut redis::aio::MultiplexedConnection) -> Result<u64> {
     let info: String = redis::cmd("INFO").arg("memory").query_async(redis).await?;
@@ -31,132 +35,119 @@ async fn used_memory(redis: &mut redis::aio::MultiplexedConnection) -> Result<u6
         .context("INFO memory has no used_memory")
 }
 
-/// The keys of the logged-in account: everything naming its id, its e-mail index, one session.
-async fn templates(
-    bench: &Bench,
+/// Keys under the benchmark's prefix matching `pattern` (KEYS: the benchmark's Redis is idle).
+async fn keys(
     redis: &mut redis::aio::MultiplexedConnection,
-) -> Result<(String, Vec<Template>)> {
-    let prefix = &bench.system.prefix;
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{prefix}*"))
+    prefix: &str,
+    pattern: &str,
+) -> Result<Vec<String>> {
+    Ok(redis::cmd("KEYS")
+        .arg(format!("{prefix}{pattern}"))
         .query_async(redis)
-        .await?;
-    let account = keys
-        .iter()
-        .find_map(|k| {
-            k.strip_prefix(&format!("{prefix}account:"))?
-                .strip_suffix(":tokens")
-        })
-        .context("no account:<id>:tokens key; did the login store tokens?")?
-        .to_owned();
-    let session = keys
-        .iter()
-        .find(|k| k.starts_with(&format!("{prefix}session:")))
-        .cloned();
-    let mut chosen: Vec<String> = keys
-        .iter()
-        .filter(|k| k.contains(&format!(":{account}:")) || k.ends_with(&format!(":{account}")))
-        .filter(|k| !k.starts_with(&format!("{prefix}lock:")))
-        .chain(
-            keys.iter()
-                .filter(|k| k.starts_with(&format!("{prefix}account-by-email:"))),
-        )
-        .cloned()
-        .collect();
-    chosen.extend(session);
-    let mut out = Vec::with_capacity(chosen.len());
-    for key in chosen {
-        let payload: Option<Vec<u8>> = redis::cmd("DUMP").arg(&key).query_async(redis).await?;
-        if let Some(payload) = payload {
-            out.push(Template { key, payload });
-        }
-    }
-    Ok((account, out))
+        .await?)
 }
 
-/// The key a template takes for made-up account number `n`.
-fn key_for(template: &str, prefix: &str, account: &str, n: usize) -> String {
-    let id = format!("9{n:020}");
-    if template.starts_with(&format!("{prefix}session:")) {
-        format!("{prefix}session:{:064x}", n + 1)
-    } else if template.starts_with(&format!("{prefix}account-by-email:")) {
-        format!("{prefix}account-by-email:user{n}@example.com")
-    } else {
-        template.replace(account, &id)
+/// Logs in generated account `n`, takes an API token and reads the first page once (filling the
+/// message cache). Returns the API token.
+async fn add_account(bench: &Bench, n: usize) -> Result<String> {
+    let system = &bench.system;
+    let email = google_emulator::accounts::extra_account_email(n);
+    let mut browser = Browser::new(&bench.http);
+    browser
+        .log_in_as(&system.frontend.url, Some(&email))
+        .await
+        .with_context(|| format!("login of {email}"))?;
+    let token = browser
+        .post_json(
+            &format!("{}/v1/api-tokens", system.auth.url),
+            &system.frontend.url,
+        )
+        .await?;
+    let token = token["access_token"]
+        .as_str()
+        .context("no access_token in the API token answer")?
+        .to_owned();
+    let page = bench
+        .http
+        .get(format!("{}/v1/messages/unread?limit=50", system.gmail.url))
+        .bearer_auth(&token)
+        .send()
+        .await?;
+    if !page.status().is_success() {
+        bail!("first page of {email}: {}", page.status());
     }
+    Ok(token)
 }
 
 pub async fn run(bench: &Bench) -> Result<String> {
     let system = &bench.system;
     system.set_latency(&bench.http, 0).await?;
     let mut redis = system.redis().await?;
-    let (account, templates) = templates(bench, &mut redis).await?;
     let page = format!("{}/v1/messages/unread?limit=50", system.gmail.url);
-    let before = used_memory(&mut redis).await?;
 
-    let mut out = format!(
+    let mut out = String::from(
         "## Cost of growth (warm page of 50, 64 connections, latency 0)\n\n\
-         One account is {} keys in Redis (encrypted tokens, e-mail index, one session, {} cached \
-         summaries); accounts beyond the logged-in one are byte-for-byte copies under new ids.\n\n\
-         | accounts in Redis | requests/s | p50 | p99 | errors | Redis used_memory |\n\
-         | ---: | ---: | ---: | ---: | ---: | ---: |\n",
-        templates.len(),
-        templates
-            .iter()
-            .filter(|t| t.key.starts_with(&format!("{}msg:", system.prefix)))
-            .count(),
+         Each account logged in through the frontend and read its first page; wrk's requests \
+         take the accounts' API tokens in turn.\n\n\
+         | accounts | logged in | requests/s | p50 | p99 | errors (all runs) | Redis keys | Redis used_memory |\n\
+         | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
     );
-    let mut made = 1;
-    let mut per_account = 0.0;
+    let mut tokens = vec![bench.api_token.clone()];
+    let mut memory = Vec::new();
     for target in ACCOUNTS {
-        while made < target {
-            let mut pipe = redis::pipe();
-            for template in &templates {
-                pipe.cmd("RESTORE")
-                    .arg(key_for(&template.key, &system.prefix, &account, made))
-                    .arg(0)
-                    .arg(&template.payload)
-                    .arg("REPLACE")
-                    .ignore();
-            }
-            let () = pipe.query_async(&mut redis).await?;
-            made += 1;
+        let new: Vec<String> = stream::iter(tokens.len()..target)
+            .map(|n| add_account(bench, n))
+            .buffered(LOGIN_CONCURRENCY)
+            .try_collect()
+            .await?;
+        tokens.extend(new);
+        // Every account is its own: one encrypted token set each in Redis.
+        let logged_in = keys(&mut redis, &system.prefix, "account:*:tokens")
+            .await?
+            .len();
+        if logged_in != target {
+            bail!("{target} accounts should be logged in, Redis holds {logged_in} token sets");
         }
+        let all_keys = keys(&mut redis, &system.prefix, "*").await?.len();
         let used = used_memory(&mut redis).await?;
-        per_account = used.saturating_sub(before) as f64 / (made - 1).max(1) as f64;
+        memory.push((target, used));
         eprintln!("  {target} accounts…");
-        let report = wrk::run(
+        let report = wrk::run_repeated(
             &Load {
                 url: &page,
-                method_post: false,
-                headers: vec![bench.bearer()],
+                script: Some(wrk::rotating_bearers(&tokens)),
+                headers: Vec::new(),
                 connections: 64,
                 duration: bench.load_secs,
             },
             &bench.scratch,
+            bench.runs,
         )?;
         out.push_str(&format!(
-            "| {} | {} | {:.2} ms | {:.2} ms | {} | {:.1} MiB |\n",
+            "| {} | {} | {} | {:.2} ms | {:.2} ms | {} | {} | {:.1} MiB |\n",
             thousands(target as u64),
+            thousands(logged_in as u64),
             thousands(report.requests_per_sec.round() as u64),
             report.p50_ms,
             report.p99_ms,
             report.errors,
+            thousands(all_keys as u64),
             used as f64 / (1024.0 * 1024.0),
         ));
     }
-    out.push_str(&format!(
-        "\nRedis memory per account: **{:.1} KiB** (growth of `used_memory` over the made-up \
-         accounts).\n\n",
-        per_account / 1024.0
-    ));
+    if let (Some((few, few_bytes)), Some((many, many_bytes))) = (memory.get(1), memory.last()) {
+        let per_account = many_bytes.saturating_sub(*few_bytes) as f64 / (many - few) as f64;
+        out.push_str(&format!(
+            "\nRedis memory per account: **{:.1} KiB** (growth of `used_memory` from {} to {} \
+             accounts, divided by the accounts added).\n\n",
+            per_account / 1024.0,
+            thousands(*few as u64),
+            thousands(*many as u64),
+        ));
+    }
 
     // Leave the Redis as it was.
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{}*", system.prefix))
-        .query_async(&mut redis)
-        .await?;
-    for chunk in keys.chunks(1_000) {
+    for chunk in keys(&mut redis, &system.prefix, "*").await?.chunks(1_000) {
         let () = redis::cmd("DEL").arg(chunk).query_async(&mut redis).await?;
     }
     Ok(out)

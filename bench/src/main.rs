@@ -16,7 +16,9 @@
 //! - the cost of growth ([`growth`]): the warm page with 10, 100 and 1,000 accounts in Redis,
 //!   and Redis memory per account.
 //!
-//! `BENCH_SECS` (default 5) sets the length of each wrk run. Service logs go to
+//! Arguments choose sections (`cargo run -p bench --release -- growth throughput`); none means
+//! all three. `BENCH_SECS` (default 5) sets the length of each wrk run, `BENCH_RUNS` (default 3)
+//! how many runs each table row is the median of. Service logs go to
 //! `target/release/bench-logs/`; nothing is written to the repository.
 
 mod browser;
@@ -45,6 +47,8 @@ pub struct Bench {
     pub message_id: String,
     /// Length of each wrk run.
     pub load_secs: Duration,
+    /// wrk runs per table row (their median is shown).
+    pub runs: usize,
     /// Where wrk's POST script goes.
     pub scratch: std::path::PathBuf,
 }
@@ -61,11 +65,41 @@ impl Bench {
     }
 }
 
+/// Which parts of the benchmark to run.
+struct Sections {
+    latency: bool,
+    throughput: bool,
+    growth: bool,
+}
+
+impl Sections {
+    fn from_args(args: impl Iterator<Item = String>) -> Result<Self> {
+        let args: Vec<String> = args.collect();
+        let all = args.is_empty();
+        for arg in &args {
+            if !["latency", "throughput", "growth"].contains(&arg.as_str()) {
+                anyhow::bail!("unknown section {arg:?}; choose from latency, throughput, growth");
+            }
+        }
+        let has = |name: &str| all || args.iter().any(|a| a == name);
+        Ok(Self {
+            latency: has("latency"),
+            throughput: has("throughput"),
+            growth: has("growth"),
+        })
+    }
+}
+
 #[tokio::main]
 async fn main() -> Result<()> {
     let dir = system::binary_dir()?;
     system::ensure_binaries(&dir)?;
     wrk::ensure_installed()?;
+    let sections = Sections::from_args(std::env::args().skip(1))?;
+    let runs = std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3);
     let load_secs = Duration::from_secs(
         std::env::var("BENCH_SECS")
             .ok()
@@ -112,22 +146,30 @@ async fn main() -> Result<()> {
         api_token,
         message_id,
         load_secs,
+        runs,
         scratch: dir.clone(),
     };
 
     let mut out = String::new();
     out.push_str(&format!(
-        "# gmail-unread benchmark\n\n{} cores; release binaries as processes; Redis {}; wrk runs of {} s.\n\n",
+        "# gmail-unread benchmark\n\n{} cores; release binaries as processes; Redis {}; each wrk \
+         row is the median of {runs} runs of {} s.\n\n",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         bench.system.redis_url,
         load_secs.as_secs()
     ));
-    eprintln!("end to end at 50 ms per Google answer…");
-    out.push_str(&latency::run(&bench).await?);
-    eprintln!("throughput at latency 0…");
-    out.push_str(&throughput::run(&bench).await?);
-    eprintln!("cost of growth…");
-    out.push_str(&growth::run(&bench).await?);
+    if sections.latency {
+        eprintln!("end to end at 50 ms per Google answer…");
+        out.push_str(&latency::run(&bench).await?);
+    }
+    if sections.throughput {
+        eprintln!("throughput at latency 0…");
+        out.push_str(&throughput::run(&bench).await?);
+    }
+    if sections.growth {
+        eprintln!("cost of growth…");
+        out.push_str(&growth::run(&bench).await?);
+    }
 
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(out.as_bytes())?;

@@ -159,6 +159,10 @@ impl System {
                     format!("{frontend_url}/oauth/callback"),
                 ),
                 ("EMULATOR_QUOTA_UNITS_PER_MINUTE", "0".into()),
+                (
+                    "EMULATOR_EXTRA_ACCOUNTS",
+                    crate::growth::EXTRA_ACCOUNTS.to_string(),
+                ),
             ],
         )?;
         wait_healthy(&http, &emulator).await?;

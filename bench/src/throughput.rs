@@ -41,21 +41,22 @@ pub async fn run(bench: &Bench) -> Result<String> {
 
     let mut out = String::from(
         "## Throughput, emulator latency 0 (wrk)\n\n\
-         | target | connections | requests/s | p50 | p99 | requests | errors |\n\
+         | target | connections | requests/s | p50 | p99 | requests (all runs) | errors (all runs) |\n\
          | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n",
     );
     for (what, url, post, header) in &targets {
         for connections in CONNECTIONS {
             eprintln!("  {what} at {connections} connections…");
-            let report = wrk::run(
+            let report = wrk::run_repeated(
                 &Load {
                     url,
-                    method_post: *post,
+                    script: post.then(|| wrk::POST.to_owned()),
                     headers: vec![header.clone()],
                     connections,
                     duration: bench.load_secs,
                 },
                 &bench.scratch,
+                bench.runs,
             )?;
             out.push_str(&format!(
                 "| {what} | {connections} | {} | {:.2} ms | {:.2} ms | {} | {} |\n",

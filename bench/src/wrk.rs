@@ -1,8 +1,8 @@
 //! The load generator: `wrk` (Debian's package), installed with apt-get when missing, run
 //! against one URL at a given number of connections, its report parsed.
 //!
-//! wrk sets headers with `-H` (the bearer token, the session cookie); a POST needs a Lua script
-//! (`wrk.method = "POST"`), written to `target/`. wrk reports latency percentiles from its own
+//! wrk sets headers with `-H` (the bearer token, the session cookie); anything more (a POST,
+//! a different bearer token per request) is a Lua script, written to `target/release/`. wrk reports latency percentiles from its own
 //! histogram (`--latency`: 50/75/90/99 %), non-2xx/3xx answers and socket errors.
 
 use std::{
@@ -40,7 +40,8 @@ pub fn ensure_installed() -> Result<()> {
 /// One load run.
 pub struct Load<'a> {
     pub url: &'a str,
-    pub method_post: bool,
+    /// A wrk Lua script, e.g. [`POST`] or [`rotating_bearers`].
+    pub script: Option<String>,
     pub headers: Vec<(&'static str, String)>,
     pub connections: usize,
     pub duration: Duration,
@@ -57,13 +58,30 @@ pub struct Report {
     pub errors: u64,
 }
 
-fn post_script(dir: &Path) -> Result<PathBuf> {
-    let path = dir.join("bench-post.lua");
-    std::fs::write(&path, "wrk.method = \"POST\"\n")?;
+/// The script that makes every request a POST.
+pub const POST: &str = "wrk.method = \"POST\"\n";
+
+/// A script whose requests take the bearer tokens in turn (each wrk thread cycles through all).
+pub fn rotating_bearers(tokens: &[String]) -> String {
+    let mut lua = String::from("local tokens = {\n");
+    for token in tokens {
+        // JWTs are base64url and dots: nothing to escape in a Lua string.
+        lua.push_str(&format!("  \"Bearer {token}\",\n"));
+    }
+    lua.push_str(
+        "}\nlocal i = 0\nrequest = function()\n  i = i % #tokens + 1\n  \
+         return wrk.format(nil, nil, { [\"Authorization\"] = tokens[i] })\nend\n",
+    );
+    lua
+}
+
+fn script_file(dir: &Path, script: &str) -> Result<PathBuf> {
+    let path = dir.join("bench-wrk.lua");
+    std::fs::write(&path, script)?;
     Ok(path)
 }
 
-/// Runs wrk; `scratch` is where the POST script goes.
+/// Runs wrk; `scratch` is where the script goes.
 pub fn run(load: &Load<'_>, scratch: &Path) -> Result<Report> {
     let mut command = Command::new("wrk");
     command
@@ -76,11 +94,20 @@ pub fn run(load: &Load<'_>, scratch: &Path) -> Result<Report> {
     for (name, value) in &load.headers {
         command.arg("-H").arg(format!("{name}: {value}"));
     }
-    if load.method_post {
-        command.arg("-s").arg(post_script(scratch)?);
+    let script = match &load.script {
+        Some(script) => Some(script_file(scratch, script)?),
+        None => None,
+    };
+    if let Some(path) = &script {
+        command.arg("-s").arg(path);
     }
     command.arg(load.url);
-    let output = command.output().context("cannot run wrk")?;
+    let output = command.output().context("cannot run wrk");
+    if let Some(path) = &script {
+        // It may hold bearer tokens; they expire within the hour, but leave nothing behind.
+        let _ = std::fs::remove_file(path);
+    }
+    let output = output?;
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
     if !output.status.success() {
         bail!(
@@ -89,6 +116,30 @@ pub fn run(load: &Load<'_>, scratch: &Path) -> Result<Report> {
         );
     }
     parse(&text).with_context(|| format!("cannot read wrk's report:\n{text}"))
+}
+
+/// Runs the same load `runs` times (at least once): requests/s, p50 and p99 are the medians over
+/// the runs; requests and errors are the totals.
+pub fn run_repeated(load: &Load<'_>, scratch: &Path, runs: usize) -> Result<Report> {
+    let reports = (0..runs.max(1))
+        .map(|_| run(load, scratch))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(summarize(&reports))
+}
+
+fn summarize(reports: &[Report]) -> Report {
+    let median = |figure: fn(&Report) -> f64| {
+        let mut values: Vec<f64> = reports.iter().map(figure).collect();
+        values.sort_by(f64::total_cmp);
+        values.get(values.len() / 2).copied().unwrap_or_default()
+    };
+    Report {
+        requests_per_sec: median(|r| r.requests_per_sec),
+        p50_ms: median(|r| r.p50_ms),
+        p99_ms: median(|r| r.p99_ms),
+        requests: reports.iter().map(|r| r.requests).sum(),
+        errors: reports.iter().map(|r| r.errors).sum(),
+    }
 }
 
 /// `1.23ms`, `456.00us`, `1.02s`, `2.00m` in milliseconds.
@@ -151,5 +202,25 @@ mod tests {
         assert_eq!(report.errors, 6);
         assert_eq!(duration_ms("456.00us"), Some(0.456));
         assert_eq!(duration_ms("1.50s"), Some(1500.0));
+    }
+
+    #[test]
+    fn repeated_runs_give_medians_and_totals() {
+        let run = |rps: f64, p99: f64, errors: u64| Report {
+            requests_per_sec: rps,
+            p50_ms: rps / 1000.0,
+            p99_ms: p99,
+            requests: 100,
+            errors,
+        };
+        let report = summarize(&[
+            run(3000.0, 9.0, 0),
+            run(1000.0, 50.0, 2),
+            run(2000.0, 7.0, 1),
+        ]);
+        assert!((report.requests_per_sec - 2000.0).abs() < 1e-9);
+        assert!((report.p50_ms - 2.0).abs() < 1e-9);
+        assert!((report.p99_ms - 9.0).abs() < 1e-9);
+        assert_eq!((report.requests, report.errors), (300, 3));
     }
 }

@@ -164,7 +164,7 @@ async fn a_person_reads_unread_mail_in_a_real_browser() {
                 auto_approve: false,
             })
             .await;
-            let mailbox = &stack.emulator.state.mailboxes[0];
+            let mailbox = stack.emulator.state.mailbox(0).unwrap();
             journey(&client, &stack.base, mailbox, Some(&mut redis)).await;
         }
     }

@@ -4,7 +4,7 @@ use std::{net::SocketAddr, time::Duration};
 
 use common::config::{ConfigError, Env};
 
-use crate::faults::FaultPlan;
+use crate::{accounts::MAX_EXTRA_ACCOUNTS, faults::FaultPlan};
 
 /// The default port, as in the contract.
 pub const DEFAULT_PORT: u16 = 5003;
@@ -43,6 +43,9 @@ pub struct EmulatorConfig {
     pub faults: FaultPlan,
     /// `EMULATOR_FAULT_SEED` (default 1): makes injected faults reproducible.
     pub fault_seed: u64,
+    /// `EMULATOR_EXTRA_ACCOUNTS` (default 0, at most 100,000): generated accounts
+    /// `user1@example.com` … `userN@example.com` besides the demo ones, for load tests.
+    pub extra_accounts: usize,
 }
 
 impl EmulatorConfig {
@@ -71,6 +74,13 @@ impl EmulatorConfig {
             None => FaultPlan::default(),
         };
         faults.latency_ms = env.parse_or("EMULATOR_LATENCY_MS", 0)?;
+        let extra_accounts: usize = env.parse_or("EMULATOR_EXTRA_ACCOUNTS", 0)?;
+        if extra_accounts > MAX_EXTRA_ACCOUNTS {
+            return Err(ConfigError::Invalid {
+                name: "EMULATOR_EXTRA_ACCOUNTS".into(),
+                reason: format!("at most {MAX_EXTRA_ACCOUNTS}"),
+            });
+        }
         Ok(Self {
             listen_addr: env.listen_addr(DEFAULT_PORT)?,
             public_url: env
@@ -88,6 +98,7 @@ impl EmulatorConfig {
             quota_units_per_minute: env.parse_or("EMULATOR_QUOTA_UNITS_PER_MINUTE", 15_000)?,
             faults,
             fault_seed: env.parse_or("EMULATOR_FAULT_SEED", 1)?,
+            extra_accounts,
         })
     }
 

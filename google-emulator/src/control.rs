@@ -9,11 +9,7 @@
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-use crate::{
-    accounts::{self, DEMO_ACCOUNTS},
-    faults::FaultPlan,
-    state::EmulatorState,
-};
+use crate::{faults::FaultPlan, state::EmulatorState};
 
 /// `GET /emulator/stats`.
 pub async fn stats(state: web::Data<EmulatorState>) -> HttpResponse {
@@ -54,7 +50,7 @@ pub async fn revoke_account(
     path: web::Path<String>,
     state: web::Data<EmulatorState>,
 ) -> HttpResponse {
-    let Some(account) = accounts::find_by_email(&path) else {
+    let Some(account) = state.accounts.find(&path) else {
         return HttpResponse::NotFound().json(json!({ "error": "unknown account" }));
     };
     let revoked = state.with_store(|s| {
@@ -74,16 +70,17 @@ pub async fn revoke_account(
 
 /// `GET /emulator/accounts`.
 pub async fn list_accounts(state: web::Data<EmulatorState>) -> HttpResponse {
-    let accounts: Vec<_> = DEMO_ACCOUNTS
+    let accounts: Vec<_> = state
+        .accounts
         .iter()
-        .zip(&state.mailboxes)
-        .map(|(a, m)| {
+        .map(|a| {
+            let messages = a.mailbox.messages();
             json!({
                 "email": a.email,
                 "sub": a.sub,
                 "name": a.name,
-                "messages": m.messages().len(),
-                "unread": m.messages().iter().filter(|x| x.is_unread()).count(),
+                "messages": messages.len(),
+                "unread": messages.iter().filter(|x| x.is_unread()).count(),
             })
         })
         .collect();

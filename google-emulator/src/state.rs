@@ -14,10 +14,10 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use rand::{RngCore, rngs::StdRng};
 
 use crate::{
-    accounts::DEMO_ACCOUNTS,
+    accounts::Accounts,
     config::EmulatorConfig,
     faults::{Fault, FaultPlan, FaultShares, fault_rng},
-    mailbox::{Mailbox, Owner},
+    mailbox::Mailbox,
     oauth::id_token::IdTokenSigner,
 };
 
@@ -112,7 +112,8 @@ pub struct EmulatorState {
     pub public_url: String,
     /// `iss` of id_tokens and authorization responses.
     pub issuer: String,
-    pub mailboxes: Vec<Mailbox>,
+    /// Who can sign in, and their mail.
+    pub accounts: Accounts,
     pub id_tokens: IdTokenSigner,
     pub store: Mutex<Store>,
 }
@@ -128,18 +129,7 @@ impl EmulatorState {
     /// Builds the state; `public_url` is known only once the listener is bound.
     pub fn new(config: EmulatorConfig, public_url: String) -> anyhow::Result<Self> {
         let issuer = config.issuer.clone().unwrap_or_else(|| public_url.clone());
-        let mailboxes = DEMO_ACCOUNTS
-            .iter()
-            .map(|a| {
-                Mailbox::build(
-                    a.mailbox,
-                    &Owner {
-                        name: a.name,
-                        email: a.email,
-                    },
-                )
-            })
-            .collect();
+        let accounts = Accounts::build(config.extra_accounts);
         let store = Store {
             pending: HashMap::new(),
             codes: HashMap::new(),
@@ -156,11 +146,16 @@ impl EmulatorState {
         Ok(Self {
             public_url,
             issuer,
-            mailboxes,
+            accounts,
             id_tokens: IdTokenSigner::new()?,
             store: Mutex::new(store),
             config,
         })
+    }
+
+    /// The mailbox of account number `account`.
+    pub fn mailbox(&self, account: usize) -> Option<&Mailbox> {
+        self.accounts.get(account).map(|a| &*a.mailbox)
     }
 
     /// Runs `f` with the store locked. A poisoned lock (a panic elsewhere) is recovered: the

@@ -42,7 +42,7 @@ async fn connect_then_the_inbox_shows_unread_subjects_count_and_account() {
     let mut browser = Browser::new();
     let html = stack.login(&mut browser).await;
     assert!(html.contains("alice@example.com"));
-    let mailbox = &stack.emulator.state.mailboxes[0];
+    let mailbox = stack.emulator.state.mailbox(0).unwrap();
     let unread: Vec<_> = mailbox
         .messages()
         .iter()
@@ -103,7 +103,7 @@ async fn a_japanese_message_reads_as_text() {
     let stack = spawn_stack().await;
     let mut browser = Browser::new();
     stack.login(&mut browser).await;
-    let mailbox = &stack.emulator.state.mailboxes[0];
+    let mailbox = stack.emulator.state.mailbox(0).unwrap();
     let japanese = mailbox
         .messages()
         .iter()
@@ -135,7 +135,7 @@ async fn html_mail_is_shown_as_escaped_text_never_as_markup() {
     let stack = spawn_stack().await;
     let mut browser = Browser::new();
     stack.login(&mut browser).await;
-    let mailbox = &stack.emulator.state.mailboxes[0];
+    let mailbox = stack.emulator.state.mailbox(0).unwrap();
     for m in mailbox
         .messages()
         .iter()

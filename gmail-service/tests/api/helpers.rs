@@ -189,8 +189,8 @@ impl TestApp {
 
     /// The emulator's mailbox of the account with this address.
     pub fn mailbox(&self, email: &str) -> &google_emulator::mailbox::Mailbox {
-        let index = google_emulator::accounts::find_by_email(email).unwrap();
-        &self.emulator.state.mailboxes[index]
+        let index = self.emulator.state.accounts.find(email).unwrap();
+        self.emulator.state.mailbox(index).unwrap()
     }
 }
 

@@ -16,7 +16,6 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::{
-    accounts::DEMO_ACCOUNTS,
     faults::Fault,
     gmail::{error::GoogleApiError, query::Query},
     mailbox::{Mailbox, MessageFormat},
@@ -68,9 +67,10 @@ async fn begin(
     } else {
         return Err(GoogleApiError::insufficient_scope());
     };
-    let own_email = DEMO_ACCOUNTS
+    let own_email = state
+        .accounts
         .get(token.account)
-        .map(|a| a.email)
+        .map(|a| a.email.as_str())
         .unwrap_or_default();
     if user_id != "me" && !user_id.eq_ignore_ascii_case(own_email) {
         return Err(GoogleApiError::forbidden(&format!(
@@ -88,8 +88,7 @@ async fn begin(
 
 fn mailbox<'a>(state: &'a EmulatorState, caller: &Caller) -> Result<&'a Mailbox, GoogleApiError> {
     state
-        .mailboxes
-        .get(caller.account)
+        .mailbox(caller.account)
         .ok_or_else(GoogleApiError::backend_error)
 }
 
@@ -293,7 +292,7 @@ pub async fn profile(
         .map(|m| m.thread_id.as_str())
         .collect();
     Ok(HttpResponse::Ok().json(json!({
-        "emailAddress": DEMO_ACCOUNTS.get(caller.account).map(|a| a.email),
+        "emailAddress": state.accounts.get(caller.account).map(|a| &a.email),
         "messagesTotal": mailbox.messages().len(),
         "threadsTotal": threads.len(),
         "historyId": mailbox.history_id().to_string(),

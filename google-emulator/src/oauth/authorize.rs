@@ -11,7 +11,6 @@ use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use serde::Deserialize;
 
 use crate::{
-    accounts::{self, DEMO_ACCOUNTS},
     oauth::{Params, pages, scopes},
     state::{
         AuthorizationCode, ChallengeMethod, EmulatorState, PendingAuthorization, random_token,
@@ -158,7 +157,7 @@ fn validate(state: &EmulatorState, params: &Params) -> Result<PendingAuthorizati
         offline,
         prompt_consent: prompts.contains(&"consent"),
         include_granted_scopes,
-        login_hint: get("login_hint")?.and_then(accounts::find_by_email),
+        login_hint: get("login_hint")?.and_then(|hint| state.accounts.find(hint)),
         nonce: get("nonce")?.map(str::to_owned),
         created: Instant::now(),
     })
@@ -275,6 +274,7 @@ pub async fn authorize(request: HttpRequest, state: web::Data<EmulatorState>) ->
         &request_id,
         &pending.client_id,
         &pending.scopes,
+        &state.accounts,
         pending.login_hint.unwrap_or(0),
     );
     state.with_store(|s| {
@@ -309,7 +309,7 @@ pub async fn decide(form: web::Form<Decision>, state: web::Data<EmulatorState>) 
                 .account
                 .as_deref()
                 .and_then(|a| a.parse::<usize>().ok())
-                .filter(|a| *a < DEMO_ACCOUNTS.len())
+                .filter(|a| *a < state.accounts.len())
                 .or(pending.login_hint)
                 .unwrap_or(0);
             approve(&state, &pending, account, true)

@@ -4,7 +4,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
 use crate::{
-    accounts::DEMO_ACCOUNTS,
     gmail::auth::bearer_token,
     oauth::{
         id_token::IdTokenSigner,
@@ -50,7 +49,7 @@ pub async fn userinfo(request: HttpRequest, state: web::Data<EmulatorState>) -> 
         Ok(t) => t,
         Err(e) => return e.response(),
     };
-    let Some(who) = DEMO_ACCOUNTS.get(token.account) else {
+    let Some(who) = state.accounts.get(token.account) else {
         return crate::gmail::error::GoogleApiError::invalid_credentials().response();
     };
     if !token

@@ -4,7 +4,10 @@
 use actix_web::{HttpResponse, http::StatusCode};
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
-use crate::{accounts::DEMO_ACCOUNTS, oauth::scopes};
+use crate::{
+    accounts::{Accounts, DEMO_ACCOUNTS},
+    oauth::scopes,
+};
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;color:#202124}\
 h1{font-size:1.4rem}fieldset{border:1px solid #dadce0;border-radius:8px;margin:1rem 0}\
@@ -51,17 +54,20 @@ pub fn consent_page(
     request_id: &str,
     client_id: &str,
     requested: &std::collections::BTreeSet<String>,
+    known: &Accounts,
     preselected: usize,
 ) -> HttpResponse {
-    let accounts: String = DEMO_ACCOUNTS
-        .iter()
-        .enumerate()
+    // The demo accounts, and a generated one only when the login_hint named it.
+    let shown = (0..DEMO_ACCOUNTS.len())
+        .chain((preselected >= DEMO_ACCOUNTS.len()).then_some(preselected))
+        .filter_map(|i| Some((i, known.get(i)?)));
+    let accounts: String = shown
         .map(|(i, a)| {
             format!(
                 "<label><input type=\"radio\" name=\"account\" value=\"{i}\"{}> {} &lt;{}&gt;</label>",
                 if i == preselected { " checked" } else { "" },
-                text(a.name),
-                text(a.email)
+                text(&a.name),
+                text(&a.email)
             )
         })
         .collect();

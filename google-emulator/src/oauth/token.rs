@@ -9,7 +9,6 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::{
-    accounts::DEMO_ACCOUNTS,
     faults::Fault,
     oauth::{
         Params,
@@ -262,21 +261,21 @@ fn id_token_for(
     if !scopes.contains(OPENID) {
         return None;
     }
-    let who = DEMO_ACCOUNTS.get(account)?;
+    let who = state.accounts.get(account)?;
     let now = common::jwt::unix_now();
     let claims = IdTokenClaims {
         iss: &state.issuer,
         azp: client_id,
         aud: client_id,
-        sub: who.sub,
+        sub: &who.sub,
         email: if scopes.contains(USERINFO_EMAIL) {
-            who.email
+            &who.email
         } else {
             ""
         },
         email_verified: scopes.contains(USERINFO_EMAIL),
         nonce,
-        name: scopes.contains(USERINFO_PROFILE).then_some(who.name),
+        name: scopes.contains(USERINFO_PROFILE).then_some(&who.name),
         iat: now,
         exp: now + 3600,
     };

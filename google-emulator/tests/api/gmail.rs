@@ -12,7 +12,7 @@ use crate::helpers::*;
 async fn paging_through_the_whole_unread_set_returns_each_message_once() {
     let app = spawn_app().await;
     let token = app.login().await.access_token;
-    let mailbox = &app.emulator.state.mailboxes[0];
+    let mailbox = app.emulator.state.mailbox(0).unwrap();
     let expected: HashSet<String> = mailbox
         .messages()
         .iter()
@@ -117,7 +117,7 @@ async fn list_parameters_follow_googles_rules() {
             "messages?labelIds=UNREAD&labelIds=STARRED&maxResults=500",
         )
         .await;
-    let mailbox = &app.emulator.state.mailboxes[0];
+    let mailbox = app.emulator.state.mailbox(0).unwrap();
     for m in starred_unread["messages"].as_array().unwrap_or(&vec![]) {
         let stored = mailbox.get(m["id"].as_str().unwrap()).unwrap();
         assert!(stored.has_label("UNREAD") && stored.has_label("STARRED"));
@@ -194,7 +194,9 @@ async fn unknown_and_malformed_message_ids_and_formats() {
     assert_eq!(body["error"]["status"], "NOT_FOUND");
     let (reason, _) = google_error(app.gmail(&token, "messages/not-an-id!").await, 400).await;
     assert_eq!(reason, "invalidArgument");
-    let id = app.emulator.state.mailboxes[0].messages()[0].id.clone();
+    let id = app.emulator.state.mailbox(0).unwrap().messages()[0]
+        .id
+        .clone();
     let (reason, _) = google_error(
         app.gmail(&token, &format!("messages/{id}?format=html"))
             .await,
@@ -210,7 +212,7 @@ async fn unknown_and_malformed_message_ids_and_formats() {
 async fn labels_and_profile_count_the_mailbox() {
     let app = spawn_app().await;
     let token = app.login().await.access_token;
-    let mailbox = &app.emulator.state.mailboxes[0];
+    let mailbox = app.emulator.state.mailbox(0).unwrap();
     let label = app.gmail_json(&token, "labels/UNREAD").await;
     let unread = mailbox.messages().iter().filter(|m| m.is_unread()).count();
     assert_eq!(label["messagesUnread"].as_u64().unwrap() as usize, unread);
@@ -311,7 +313,9 @@ async fn scopes_are_enforced() {
             .0,
         "forbidden"
     );
-    let id = app.emulator.state.mailboxes[0].messages()[0].id.clone();
+    let id = app.emulator.state.mailbox(0).unwrap().messages()[0]
+        .id
+        .clone();
     assert_eq!(
         google_error(app.gmail(&metadata, &format!("messages/{id}")).await, 403)
             .await

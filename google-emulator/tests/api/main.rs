@@ -3,6 +3,7 @@
 
 mod authorize;
 mod binary;
+mod extra_accounts;
 mod faults;
 mod gmail;
 mod helpers;
