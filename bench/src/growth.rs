@@ -1,5 +1,6 @@
 //! The cost of growth: the same warm page (wrk, 64 connections, latency 0) spread over 1, 10,
-//! 100 and 1,000 distinct accounts, and Redis memory per account.
+//! 100 and 1,000 distinct accounts, then one account's page with all 1,000 in Redis; and Redis
+//! memory per account.
 //!
 //! The accounts are real: the emulator runs with generated accounts (`EMULATOR_EXTRA_ACCOUNTS`,
 //! `user1@example.com` …), and each one logs in through the frontend like a person (PKCE,
@@ -18,8 +19,10 @@ use crate::{
     wrk::{self, Load},
 };
 
-/// Accounts taking part in each run: the benchmark's own (alice) and generated ones.
-const ACCOUNTS: [usize; 4] = [1, 10, 100, 1_000];
+/// Each run: accounts logged in (the benchmark's own, alice, and generated ones), and how many
+/// of them the requests rotate through. The last run separates the two costs of growth: a
+/// larger Redis, and requests spread over more accounts.
+const RUNS: [(usize, usize); 5] = [(1, 1), (10, 10), (100, 100), (1_000, 1_000), (1_000, 1)];
 
 /// Generated accounts the emulator needs: all but the benchmark's own.
 pub const EXTRA_ACCOUNTS: usize = 999;
@@ -88,13 +91,14 @@ pub async fn run(bench: &Bench) -> Result<String> {
     let mut out = String::from(
         "## Cost of growth (warm page of 50, 64 connections, latency 0)\n\n\
          Each account logged in through the frontend and read its first page; wrk's requests \
-         take the accounts' API tokens in turn.\n\n\
-         | accounts | logged in | requests/s | p50 | p99 | errors (all runs) | Redis keys | Redis used_memory |\n\
-         | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+         take the API tokens of the requesting accounts in turn.\n\n\
+         | logged in | requesting | requests/s | ÷ first row | p50 | p99 | errors (all runs) | Redis keys | Redis used_memory |\n\
+         | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
     );
     let mut tokens = vec![bench.api_token.clone()];
     let mut memory = Vec::new();
-    for target in ACCOUNTS {
+    let mut single = None;
+    for (target, requesting) in RUNS {
         let new: Vec<String> = stream::iter(tokens.len()..target)
             .map(|n| add_account(bench, n))
             .buffered(LOGIN_CONCURRENCY)
@@ -111,11 +115,11 @@ pub async fn run(bench: &Bench) -> Result<String> {
         let all_keys = keys(&mut redis, &system.prefix, "*").await?.len();
         let used = used_memory(&mut redis).await?;
         memory.push((target, used));
-        eprintln!("  {target} accounts…");
+        eprintln!("  {target} accounts logged in, {requesting} requesting…");
         let report = wrk::run_repeated(
             &Load {
                 url: &page,
-                script: Some(wrk::rotating_bearers(&tokens)),
+                script: Some(wrk::rotating_bearers(&tokens[..requesting])),
                 headers: Vec::new(),
                 connections: 64,
                 duration: bench.load_secs,
@@ -123,11 +127,13 @@ pub async fn run(bench: &Bench) -> Result<String> {
             &bench.scratch,
             bench.runs,
         )?;
+        let baseline = *single.get_or_insert(report.requests_per_sec);
         out.push_str(&format!(
-            "| {} | {} | {} | {:.2} ms | {:.2} ms | {} | {} | {:.1} MiB |\n",
-            thousands(target as u64),
+            "| {} | {} | {} | {:.2} | {:.2} ms | {:.2} ms | {} | {} | {:.1} MiB |\n",
             thousands(logged_in as u64),
+            thousands(requesting as u64),
             thousands(report.requests_per_sec.round() as u64),
+            report.requests_per_sec / baseline,
             report.p50_ms,
             report.p99_ms,
             report.errors,
@@ -135,7 +141,7 @@ pub async fn run(bench: &Bench) -> Result<String> {
             used as f64 / (1024.0 * 1024.0),
         ));
     }
-    if let (Some((few, few_bytes)), Some((many, many_bytes))) = (memory.get(1), memory.last()) {
+    if let (Some((few, few_bytes)), Some((many, many_bytes))) = (memory.get(1), memory.get(3)) {
         let per_account = many_bytes.saturating_sub(*few_bytes) as f64 / (many - few) as f64;
         out.push_str(&format!(
             "\nRedis memory per account: **{:.1} KiB** (growth of `used_memory` from {} to {} \
