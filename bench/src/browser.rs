@@ -62,6 +62,17 @@ impl Browser {
         Ok(body)
     }
 
+    /// A one-hour API token (`POST /v1/api-tokens` on auth-service, as from the frontend's page).
+    pub async fn api_token(&self, auth: &str, frontend: &str) -> Result<String> {
+        let answer = self
+            .post_json(&format!("{auth}/v1/api-tokens"), frontend)
+            .await?;
+        Ok(answer["access_token"]
+            .as_str()
+            .context("no access_token in the API token answer")?
+            .to_owned())
+    }
+
     /// `POST path` on `base` with this browser's cookies; the JSON answer.
     pub async fn post_json(&self, url: &str, origin: &str) -> Result<serde_json::Value> {
         let response = self

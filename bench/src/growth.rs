@@ -61,15 +61,8 @@ async fn add_account(bench: &Bench, n: usize) -> Result<String> {
         .await
         .with_context(|| format!("login of {email}"))?;
     let token = browser
-        .post_json(
-            &format!("{}/v1/api-tokens", system.auth.url),
-            &system.frontend.url,
-        )
+        .api_token(&system.auth.url, &system.frontend.url)
         .await?;
-    let token = token["access_token"]
-        .as_str()
-        .context("no access_token in the API token answer")?
-        .to_owned();
     let page = bench
         .http
         .get(format!("{}/v1/messages/unread?limit=50", system.gmail.url))

@@ -92,10 +92,10 @@ impl Sections {
 
 #[tokio::main]
 async fn main() -> Result<()> {
+    let sections = Sections::from_args(std::env::args().skip(1))?;
     let dir = system::binary_dir()?;
     system::ensure_binaries(&dir)?;
     wrk::ensure_installed()?;
-    let sections = Sections::from_args(std::env::args().skip(1))?;
     let runs = std::env::var("BENCH_RUNS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -118,16 +118,9 @@ async fn main() -> Result<()> {
         .build()?;
     let mut browser = Browser::new(&http);
     browser.log_in(&system.frontend.url).await?;
-    let token = browser
-        .post_json(
-            &format!("{}/v1/api-tokens", system.auth.url),
-            &system.frontend.url,
-        )
+    let api_token = browser
+        .api_token(&system.auth.url, &system.frontend.url)
         .await?;
-    let api_token = token["access_token"]
-        .as_str()
-        .context("no access_token in the API token answer")?
-        .to_owned();
     let page: serde_json::Value = http
         .get(format!("{}/v1/messages/unread?limit=50", system.gmail.url))
         .bearer_auth(&api_token)

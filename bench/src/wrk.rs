@@ -1,4 +1,5 @@
-//! The load generator: `wrk` (Debian's package), installed with apt-get when missing, run
+//! The load generator: `wrk` (Debian's package), installed with apt-get when missing (with
+//! `redis-server`, which the benchmark starts when `REDIS_URL` is unset), run
 //! against one URL at a given number of connections, its report parsed.
 //!
 //! wrk sets headers with `-H` (the bearer token, the session cookie); anything more (a POST,
@@ -13,26 +14,48 @@ use std::{
 
 use anyhow::{Context, Result, bail};
 
-/// Makes sure `wrk` is on the PATH: installs Debian's package when missing (as root).
+/// Makes sure `wrk` is on the PATH, and `redis-server` too unless `REDIS_URL` names a Redis:
+/// installs Debian's packages when missing (as root).
 pub fn ensure_installed() -> Result<()> {
-    if Command::new("wrk").arg("--version").output().is_ok() {
+    let external_redis = std::env::var("REDIS_URL").is_ok_and(|u| !u.trim().is_empty());
+    let mut missing: Vec<&str> = Vec::new();
+    if Command::new("wrk").arg("--version").output().is_err() {
+        missing.push("wrk");
+    }
+    if !external_redis
+        && Command::new("redis-server")
+            .arg("--version")
+            .output()
+            .is_err()
+    {
+        missing.push("redis-server");
+    }
+    if missing.is_empty() {
         return Ok(());
     }
-    eprintln!("wrk is missing; installing Debian's package (apt-get install -y wrk)…");
+    let wanted = missing.join(" ");
+    eprintln!("{wanted} missing; installing Debian's packages (apt-get install -y {wanted})…");
     let apt = |args: &[&str]| -> Result<()> {
         let status = Command::new("apt-get")
             .args(args)
+            .args(&missing)
             .env("DEBIAN_FRONTEND", "noninteractive")
             .status()
-            .context("cannot run apt-get; install wrk yourself (apt-get install wrk)")?;
+            .with_context(|| format!("cannot run apt-get; install {wanted} yourself"))?;
         if !status.success() {
-            bail!("apt-get {} failed; install wrk yourself", args.join(" "));
+            bail!("apt-get failed; install {wanted} yourself");
         }
         Ok(())
     };
-    if apt(&["install", "-y", "-qq", "wrk"]).is_err() {
-        apt(&["update", "-qq"])?;
-        apt(&["install", "-y", "-qq", "wrk"])?;
+    if apt(&["install", "-y", "-qq"]).is_err() {
+        let status = Command::new("apt-get")
+            .args(["update", "-qq"])
+            .status()
+            .context("cannot run apt-get update")?;
+        if !status.success() {
+            bail!("apt-get update failed; install {wanted} yourself");
+        }
+        apt(&["install", "-y", "-qq"])?;
     }
     Ok(())
 }

@@ -44,15 +44,7 @@ async fn each_generated_account_is_a_separate_google_account() {
     assert!(!subs.contains(alice["sub"].as_str().unwrap()));
     assert_eq!(alice["email"], "alice@example.com");
 
-    let listed: serde_json::Value = app
-        .http
-        .get(app.url("/emulator/accounts"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed = app.get_json("/emulator/accounts").await;
     assert_eq!(listed.as_array().unwrap().len(), 3 + 50);
     assert_eq!(listed[3]["email"], "user1@example.com");
     assert_eq!(listed[52]["email"], "user50@example.com");

@@ -129,15 +129,7 @@ async fn an_invalid_fault_plan_is_refused() {
             .status(),
         400
     );
-    let plan: serde_json::Value = app
-        .http
-        .get(app.url("/emulator/faults"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let plan = app.get_json("/emulator/faults").await;
     assert_eq!(plan["gmail"]["rate_limited"], 0.0);
     // The in-process control refuses the same plans.
     assert!(
@@ -165,15 +157,7 @@ async fn requests_are_counted_by_kind_and_the_counters_reset() {
     app.gmail(&tokens.access_token, "messages?maxResults=3")
         .await;
     app.gmail(&tokens.access_token, "labels/UNREAD").await;
-    let stats: serde_json::Value = app
-        .http
-        .get(app.url("/emulator/stats"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stats = app.get_json("/emulator/stats").await;
     assert_eq!(stats["requests"]["token.authorization_code"], 1);
     assert_eq!(stats["requests"]["token.refresh_token"], 1);
     assert_eq!(stats["requests"]["gmail.messages.list"], 1);

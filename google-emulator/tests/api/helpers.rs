@@ -180,6 +180,13 @@ impl TestApp {
         response.json().await.unwrap()
     }
 
+    /// `GET path` on the emulator, answered 200 with JSON.
+    pub async fn get_json(&self, path: &str) -> Value {
+        let response = self.http.get(self.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        response.json().await.unwrap()
+    }
+
     pub async fn put_faults(&self, plan: Value) -> reqwest::Response {
         self.http
             .put(self.url("/emulator/faults"))
