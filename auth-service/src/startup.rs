@@ -68,6 +68,7 @@ impl Application {
                 )
                 .default_service(web::to(problem::not_found))
         })
+        .keep_alive(common::server::SERVER_KEEP_ALIVE)
         .shutdown_timeout(10)
         .listen(listener)?
         .run();

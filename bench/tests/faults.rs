@@ -164,6 +164,7 @@ fn http_client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(CLIENT_TIMEOUT)
+        .pool_idle_timeout(common::server::CLIENT_POOL_IDLE_TIMEOUT)
         .pool_max_idle_per_host(256)
         .build()
         .unwrap()

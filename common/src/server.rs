@@ -1,8 +1,23 @@
 //! A bound, not yet running HTTP server: what every service's `Application::build` returns.
 //! The port can be read back (so `LISTEN_ADDR=127.0.0.1:0` works in tests) and the server
 //! stops gracefully on SIGTERM / Ctrl-C, or through its handle.
+//!
+//! It also owns the keep-alive rule between the services: a server keeps an idle connection
+//! open longer ([`SERVER_KEEP_ALIVE`]) than any of our HTTP clients keeps one in its pool
+//! ([`CLIENT_POOL_IDLE_TIMEOUT`]). Otherwise a server may close a connection at the moment a
+//! peer's pool reuses it, and that request fails with "error sending request" (actix-web's
+//! default keep-alive is 5 s, reqwest's pool keeps connections for 90 s).
+
+use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
+
+/// How long every service keeps an idle HTTP/1.1 connection open (`HttpServer::keep_alive`).
+pub const SERVER_KEEP_ALIVE: Duration = Duration::from_secs(75);
+
+/// How long the services' HTTP clients keep an idle pooled connection
+/// (`reqwest::ClientBuilder::pool_idle_timeout`): well under [`SERVER_KEEP_ALIVE`].
+pub const CLIENT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A server whose listener is bound.
 pub struct BoundServer {

@@ -81,6 +81,7 @@ impl Application {
                 )
                 .default_service(web::to(routes::pages::not_found))
         })
+        .keep_alive(common::server::SERVER_KEEP_ALIVE)
         .shutdown_timeout(10)
         .listen(listener)?
         .run();

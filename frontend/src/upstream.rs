@@ -166,6 +166,7 @@ impl Upstreams {
         Ok(Self {
             http: reqwest::Client::builder()
                 .timeout(settings.upstream_timeout)
+                .pool_idle_timeout(common::server::CLIENT_POOL_IDLE_TIMEOUT)
                 .redirect(reqwest::redirect::Policy::none())
                 .build()?,
             auth: settings.auth_service_url.clone(),

@@ -53,7 +53,7 @@ impl Application {
         let auth_http = reqwest::Client::builder()
             .timeout(settings.auth_service_timeout)
             .connect_timeout(settings.auth_service_timeout)
-            .pool_idle_timeout(std::time::Duration::from_secs(90))
+            .pool_idle_timeout(common::server::CLIENT_POOL_IDLE_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
         let verifier = web::Data::new(
@@ -113,6 +113,7 @@ impl Application {
                 ))
                 .default_service(web::to(problem::not_found))
         })
+        .keep_alive(common::server::SERVER_KEEP_ALIVE)
         .shutdown_timeout(10)
         .listen(listener)?
         .run();

@@ -47,6 +47,7 @@ impl Application {
                 .wrap(telemetry::request_tracing())
                 .configure(routes)
         })
+        .keep_alive(common::server::SERVER_KEEP_ALIVE)
         .shutdown_timeout(5)
         .listen(listener)?
         .run();

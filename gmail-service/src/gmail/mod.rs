@@ -110,7 +110,7 @@ impl GmailClient {
         let http = reqwest::Client::builder()
             .timeout(settings.timeout)
             .connect_timeout(settings.connect_timeout)
-            .pool_idle_timeout(Duration::from_secs(90))
+            .pool_idle_timeout(common::server::CLIENT_POOL_IDLE_TIMEOUT)
             .pool_max_idle_per_host(128)
             .tcp_keepalive(Duration::from_secs(60))
             .tcp_nodelay(true)
