@@ -27,6 +27,10 @@ const RUNS: [(usize, usize); 5] = [(1, 1), (10, 10), (100, 100), (1_000, 1_000),
 /// Generated accounts the emulator needs: all but the benchmark's own.
 pub const EXTRA_ACCOUNTS: usize = 999;
 
+/// Redis memory per account is the growth of `used_memory` between these numbers of accounts.
+const MEMORY_FROM: usize = 10;
+const MEMORY_TO: usize = 1_000;
+
 /// Logins running at once while accounts are added.
 const LOGIN_CONCURRENCY: usize = 8;
 
@@ -65,7 +69,7 @@ async fn add_account(bench: &Bench, n: usize) -> Result<String> {
         .await?;
     let page = bench
         .http
-        .get(format!("{}/v1/messages/unread?limit=50", system.gmail.url))
+        .get(system.unread_page_url())
         .bearer_auth(&token)
         .send()
         .await?;
@@ -79,7 +83,7 @@ pub async fn run(bench: &Bench) -> Result<String> {
     let system = &bench.system;
     system.set_latency(&bench.http, 0).await?;
     let mut redis = system.redis().await?;
-    let page = format!("{}/v1/messages/unread?limit=50", system.gmail.url);
+    let page = system.unread_page_url();
 
     let mut out = String::from(
         "## Cost of growth (warm page of 50, 64 connections, latency 0)\n\n\
@@ -89,7 +93,8 @@ pub async fn run(bench: &Bench) -> Result<String> {
          | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
     );
     let mut tokens = vec![bench.api_token.clone()];
-    let mut memory = Vec::new();
+    // `used_memory` at MEMORY_FROM and MEMORY_TO accounts logged in.
+    let (mut memory_from, mut memory_to) = (None, None);
     let mut single = None;
     for (target, requesting) in RUNS {
         let new: Vec<String> = stream::iter(tokens.len()..target)
@@ -107,7 +112,12 @@ pub async fn run(bench: &Bench) -> Result<String> {
         }
         let all_keys = keys(&mut redis, &system.prefix, "*").await?.len();
         let used = used_memory(&mut redis).await?;
-        memory.push((target, used));
+        if target == MEMORY_FROM {
+            memory_from.get_or_insert(used);
+        }
+        if target == MEMORY_TO {
+            memory_to.get_or_insert(used);
+        }
         eprintln!("  {target} accounts logged in, {requesting} requesting…");
         let report = wrk::run_repeated(
             &Load {
@@ -134,14 +144,14 @@ pub async fn run(bench: &Bench) -> Result<String> {
             used as f64 / (1024.0 * 1024.0),
         ));
     }
-    if let (Some((few, few_bytes)), Some((many, many_bytes))) = (memory.get(1), memory.get(3)) {
-        let per_account = many_bytes.saturating_sub(*few_bytes) as f64 / (many - few) as f64;
+    if let (Some(from), Some(to)) = (memory_from, memory_to) {
+        let per_account = to.saturating_sub(from) as f64 / (MEMORY_TO - MEMORY_FROM) as f64;
         out.push_str(&format!(
             "\nRedis memory per account: **{:.1} KiB** (growth of `used_memory` from {} to {} \
              accounts, divided by the accounts added).\n\n",
             per_account / 1024.0,
-            thousands(*few as u64),
-            thousands(*many as u64),
+            thousands(MEMORY_FROM as u64),
+            thousands(MEMORY_TO as u64),
         ));
     }
 

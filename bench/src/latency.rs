@@ -100,7 +100,7 @@ async fn measure_get(
 pub async fn run(bench: &Bench) -> Result<String> {
     let system = &bench.system;
     system.set_latency(&bench.http, LATENCY_MS).await?;
-    let page = format!("{}/v1/messages/unread?limit=50", system.gmail.url);
+    let page = system.unread_page_url();
     let mut rows = Vec::new();
 
     // A whole login, browser-less, following redirects, ending on the first inbox page.

@@ -65,6 +65,14 @@ impl Bench {
     }
 }
 
+/// The whole number in environment variable `name`, or `default` when unset or not a number.
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
 /// Which parts of the benchmark to run.
 struct Sections {
     latency: bool,
@@ -96,16 +104,8 @@ async fn main() -> Result<()> {
     let dir = system::binary_dir()?;
     system::ensure_binaries(&dir)?;
     wrk::ensure_installed()?;
-    let runs = std::env::var("BENCH_RUNS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3);
-    let load_secs = Duration::from_secs(
-        std::env::var("BENCH_SECS")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(5),
-    );
+    let runs = env_number("BENCH_RUNS", 3) as usize;
+    let load_secs = Duration::from_secs(env_number("BENCH_SECS", 5));
 
     eprintln!(
         "starting the system (release binaries in {})…",
@@ -122,7 +122,7 @@ async fn main() -> Result<()> {
         .api_token(&system.auth.url, &system.frontend.url)
         .await?;
     let page: serde_json::Value = http
-        .get(format!("{}/v1/messages/unread?limit=50", system.gmail.url))
+        .get(system.unread_page_url())
         .bearer_auth(&api_token)
         .send()
         .await?

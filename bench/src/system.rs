@@ -225,6 +225,11 @@ impl System {
         })
     }
 
+    /// gmail-service's first unread page of 50, the page every scenario measures.
+    pub fn unread_page_url(&self) -> String {
+        format!("{}/v1/messages/unread?limit=50", self.gmail.url)
+    }
+
     /// The emulator's added latency for every Google answer.
     pub async fn set_latency(&self, http: &reqwest::Client, latency_ms: u64) -> Result<()> {
         let answer = http

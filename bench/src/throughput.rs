@@ -15,7 +15,7 @@ const CONNECTIONS: [usize; 4] = [1, 16, 64, 256];
 pub async fn run(bench: &Bench) -> Result<String> {
     let system = &bench.system;
     system.set_latency(&bench.http, 0).await?;
-    let page = format!("{}/v1/messages/unread?limit=50", system.gmail.url);
+    let page = system.unread_page_url();
     let token = format!("{}/v1/session/token", system.auth.url);
     let inbox = format!("{}/", system.frontend.url);
     let targets: [(&str, &str, bool, (&'static str, String)); 3] = [

@@ -160,6 +160,16 @@ fn is_problem(status: u16, content_type: &str, body: &str) -> bool {
         && problem["code"].is_string()
 }
 
+/// The answer's Content-Type, empty when it has none (or one that is not text).
+fn content_type(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
 fn http_client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -212,12 +222,7 @@ impl Targets {
         match request.send().await {
             Ok(response) => {
                 let status = response.status().as_u16();
-                let content_type = response
-                    .headers()
-                    .get("content-type")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or_default()
-                    .to_owned();
+                let content_type = content_type(&response);
                 match response.text().await {
                     Ok(body) => Outcome {
                         call,
@@ -682,12 +687,7 @@ async fn session_jwt_or_err(
         .send()
         .await?;
     let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let content_type = content_type(&response);
     let body = response.text().await?;
     Ok((status, is_problem(status, &content_type, &body)))
 }
@@ -779,11 +779,7 @@ async fn google_failing_a_fifth_of_calls_gets_correct_data_or_clean_problems_in_
                     .await
                     .unwrap();
                 let status = answer.status().as_u16();
-                let content_type = answer
-                    .headers()
-                    .get("content-type")
-                    .map(|v| v.to_str().unwrap().to_owned())
-                    .unwrap_or_default();
+                let content_type = content_type(&answer);
                 let body = answer.text().await.unwrap();
                 (session, path, status, content_type, body, started.elapsed())
             }
