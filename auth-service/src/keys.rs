@@ -1,10 +1,12 @@
 //! The service's keys: the ES256 key that signs internal JWTs (plus the previous one during a
-//! rotation, published but not used), and the token-encryption key ring.
+//! rotation, published but not used), the token-encryption key ring, and the credential that
+//! gmail-service presents on internal calls.
 //!
-//! Keys come from configuration. When one is not configured it is generated once and shared by
-//! every replica through Redis (`SET NX`, then read back the winner), and the log says so: that
-//! is for demos; production sets `JWT_SIGNING_KEY` and `TOKEN_ENCRYPTION_KEY`. Loading happens
-//! on first use, so the service starts while Redis is still down and becomes ready later.
+//! Keys come from configuration. In demo mode only, one that is not configured is generated once
+//! and shared by every replica (and, for the credential, with gmail-service) through Redis
+//! (`SET NX`, then read back the winner), and the log says so. Outside demo mode the settings
+//! refuse to start without them (see `configuration`). Loading happens on first use, so the
+//! service starts while Redis is still down and becomes ready later.
 
 use std::sync::Arc;
 
@@ -14,7 +16,11 @@ use redis::AsyncCommands;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::OnceCell;
 
-use crate::{configuration::Settings, crypto::TokenCipher};
+use crate::{
+    configuration::Settings,
+    crypto::TokenCipher,
+    domain::{random_urlsafe, sha256_hex},
+};
 
 /// Why the keys cannot be had.
 #[derive(Debug, thiserror::Error)]
@@ -33,9 +39,17 @@ pub struct KeyMaterial {
     pub signing: Es256KeyPair,
     pub previous: Option<Es256KeyPair>,
     pub cipher: TokenCipher,
+    /// SHA-256 (hex) of gmail-service's credential; the credential itself is not kept.
+    gmail_service_credential_sha256: String,
 }
 
 impl KeyMaterial {
+    /// Whether `presented` is gmail-service's credential. Comparing digests takes the same time
+    /// whatever the presented value shares with the real one.
+    pub fn is_gmail_service(&self, presented: &str) -> bool {
+        sha256_hex(presented) == self.gmail_service_credential_sha256
+    }
+
     /// The JWKS: the active key first, then the previous one.
     pub fn jwks(&self) -> JwkSet {
         JwkSet {
@@ -119,11 +133,21 @@ impl Keys {
             }
         };
         let cipher = TokenCipher::parse(&cipher_spec)?;
+        let credential = match &self.settings.gmail_service_credential {
+            Some(credential) => credential.clone(),
+            None => {
+                self.shared("gmail-service-credential", || {
+                    Ok(SecretString::from(random_urlsafe(32)))
+                })
+                .await?
+            }
+        };
         tracing::info!(kid = signing.kid(), "keys loaded");
         Ok(KeyMaterial {
             signing,
             previous,
             cipher,
+            gmail_service_credential_sha256: sha256_hex(credential.expose_secret()),
         })
     }
 }

@@ -10,7 +10,11 @@ async fn main() -> anyhow::Result<()> {
     telemetry::init(&env.log("info")?);
     let settings = Settings::from_env(&env).context("invalid configuration")?;
     let app = Application::build(settings).await.context("cannot start")?;
-    tracing::info!("auth-service listening on http://127.0.0.1:{}", app.port());
+    tracing::info!(
+        "auth-service listening on port {} (internal routes on port {})",
+        app.port(),
+        app.internal_port().unwrap_or_default()
+    );
     app.run_until_stopped().await?;
     tracing::info!("auth-service stopped");
     Ok(())

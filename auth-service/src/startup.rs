@@ -1,5 +1,10 @@
-//! [`Application::build`] binds `LISTEN_ADDR` itself (so port 0 works and tests read the port
-//! back) and wires middleware and routes.
+//! [`Application::build`] binds `LISTEN_ADDR` and `INTERNAL_LISTEN_ADDR` itself (so port 0 works
+//! and tests read the ports back) and wires middleware and routes.
+//!
+//! Two listeners, two route tables: the public one (the browser's routes, reached through the
+//! frontend, the token minting and the JWKS) and the internal one (`/internal/*`, for
+//! gmail-service only, which compose and Kubernetes keep off the public network). A route of one
+//! is a 404 on the other.
 
 use std::net::TcpListener;
 
@@ -26,6 +31,8 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<BoundServer> {
         let listener = TcpListener::bind(settings.listen_addr)?;
         let port = listener.local_addr()?.port();
+        let internal_listener = TcpListener::bind(settings.internal_listen_addr)?;
+        let internal_port = internal_listener.local_addr()?.port();
         let redis = RedisStore::connect(&settings.redis)?;
         let metrics = HttpMetrics::new("auth-service")?;
         let state = web::Data::new(AppState {
@@ -36,6 +43,28 @@ impl Application {
             settings,
         });
         let metrics = web::Data::new(metrics);
+        let internal = {
+            let (state, metrics) = (state.clone(), metrics.clone());
+            HttpServer::new(move || {
+                App::new()
+                    .app_data(state.clone())
+                    .app_data(metrics.clone())
+                    .app_data(web::PayloadConfig::new(16 * 1024))
+                    .wrap(from_fn(http_metrics::track))
+                    .wrap(from_fn(telemetry::request_id_header))
+                    .wrap(telemetry::request_tracing())
+                    .route("/healthz", web::get().to(health::healthz))
+                    .route(
+                        "/internal/google-access-token",
+                        web::post().to(routes::internal::google_access_token),
+                    )
+                    .default_service(web::to(problem::not_found))
+            })
+            .keep_alive(common::server::SERVER_KEEP_ALIVE)
+            .shutdown_timeout(10)
+            .listen(internal_listener)?
+            .run()
+        };
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -59,12 +88,12 @@ impl Application {
                 )
                 .route("/v1/api-tokens", web::post().to(routes::tokens::api_token))
                 .route(
-                    "/.well-known/jwks.json",
-                    web::get().to(routes::tokens::jwks),
+                    "/v1/api-tokens/revoke",
+                    web::post().to(routes::tokens::revoke_api_tokens),
                 )
                 .route(
-                    "/internal/google-access-token",
-                    web::post().to(routes::internal::google_access_token),
+                    "/.well-known/jwks.json",
+                    web::get().to(routes::tokens::jwks),
                 )
                 .default_service(web::to(problem::not_found))
         })
@@ -72,6 +101,6 @@ impl Application {
         .shutdown_timeout(10)
         .listen(listener)?
         .run();
-        Ok(BoundServer::new(port, server))
+        Ok(BoundServer::new(port, server).with_internal(internal_port, internal))
     }
 }

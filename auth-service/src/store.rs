@@ -1,13 +1,17 @@
-//! Everything auth-service keeps in Redis, under the deployment's key prefix:
+//! Everything auth-service keeps in Redis, under the deployment's key prefix. Every key expires
+//! or is bounded, so Redis does not grow with every client or account ever seen:
 //!
 //! | key | value | lifetime |
 //! | --- | --- | --- |
 //! | `login:<sha256(state)>` | [`PendingLogin`] JSON | `LOGIN_TTL_SECS`, taken once with `GETDEL` |
+//! | `pending-logins:<client>` | sorted set of the state hashes one client address started | `LOGIN_TTL_SECS`; at most `MAX_PENDING_LOGINS_PER_ADDRESS` (the oldest login is dropped) |
 //! | `session:<sha256(session id)>` | [`Session`] JSON | `SESSION_TTL_SECS` |
-//! | `account:<sub>:tokens` | [`GoogleTokens`], AES-256-GCM sealed with the sub as associated data | until logout |
-//! | `account-by-email:<email>` | sub | until logout |
+//! | `account:<sub>:tokens` | [`GoogleTokens`], AES-256-GCM sealed with the sub as associated data | `SESSION_TTL_SECS` from the last login (at least an API token's life from the last API token); until logout |
+//! | `account:<sub>:not-before` | Unix seconds: internal JWTs of the account issued before are revoked (gmail-service reads it too) | an API token's life, plus a minute |
 //! | `lock:refresh:<sub>` | random lock token | a few seconds, renewed while a refresh runs |
-//! | `keys:*` | generated demo keys (see `keys`) | forever |
+//! | `refresh-cooldown:<sub>` | `1`: a refresh forced by a rejected access token happened | [`FORCED_REFRESH_COOLDOWN`](crate::token_service::FORCED_REFRESH_COOLDOWN) |
+//! | `rate:<limit>:<client or account>` | GCRA theoretical arrival time (ms) | at most the limit's window |
+//! | `keys:*` | generated demo keys and the demo gmail-service credential (demo mode only) | forever |
 
 use std::time::Duration;
 
@@ -58,30 +62,54 @@ impl Store {
         &self.redis
     }
 
+    fn login_key(&self, state_hash: &str) -> String {
+        self.redis.key(&format!("login:{state_hash}"))
+    }
+
+    /// Stores a pending login and records it among the ones `client` holds; when the client
+    /// holds more than `max_per_client`, its oldest pending logins are dropped.
     pub async fn put_login(
         &self,
         state_hash: &str,
         login: &PendingLogin,
         ttl: Duration,
+        client: &str,
+        max_per_client: u32,
     ) -> Result<(), StoreError> {
+        let pending = self.redis.key(&format!("pending-logins:{client}"));
+        // Microseconds, so that logins of the same second keep their order.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_micros());
+        let oldest_kept = now.saturating_sub(ttl.as_micros());
+        let ttl_secs = i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX);
+        let keep = isize::try_from(max_per_client.max(1)).unwrap_or(isize::MAX);
         let mut c = self.redis.connection();
-        let () = c
-            .pset_ex(
-                self.redis.key(&format!("login:{state_hash}")),
-                to_json(login)?,
-                millis(ttl),
-            )
+        let (dropped,): (Vec<String>,) = redis::pipe()
+            .atomic()
+            .pset_ex(self.login_key(state_hash), to_json(login)?, millis(ttl))
+            .ignore()
+            .zadd(&pending, state_hash, now.to_string())
+            .ignore()
+            .zrembyscore(&pending, "-inf", oldest_kept.to_string())
+            .ignore()
+            .zrange(&pending, 0, -(keep + 1))
+            .zremrangebyrank(&pending, 0, -(keep + 1))
+            .ignore()
+            .expire(&pending, ttl_secs)
+            .ignore()
+            .query_async(&mut c)
             .await?;
+        if !dropped.is_empty() {
+            let keys: Vec<String> = dropped.iter().map(|h| self.login_key(h)).collect();
+            let _: u64 = c.del(keys).await?;
+        }
         Ok(())
     }
 
     /// Takes the pending login of a state: at most once, atomically.
     pub async fn take_login(&self, state_hash: &str) -> Result<Option<PendingLogin>, StoreError> {
-        match self
-            .redis
-            .take(&self.redis.key(&format!("login:{state_hash}")))
-            .await?
-        {
+        match self.redis.take(&self.login_key(state_hash)).await? {
             Some(bytes) => Ok(Some(from_json(&bytes)?)),
             None => Ok(None),
         }
@@ -135,47 +163,99 @@ impl Store {
         Ok(Some(from_json(&plain)?))
     }
 
+    /// Stores the account's tokens. `ttl` sets the record's lifetime (a login); `None` keeps
+    /// the lifetime it has (a refresh).
     pub async fn put_tokens(
         &self,
         account: &AccountId,
         tokens: &GoogleTokens,
         cipher: &TokenCipher,
+        ttl: Option<Duration>,
     ) -> Result<(), StoreError> {
         let sealed = cipher.seal(&account.0, to_json(tokens)?.as_bytes())?;
+        let mut set = redis::cmd("SET");
+        set.arg(self.tokens_key(account)).arg(sealed);
+        match ttl {
+            Some(ttl) => set.arg("PX").arg(millis(ttl)),
+            None => set.arg("KEEPTTL"),
+        };
         let mut c = self.redis.connection();
-        let () = c.set(self.tokens_key(account), sealed).await?;
+        let () = set.query_async(&mut c).await?;
+        Ok(())
+    }
+
+    /// Makes the token record live at least `ttl` longer (an API token was minted that uses it).
+    pub async fn extend_tokens(
+        &self,
+        account: &AccountId,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        let mut c = self.redis.connection();
+        let _: i64 = redis::cmd("PEXPIRE")
+            .arg(self.tokens_key(account))
+            .arg(millis(ttl))
+            .arg("GT")
+            .query_async(&mut c)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delete_tokens(&self, account: &AccountId) -> Result<(), StoreError> {
+        let mut c = self.redis.connection();
+        let _: u64 = c.del(self.tokens_key(account)).await?;
+        Ok(())
+    }
+
+    fn not_before_key(&self, account: &AccountId) -> String {
+        self.redis.key(&format!("account:{}:not-before", account.0))
+    }
+
+    /// Revokes every internal JWT of the account issued before `not_before` (Unix seconds),
+    /// for `ttl` (the longest life of such a token); returns the time now in force.
+    pub async fn revoke_tokens_before(
+        &self,
+        account: &AccountId,
+        not_before: i64,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        let mut c = self.redis.connection();
         let () = c
-            .set(
-                self.redis
-                    .key(&format!("account-by-email:{}", tokens.email.to_lowercase())),
-                &account.0,
-            )
+            .pset_ex(self.not_before_key(account), not_before, millis(ttl))
             .await?;
         Ok(())
     }
 
-    pub async fn delete_tokens(&self, account: &AccountId, email: &str) -> Result<(), StoreError> {
+    /// The account's revocation time, if any.
+    pub async fn tokens_not_before(&self, account: &AccountId) -> Result<Option<i64>, StoreError> {
         let mut c = self.redis.connection();
-        let _: u64 = c
-            .del(&[
-                self.tokens_key(account),
-                self.redis
-                    .key(&format!("account-by-email:{}", email.to_lowercase())),
-            ])
-            .await?;
-        Ok(())
+        Ok(c.get(self.not_before_key(account)).await?)
     }
 
-    /// The account a `login_hint` address belongs to, if it logged in before.
-    pub async fn account_for_email(&self, email: &str) -> Result<Option<AccountId>, StoreError> {
+    fn cooldown_key(&self, account: &AccountId) -> String {
+        self.redis.key(&format!("refresh-cooldown:{}", account.0))
+    }
+
+    /// How long until the account may force another refresh; `None` if it may now.
+    pub async fn forced_refresh_wait(
+        &self,
+        account: &AccountId,
+    ) -> Result<Option<Duration>, StoreError> {
         let mut c = self.redis.connection();
-        let sub: Option<String> = c
-            .get(
-                self.redis
-                    .key(&format!("account-by-email:{}", email.to_lowercase())),
-            )
+        let left: i64 = c.pttl(self.cooldown_key(account)).await?;
+        Ok((left > 0).then(|| Duration::from_millis(left.unsigned_abs())))
+    }
+
+    /// Records a forced refresh: the next one waits `cooldown`.
+    pub async fn mark_forced_refresh(
+        &self,
+        account: &AccountId,
+        cooldown: Duration,
+    ) -> Result<(), StoreError> {
+        let mut c = self.redis.connection();
+        let () = c
+            .pset_ex(self.cooldown_key(account), 1, millis(cooldown))
             .await?;
-        Ok(sub.map(AccountId))
+        Ok(())
     }
 
     fn lock_key(&self, account: &AccountId) -> String {

@@ -5,6 +5,10 @@
 //! skips the refresh if somebody else already did it, and renews the lock while a slow refresh
 //! runs. Callers that do not get the lock wait for the new token instead of refreshing too.
 //! `invalid_grant` marks the account `reauth_required`; it never loops.
+//!
+//! A refresh *forced* by a rejected token (the token is not yet expired, but Gmail refused it)
+//! happens at most once per account per [`FORCED_REFRESH_COOLDOWN`]: a caller that keeps
+//! reporting rejections cannot turn them into a stream of calls to Google.
 
 use std::time::{Duration, Instant};
 
@@ -24,6 +28,8 @@ const LOCK_TTL: Duration = Duration::from_secs(5);
 const LOCK_WAIT: Duration = Duration::from_secs(20);
 /// How often waiting callers look again.
 const POLL: Duration = Duration::from_millis(25);
+/// Least time between two forced refreshes of one account.
+pub const FORCED_REFRESH_COOLDOWN: Duration = Duration::from_secs(5);
 
 /// A Google access token and when it expires (Unix seconds).
 pub struct AccessToken {
@@ -38,6 +44,8 @@ pub enum AccessError {
     ReauthRequired,
     #[error("Google's token endpoint is unavailable")]
     GoogleUnavailable,
+    #[error("a forced refresh of this account happened moments ago")]
+    RefreshCoolingDown { retry_after: Duration },
     #[error("storage is unavailable: {0}")]
     Store(#[from] StoreError),
     #[error("keys are unavailable: {0}")]
@@ -124,12 +132,17 @@ async fn refresh_locked(
     if usable(&tokens, rejected_sha256, common::jwt::unix_now()) {
         return Ok(handout(&tokens));
     }
+    // Still fresh, so only the caller's rejection asks for this refresh.
+    let forced = tokens.access_is_fresh(common::jwt::unix_now());
+    if forced && let Some(wait) = state.store.forced_refresh_wait(account).await? {
+        return Err(AccessError::RefreshCoolingDown { retry_after: wait });
+    }
     let keys = state.keys.get().await?;
     let Some(refresh_token) = tokens.refresh_token.clone() else {
         tokens.reauth_required = true;
         state
             .store
-            .put_tokens(account, &tokens, &keys.cipher)
+            .put_tokens(account, &tokens, &keys.cipher, None)
             .await?;
         return Err(AccessError::ReauthRequired);
     };
@@ -163,8 +176,14 @@ async fn refresh_locked(
             }
             state
                 .store
-                .put_tokens(account, &tokens, &keys.cipher)
+                .put_tokens(account, &tokens, &keys.cipher, None)
                 .await?;
+            if forced {
+                state
+                    .store
+                    .mark_forced_refresh(account, FORCED_REFRESH_COOLDOWN)
+                    .await?;
+            }
             state.metrics.refreshes.with_label_values(&["ok"]).inc();
             Ok(handout(&tokens))
         }
@@ -177,7 +196,7 @@ async fn refresh_locked(
             tokens.reauth_required = true;
             state
                 .store
-                .put_tokens(account, &tokens, &keys.cipher)
+                .put_tokens(account, &tokens, &keys.cipher, None)
                 .await?;
             Err(AccessError::ReauthRequired)
         }

@@ -239,6 +239,8 @@ pub enum TokenError {
     InvalidClaims,
     #[error("the issuer's keys cannot be fetched")]
     KeysUnavailable,
+    #[error("the token was revoked")]
+    Revoked,
 }
 
 struct KeyCache {

@@ -19,16 +19,41 @@ pub const SERVER_KEEP_ALIVE: Duration = Duration::from_secs(75);
 /// (`reqwest::ClientBuilder::pool_idle_timeout`): well under [`SERVER_KEEP_ALIVE`].
 pub const CLIENT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// A server whose listener is bound.
+/// A server whose listener is bound; optionally with a second, internal listener (routes meant
+/// for our own services only, kept off the port that browser-facing routes use).
 pub struct BoundServer {
     port: u16,
     server: Server,
+    internal: Option<(u16, Server)>,
+}
+
+/// Stops every listener of a [`BoundServer`].
+#[derive(Clone)]
+pub struct BoundServerHandle(Vec<ServerHandle>);
+
+impl BoundServerHandle {
+    /// Stops all listeners (gracefully: finishing requests in flight).
+    pub async fn stop(&self, graceful: bool) {
+        for handle in &self.0 {
+            handle.stop(graceful).await;
+        }
+    }
 }
 
 impl BoundServer {
     /// Wraps a server built with `.listen(listener)?.run()`.
     pub fn new(port: u16, server: Server) -> Self {
-        Self { port, server }
+        Self {
+            port,
+            server,
+            internal: None,
+        }
+    }
+
+    /// Adds the internal listener's server.
+    pub fn with_internal(mut self, port: u16, server: Server) -> Self {
+        self.internal = Some((port, server));
+        self
     }
 
     /// The bound port.
@@ -36,13 +61,29 @@ impl BoundServer {
         self.port
     }
 
-    /// A handle that stops the server.
-    pub fn handle(&self) -> ServerHandle {
-        self.server.handle()
+    /// The internal listener's port, if there is one.
+    pub fn internal_port(&self) -> Option<u16> {
+        self.internal.as_ref().map(|(port, _)| *port)
     }
 
-    /// Serves until stopped.
+    /// A handle that stops every listener.
+    pub fn handle(&self) -> BoundServerHandle {
+        BoundServerHandle(
+            std::iter::once(&self.server)
+                .chain(self.internal.as_ref().map(|(_, s)| s))
+                .map(Server::handle)
+                .collect(),
+        )
+    }
+
+    /// Serves until stopped; with an internal listener, until both have stopped.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        match self.internal {
+            None => self.server.await,
+            Some((_, internal)) => {
+                let (public, internal) = futures_util::future::join(self.server, internal).await;
+                public.and(internal)
+            }
+        }
     }
 }

@@ -15,6 +15,7 @@ use secrecy::ExposeSecret;
 use crate::{
     domain::{AccountId, GoogleTokens, LoginState, Session, SessionId, sha256_hex},
     google::{self, GoogleError},
+    rate_limit::{self, Limited},
     routes::{cookies, error::ApiError, login},
     state::AppState,
     store::StoreError,
@@ -103,6 +104,13 @@ pub async fn callback(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let secure = state.settings.secure_cookies();
+    rate_limit::per_client(
+        &state,
+        &request,
+        Limited::Logins,
+        state.settings.rate_limits.logins_per_address,
+    )
+    .await?;
     match complete(&request, &state).await? {
         Outcome::Done(response) => {
             state.metrics.logins_completed.inc();
@@ -230,6 +238,7 @@ async fn complete(request: &HttpRequest, state: &AppState) -> Result<Outcome, Ap
         // Google only sends a refresh token on first consent; we have none, so ask again.
         return login::start(
             state,
+            request,
             binding,
             pending.return_to,
             Some(&identity.email),
@@ -249,7 +258,7 @@ async fn complete(request: &HttpRequest, state: &AppState) -> Result<Outcome, Ap
     };
     state
         .store
-        .put_tokens(&account, &tokens, &keys.cipher)
+        .put_tokens(&account, &tokens, &keys.cipher, Some(settings.session_ttl))
         .await?;
     // A new session on every login (no fixation); the browser's old one ends.
     if let Some(old) =

@@ -21,10 +21,16 @@ pub enum ApiError {
     ReauthRequired,
     #[error("Google is unavailable")]
     GoogleUnavailable,
+    #[error("a forced refresh happened moments ago")]
+    RefreshCoolingDown { retry_after_secs: u64 },
     #[error("storage unavailable: {0}")]
     Store(#[from] StoreError),
     #[error("keys unavailable: {0}")]
     Keys(#[from] KeysError),
+    #[error("too many requests")]
+    RateLimited { retry_after: std::time::Duration },
+    #[error("the calling service did not authenticate")]
+    InvalidCredential,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -34,6 +40,9 @@ impl From<AccessError> for ApiError {
         match e {
             AccessError::ReauthRequired => Self::ReauthRequired,
             AccessError::GoogleUnavailable => Self::GoogleUnavailable,
+            AccessError::RefreshCoolingDown { retry_after } => Self::RefreshCoolingDown {
+                retry_after_secs: retry_after.as_secs().max(1),
+            },
             AccessError::Store(e) => Self::Store(e),
             AccessError::Keys(e) => Self::Keys(e),
         }
@@ -70,6 +79,26 @@ impl ApiError {
                 "Google's sign-in service did not answer; try again shortly.",
             )
             .with_retry_after(5),
+            Self::RefreshCoolingDown { retry_after_secs } => Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "upstream_unavailable",
+                "Google is refusing fresh tokens",
+                "This account's Google token was refreshed moments ago and refused again; try again shortly.",
+            )
+            .with_retry_after(*retry_after_secs),
+            Self::RateLimited { retry_after } => Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "Too many requests",
+                "Too many requests came from this client or for this account; wait and try again.",
+            )
+            .with_retry_after(retry_after.as_millis().div_ceil(1000).try_into().unwrap_or(u64::MAX).max(1)),
+            Self::InvalidCredential => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credential",
+                "Service credential required",
+                "Only gmail-service may call this route, with its own credential.",
+            ),
             Self::Keys(KeysError::Redis(_)) | Self::Store(StoreError::Redis(_)) => {
                 Problem::dependency_unavailable(
                     "Session storage is unavailable; try again shortly.",

@@ -3,7 +3,12 @@
 //! A new pending login (state, S256 PKCE verifier, nonce, the local path to return to) goes to
 //! Redis under the state's hash for `LOGIN_TTL_SECS`; a random binding value goes to a short-lived
 //! cookie and its hash into the pending login, so only this browser can complete it. Then 302 to
-//! Google. `prompt=consent` is added only when the account is known and has no refresh token.
+//! Google. `prompt=consent` is added only when the browser's own session names an account that
+//! has no refresh token: the redirect never depends on stored state the browser has not proven
+//! it owns, so `login_hint` cannot tell anybody whether an address has a grant here.
+//!
+//! Logins are rate-limited per client address, and one address holds at most
+//! `MAX_PENDING_LOGINS_PER_ADDRESS` pending logins (the oldest is dropped).
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -13,6 +18,7 @@ use crate::{
         LoginState, PendingLogin, PkceVerifier, SessionId, local_return_path, random_urlsafe,
         sha256_hex,
     },
+    rate_limit::{self, Limited},
     routes::{cookies, error::ApiError},
     state::AppState,
 };
@@ -32,36 +38,31 @@ fn plausible_email(hint: &str) -> bool {
         && !hint.chars().any(|c| c.is_control() || c.is_whitespace())
 }
 
-/// Whether the account (known by hint or current session) lacks a refresh token.
-async fn needs_consent(
-    state: &AppState,
-    request: &HttpRequest,
-    hint: Option<&str>,
-) -> Result<bool, ApiError> {
+/// Whether the account of the browser's current session lacks a refresh token.
+async fn needs_consent(state: &AppState, request: &HttpRequest) -> Result<bool, ApiError> {
     let secure = state.settings.secure_cookies();
-    let account = match hint {
-        Some(email) => state.store.account_for_email(email).await?,
-        None => match cookies::value(request, cookies::session_name(secure))
-            .and_then(|v| SessionId::parse(&v))
-        {
-            Some(id) => state.store.session(&id.hash()).await?.map(|s| s.account),
-            None => None,
-        },
+    let Some(id) =
+        cookies::value(request, cookies::session_name(secure)).and_then(|v| SessionId::parse(&v))
+    else {
+        return Ok(false);
     };
-    let Some(account) = account else {
+    let Some(session) = state.store.session(&id.hash()).await? else {
         return Ok(false);
     };
     let keys = state.keys.get().await?;
-    Ok(match state.store.tokens(&account, &keys.cipher).await {
-        Ok(Some(tokens)) => tokens.refresh_token.is_none() || tokens.reauth_required,
-        Ok(None) | Err(crate::store::StoreError::Cipher(_)) => false,
-        Err(e) => return Err(e.into()),
-    })
+    Ok(
+        match state.store.tokens(&session.account, &keys.cipher).await {
+            Ok(Some(tokens)) => tokens.refresh_token.is_none() || tokens.reauth_required,
+            Ok(None) | Err(crate::store::StoreError::Cipher(_)) => false,
+            Err(e) => return Err(e.into()),
+        },
+    )
 }
 
 /// Creates the pending login and the redirect to Google (also used to retry with consent).
 pub async fn start(
     state: &AppState,
+    request: &HttpRequest,
     binding: String,
     return_to: String,
     login_hint: Option<&str>,
@@ -91,7 +92,13 @@ pub async fn start(
     };
     state
         .store
-        .put_login(&login_state.hash(), &pending, settings.login_ttl)
+        .put_login(
+            &login_state.hash(),
+            &pending,
+            settings.login_ttl,
+            &rate_limit::client_of(request, state),
+            settings.rate_limits.max_pending_logins,
+        )
         .await?;
     let secure = settings.secure_cookies();
     let ttl = i64::try_from(settings.login_ttl.as_secs()).unwrap_or(600);
@@ -113,11 +120,19 @@ pub async fn login(
     query: web::Query<LoginQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    rate_limit::per_client(
+        &state,
+        &request,
+        Limited::Logins,
+        state.settings.rate_limits.logins_per_address,
+    )
+    .await?;
     state.metrics.logins_started.inc();
     let hint = query.login_hint.as_deref().filter(|h| plausible_email(h));
-    let prompt_consent = needs_consent(&state, &request, hint).await?;
+    let prompt_consent = needs_consent(&state, &request).await?;
     start(
         &state,
+        &request,
         random_urlsafe(32),
         local_return_path(query.next.as_deref()),
         hint,

@@ -1,4 +1,5 @@
-//! `POST /oauth/logout`: end the session, revoke the Google grant, clear the cookie, 303 to `/`.
+//! `POST /oauth/logout`: end the session, revoke the Google grant, revoke every internal JWT the
+//! account was given, clear the cookie, 303 to `/`.
 //!
 //! Protected against cross-site requests twice: the session cookie is SameSite=Lax (not sent on
 //! a cross-site POST), and a foreign `Origin` or `Sec-Fetch-Site: cross-site` is refused.
@@ -7,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::{
     domain::SessionId,
-    routes::{cookies, error::ApiError},
+    routes::{cookies, error::ApiError, tokens},
     state::AppState,
     store::StoreError,
 };
@@ -45,10 +46,10 @@ pub async fn logout(
             Ok(None) | Err(StoreError::Cipher(_)) => {}
             Err(e) => return Err(e.into()),
         }
-        state
-            .store
-            .delete_tokens(&session.account, &session.email)
-            .await?;
+        state.store.delete_tokens(&session.account).await?;
+        // Tokens minted before the logout (API tokens included) must not come back to life
+        // when the account logs in again.
+        tokens::revoke_all(&state, &session.account).await?;
     }
     Ok(HttpResponse::SeeOther()
         .insert_header((

@@ -3,7 +3,13 @@
 //! - `POST /v1/session/token`: a session token (5 minutes) the frontend uses for gmail-service.
 //! - `POST /v1/api-tokens`: an API token (1 hour) shown once to a person for direct API calls;
 //!   refused cross-site.
+//! - `POST /v1/api-tokens/revoke`: revokes every internal JWT of the account minted so far
+//!   (API tokens included); refused cross-site.
 //! - `GET /.well-known/jwks.json`: the public keys, with `kid`.
+//!
+//! Revocation is a per-account not-before time in Redis (`account:<sub>:not-before`), which
+//! gmail-service checks on every request; logout sets it too. Minting is rate-limited per client
+//! address and per account.
 
 use std::time::Duration;
 
@@ -12,7 +18,9 @@ use common::jwt::InternalClaims;
 use serde_json::json;
 
 use crate::{
-    domain::{Session, SessionId},
+    configuration::RateLimit,
+    domain::{AccountId, Session, SessionId},
+    rate_limit::{self, Limited},
     routes::{cookies, error::ApiError},
     state::AppState,
 };
@@ -35,18 +43,53 @@ pub async fn current_session(request: &HttpRequest, state: &AppState) -> Result<
         .ok_or(ApiError::NotLoggedIn)
 }
 
+/// How long a revocation must be remembered: the longest life of a token it revokes, plus the
+/// verifiers' clock leeway.
+pub const REVOCATION_TTL: Duration = Duration::from_secs(API_TOKEN_TTL.as_secs() + 60);
+
+/// Revokes every internal JWT of `account` issued until now.
+pub async fn revoke_all(state: &AppState, account: &AccountId) -> Result<i64, ApiError> {
+    // Tokens with `iat` < this are revoked; one minted in this same second is among them.
+    let not_before = common::jwt::unix_now() + 1;
+    state
+        .store
+        .revoke_tokens_before(account, not_before, REVOCATION_TTL)
+        .await?;
+    Ok(not_before)
+}
+
+/// Charges a mint to the client address and to the account.
+async fn charge(
+    state: &AppState,
+    request: &HttpRequest,
+    session: &Session,
+    what: Limited,
+    limit: RateLimit,
+) -> Result<(), ApiError> {
+    rate_limit::per_client(state, request, what, limit).await?;
+    rate_limit::per_account(state, &session.account, what, limit).await
+}
+
 async fn mint(
     state: &AppState,
     session: &Session,
     lifetime: Duration,
 ) -> Result<HttpResponse, ApiError> {
     let keys = state.keys.get().await?;
-    let claims = InternalClaims::new(
+    let mut claims = InternalClaims::new(
         &state.settings.jwt_issuer,
         &session.account.0,
         &session.email,
         lifetime,
     );
+    // A token minted right after a revocation must not be caught by it.
+    if let Some(not_before) = state.store.tokens_not_before(&session.account).await?
+        && claims.iat < not_before
+    {
+        claims.iat = not_before;
+        claims.nbf = not_before;
+        claims.exp = not_before + i64::try_from(lifetime.as_secs()).unwrap_or(0);
+    }
     let token = keys
         .signing
         .sign(&claims)
@@ -68,7 +111,22 @@ pub async fn session_token(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let session = current_session(&request, &state).await?;
+    let limit = state.settings.rate_limits.session_tokens;
+    charge(&state, &request, &session, Limited::SessionTokens, limit).await?;
     mint(&state, &session, SESSION_TOKEN_TTL).await
+}
+
+fn refuse_cross_site(request: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
+    let origin = state
+        .settings
+        .public_base_url
+        .origin()
+        .ascii_serialization();
+    if cookies::same_origin(request, &origin) {
+        Ok(())
+    } else {
+        Err(ApiError::CrossSite)
+    }
 }
 
 /// `POST /v1/api-tokens`.
@@ -76,18 +134,33 @@ pub async fn api_token(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    if !cookies::same_origin(
-        &request,
-        &state
-            .settings
-            .public_base_url
-            .origin()
-            .ascii_serialization(),
-    ) {
-        return Err(ApiError::CrossSite);
-    }
+    refuse_cross_site(&request, &state)?;
     let session = current_session(&request, &state).await?;
+    let limit = state.settings.rate_limits.api_tokens;
+    charge(&state, &request, &session, Limited::ApiTokens, limit).await?;
+    // The Google tokens must stay while this API token can use them.
+    state
+        .store
+        .extend_tokens(&session.account, API_TOKEN_TTL)
+        .await?;
     mint(&state, &session, API_TOKEN_TTL).await
+}
+
+/// `POST /v1/api-tokens/revoke`: `{"not_before": <unix seconds>}`; every internal JWT of the
+/// account issued before that time is refused from now on.
+pub async fn revoke_api_tokens(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    refuse_cross_site(&request, &state)?;
+    let session = current_session(&request, &state).await?;
+    let limit = state.settings.rate_limits.api_tokens;
+    charge(&state, &request, &session, Limited::ApiTokens, limit).await?;
+    let not_before = revoke_all(&state, &session.account).await?;
+    tracing::info!("revoked the account's internal tokens");
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(json!({ "not_before": not_before })))
 }
 
 /// `GET /.well-known/jwks.json`.

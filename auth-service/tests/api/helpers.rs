@@ -10,9 +10,13 @@ use serde_json::Value;
 pub const PUBLIC: &str = "http://localhost:5000";
 pub const REDIRECT: &str = "http://localhost:5000/oauth/callback";
 pub const ALICE_SUB: &str = "104216548201937465021";
+/// The gmail-service credential the test apps are configured with.
+pub const GMAIL_SERVICE_CREDENTIAL: &str = "test-gmail-service-credential";
 
 pub struct TestApp {
     pub address: String,
+    /// The internal listener (`/internal/*`).
+    pub internal: String,
     pub emulator: RunningEmulator,
     pub redis_url: String,
     pub prefix: String,
@@ -56,14 +60,16 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let mut env = emulator.google_env(
         Env::default()
             .with("REDIS_URL", redis_url.clone())
-            .with("REDIS_KEY_PREFIX", prefix.clone()),
+            .with("REDIS_KEY_PREFIX", prefix.clone())
+            .with("GMAIL_SERVICE_CREDENTIAL", GMAIL_SERVICE_CREDENTIAL),
     );
     for (k, v) in options.env {
         env = env.with(k, v);
     }
-    let address = start_instance(&env).await;
+    let (address, internal) = start_instance_with_internal(&env).await;
     TestApp {
         address,
+        internal,
         emulator,
         redis_url,
         prefix,
@@ -74,13 +80,22 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
 
 /// Starts one more auth-service process-equivalent with `env`; returns its base URL.
 pub async fn start_instance(env: &Env) -> String {
-    let env = env.clone().with("LISTEN_ADDR", "127.0.0.1:0");
+    start_instance_with_internal(env).await.0
+}
+
+/// Like [`start_instance`]; returns the base URLs of the public and the internal listener.
+pub async fn start_instance_with_internal(env: &Env) -> (String, String) {
+    let env = env
+        .clone()
+        .with("LISTEN_ADDR", "127.0.0.1:0")
+        .with("INTERNAL_LISTEN_ADDR", "127.0.0.1:0");
     let app = Application::build(Settings::from_env(&env).unwrap())
         .await
         .unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
+    let internal = format!("http://127.0.0.1:{}", app.internal_port().unwrap());
     tokio::spawn(app.run_until_stopped());
-    address
+    (address, internal)
 }
 
 impl TestApp {
@@ -138,7 +153,7 @@ impl TestApp {
             .count()
     }
 
-    /// `POST /internal/google-access-token`.
+    /// `POST /internal/google-access-token` as gmail-service makes it (with its credential).
     pub async fn google_token(
         &self,
         jwt: &str,
@@ -146,7 +161,8 @@ impl TestApp {
     ) -> reqwest::Response {
         let mut request = self
             .http
-            .post(format!("{}/internal/google-access-token", self.address))
+            .post(format!("{}/internal/google-access-token", self.internal))
+            .header("x-service-credential", GMAIL_SERVICE_CREDENTIAL)
             .bearer_auth(jwt);
         if let Some(hash) = rejected_sha256 {
             request = request.json(&serde_json::json!({ "rejected_access_token_sha256": hash }));
@@ -169,6 +185,8 @@ pub struct Browser {
     pub base: String,
     pub jar: testing::CookieJar,
     pub http: reqwest::Client,
+    /// Headers sent with every request to `base` (e.g. `X-Forwarded-For` as a proxy adds it).
+    pub headers: Vec<(&'static str, String)>,
 }
 
 pub fn location(response: &reqwest::Response) -> String {
@@ -189,7 +207,14 @@ impl Browser {
             base: base.to_owned(),
             jar: testing::CookieJar::default(),
             http: client(),
+            headers: Vec::new(),
         }
+    }
+
+    /// This browser behind a proxy that reports it as `address`.
+    pub fn from_address(mut self, address: &str) -> Self {
+        self.headers.push(("x-forwarded-for", address.to_owned()));
+        self
     }
 
     fn cookie_header(&self) -> String {
@@ -207,13 +232,13 @@ impl Browser {
         } else {
             format!("{}{url}", self.base)
         };
-        let response = self
-            .http
-            .get(url)
-            .header("cookie", self.cookie_header())
-            .send()
-            .await
-            .unwrap();
+        let mut request = self.http.get(&url).header("cookie", self.cookie_header());
+        if url.starts_with(&self.base) {
+            for (k, v) in &self.headers {
+                request = request.header(*k, v);
+            }
+        }
+        let response = request.send().await.unwrap();
         self.keep(&response);
         response
     }
@@ -223,6 +248,9 @@ impl Browser {
             .http
             .post(format!("{}{path}", self.base))
             .header("cookie", self.cookie_header());
+        for (k, v) in &self.headers {
+            request = request.header(*k, v);
+        }
         for (k, v) in headers {
             request = request.header(*k, *v);
         }

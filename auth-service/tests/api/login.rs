@@ -152,16 +152,17 @@ async fn logout_ends_the_session_and_revokes_the_grant() {
         "grant not revoked at Google"
     );
     assert_eq!(app.emulator.count("revoke"), 1);
+    // The session's JWT was revoked with the logout.
     let response = app.google_token(&jwt, None).await;
     assert_eq!(response.status(), 401);
     let body: Value = response.json().await.unwrap();
-    assert_eq!(body["code"], "reauth_required");
+    assert_eq!(body["code"], "invalid_token");
 }
 
 #[tokio::test]
 async fn a_login_started_on_one_replica_completes_on_another() {
     let app = spawn_app().await;
-    let other = start_instance(&app.env).await;
+    let (other, other_internal) = start_instance_with_internal(&app.env).await;
     let mut browser = Browser::new(&app);
     let callback = browser.authorize("/oauth/login").await;
     let callback_on_other = callback.replacen(&app.address, &other, 1);
@@ -175,7 +176,8 @@ async fn a_login_started_on_one_replica_completes_on_another() {
     for jwt in [&jwt_a, &jwt_b] {
         assert_eq!(app.google_token(jwt, None).await.status(), 200);
         let response = client()
-            .post(format!("{other}/internal/google-access-token"))
+            .post(format!("{other_internal}/internal/google-access-token"))
+            .header("x-service-credential", GMAIL_SERVICE_CREDENTIAL)
             .bearer_auth(jwt)
             .send()
             .await
@@ -225,7 +227,8 @@ async fn consent_is_asked_again_only_when_no_refresh_token_is_stored() {
     // A deployment with empty storage meets the existing grant: Google sends no refresh token,
     // so the login goes round once more with prompt=consent and ends with one.
     let prefix = common::testing::unique_prefix();
-    let fresh = start_instance(&app.env.clone().with("REDIS_KEY_PREFIX", prefix)).await;
+    let (fresh, fresh_internal) =
+        start_instance_with_internal(&app.env.clone().with("REDIS_KEY_PREFIX", prefix)).await;
     let mut browser = Browser::at(&fresh);
     let callback = browser.authorize("/oauth/login").await;
     let again = browser.get(&callback).await;
@@ -244,11 +247,12 @@ async fn consent_is_asked_again_only_when_no_refresh_token_is_stored() {
     let jwt = browser.session_token().await;
     let internal = |hash: Option<String>| {
         let jwt = jwt.clone();
-        let fresh = fresh.clone();
+        let fresh_internal = fresh_internal.clone();
         async move {
             let body = serde_json::json!({ "rejected_access_token_sha256": hash });
             let response = client()
-                .post(format!("{fresh}/internal/google-access-token"))
+                .post(format!("{fresh_internal}/internal/google-access-token"))
+                .header("x-service-credential", GMAIL_SERVICE_CREDENTIAL)
                 .bearer_auth(jwt)
                 .json(&body)
                 .send()

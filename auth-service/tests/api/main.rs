@@ -1,6 +1,7 @@
 //! auth-service over real HTTP, with a real Redis and the emulator.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod boundaries;
 mod health;
 mod helpers;
 mod hostile;

@@ -155,7 +155,8 @@ async fn internal_tokens_only_for_valid_jwts_and_only_for_their_account() {
     assert_eq!(response.status(), 400);
     let response = app
         .http
-        .post(format!("{}/internal/google-access-token", app.address))
+        .post(format!("{}/internal/google-access-token", app.internal))
+        .header("x-service-credential", GMAIL_SERVICE_CREDENTIAL)
         .bearer_auth(&jwt)
         .body("{not json")
         .send()
