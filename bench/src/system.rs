@@ -139,8 +139,13 @@ impl System {
     pub async fn start(dir: &Path) -> Result<Self> {
         let redis_url = testing::redis_url();
         let prefix = format!("bench:{}:", std::process::id());
-        let [emulator_port, auth_port, gmail_port, frontend_port] =
-            [(); 4].map(|()| testing::free_port());
+        let [
+            emulator_port,
+            auth_port,
+            auth_internal_port,
+            gmail_port,
+            frontend_port,
+        ] = [(); 5].map(|()| testing::free_port());
         let emulator_url = format!("http://127.0.0.1:{emulator_port}");
         let frontend_url = format!("http://127.0.0.1:{frontend_port}");
         let auth_url = format!("http://127.0.0.1:{auth_port}");
@@ -185,6 +190,16 @@ impl System {
                 ("GOOGLE_TOKEN_URL", format!("{emulator_url}/token")),
                 ("GOOGLE_REVOKE_URL", format!("{emulator_url}/revoke")),
                 ("GOOGLE_ISSUER", emulator_url.clone()),
+                ("GOOGLE_JWKS_URL", format!("{emulator_url}/oauth2/v3/certs")),
+                (
+                    "INTERNAL_LISTEN_ADDR",
+                    format!("127.0.0.1:{auth_internal_port}"),
+                ),
+                // The benchmark logs in 1,000 accounts and mints thousands of session tokens a
+                // second from one address: it measures the services, not their rate limits.
+                ("RATE_LIMIT_LOGINS_PER_MINUTE", "0".into()),
+                ("RATE_LIMIT_SESSION_TOKENS_PER_MINUTE", "0".into()),
+                ("RATE_LIMIT_API_TOKENS_PER_MINUTE", "0".into()),
             ],
         )?;
         wait_healthy(&http, &auth).await?;
@@ -196,6 +211,10 @@ impl System {
                 shared[0].clone(),
                 shared[1].clone(),
                 ("AUTH_SERVICE_URL", auth_url.clone()),
+                (
+                    "AUTH_SERVICE_INTERNAL_URL",
+                    format!("http://127.0.0.1:{auth_internal_port}"),
+                ),
                 (
                     "GMAIL_API_BASE",
                     format!("{emulator_url}/gmail/v1/users/me"),

@@ -9,7 +9,7 @@
 //!
 //! Replicas are in-process `Application::build` servers, not child processes: the suite then
 //! runs under plain `cargo test` (CI) with no release binaries to build first. A replica is
-//! killed with `ServerHandle::stop(false)`: its listener and every open connection close at
+//! killed with `BoundServerHandle::stop(false)`: its listener and every open connection close at
 //! once, which is what clients and peers see of a `kill -9`; everything it kept in memory is
 //! gone with it, and what must survive lives in Redis.
 //!
@@ -36,12 +36,11 @@ use std::{
     time::{Duration, Instant},
 };
 
-use actix_web::dev::ServerHandle;
-use common::{config::Env, testing};
+use common::{config::Env, server::BoundServerHandle, testing};
 use futures_util::{StreamExt, stream};
 use serde_json::{Value, json};
 
-use crate::stack::{Browser, Stack, StackOptions, spawn_stack, spawn_stack_with};
+use crate::stack::{Browser, Stack, StackOptions, spawn_stack_with};
 
 /// The refresh storm runs alone (write), the other tests side by side (read): on two cores a
 /// neighbour's 10,000 requests would slow the storm past what it can judge.
@@ -382,17 +381,44 @@ async fn assert_nothing_lost(stack: &Stack, sessions: &[Session]) {
 }
 
 /// One more auth-service replica with `env`; its URL and a handle that kills it.
-async fn start_auth_replica(env: &Env) -> (String, ServerHandle) {
-    let env = env.clone().with("LISTEN_ADDR", "127.0.0.1:0");
+/// The whole stack with auth-service's rate limits off: this suite loads it far beyond them.
+async fn unlimited_stack() -> Stack {
+    spawn_stack_with(StackOptions {
+        rate_limits: false,
+        ..Default::default()
+    })
+    .await
+}
+
+/// auth-service's test options with the rate limits off.
+fn unlimited_auth() -> auth_helpers::Options {
+    auth_helpers::Options {
+        env: [
+            "RATE_LIMIT_LOGINS_PER_MINUTE",
+            "RATE_LIMIT_SESSION_TOKENS_PER_MINUTE",
+            "RATE_LIMIT_API_TOKENS_PER_MINUTE",
+        ]
+        .map(|name| (name, "0".to_owned()))
+        .into(),
+        ..Default::default()
+    }
+}
+
+async fn start_auth_replica(env: &Env) -> (String, String, BoundServerHandle) {
+    let env = env
+        .clone()
+        .with("LISTEN_ADDR", "127.0.0.1:0")
+        .with("INTERNAL_LISTEN_ADDR", "127.0.0.1:0");
     let app = auth_service::startup::Application::build(
         auth_service::configuration::Settings::from_env(&env).unwrap(),
     )
     .await
     .unwrap();
     let url = format!("http://127.0.0.1:{}", app.port());
+    let internal = format!("http://127.0.0.1:{}", app.internal_port().unwrap());
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
-    (url, handle)
+    (url, internal, handle)
 }
 
 /// A gmail-service with `env` (its own key prefix in the tests' Redis); its URL.
@@ -427,7 +453,7 @@ fn metric_sum(text: &str, name: &str, labels: &str) -> f64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_mixed_requests_at_64_concurrency_lose_nothing() {
     let _turn = TURNS.read().await;
-    let stack = spawn_stack().await;
+    let stack = unlimited_stack().await;
     let mut sessions = Vec::new();
     for email in ["alice@example.com", "bob@example.com", "alice@example.com"] {
         sessions.push(log_in(&stack, email).await);
@@ -467,6 +493,7 @@ async fn redis_restarted_mid_load_answers_503_then_heals_with_every_session_and_
     let redis_url = redis.url();
     let stack = spawn_stack_with(StackOptions {
         redis_url: Some(redis_url.clone()),
+        rate_limits: false,
         ..Default::default()
     })
     .await;
@@ -577,9 +604,9 @@ async fn redis_restarted_mid_load_answers_503_then_heals_with_every_session_and_
 async fn logins_in_flight_on_a_killed_auth_replica_complete_on_the_other() {
     let _turn = TURNS.read().await;
     // Two replicas, A and B, on one Redis and key prefix (plus the helper's own instance).
-    let app = auth_helpers::spawn_app().await;
-    let (a, kill_a) = start_auth_replica(&app.env).await;
-    let (b, _keep_b) = start_auth_replica(&app.env).await;
+    let app = auth_helpers::spawn_app_with(unlimited_auth()).await;
+    let (a, _, kill_a) = start_auth_replica(&app.env).await;
+    let (b, _, _keep_b) = start_auth_replica(&app.env).await;
 
     // A session made on A, used by the load (B must serve it too).
     let mut regular = auth_helpers::Browser::at(&a);
@@ -703,7 +730,7 @@ async fn on_b(http: &reqwest::Client, b: &str, cookie: &str) -> (&'static str, u
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn google_failing_a_fifth_of_calls_gets_correct_data_or_clean_problems_in_time() {
     let _turn = TURNS.read().await;
-    let stack = spawn_stack().await;
+    let stack = unlimited_stack().await;
     let sessions = [
         log_in(&stack, "alice@example.com").await,
         log_in(&stack, "bob@example.com").await,
@@ -714,8 +741,11 @@ async fn google_failing_a_fifth_of_calls_gets_correct_data_or_clean_problems_in_
     let max_wait_ms = 2_000;
     let quota_wait_ms = 2_000;
     let gmail = start_gmail_service(
-        Env::default()
+        stack
+            .shared_env
+            .clone()
             .with("AUTH_SERVICE_URL", stack.auth.clone())
+            .with("AUTH_SERVICE_INTERNAL_URL", stack.auth_internal.clone())
             .with("GMAIL_API_BASE", stack.emulator.gmail_api_base())
             .with("GMAIL_TIMEOUT_MS", timeout_ms.to_string())
             .with("GMAIL_MAX_ATTEMPTS", max_attempts.to_string())
@@ -873,6 +903,7 @@ async fn two_hundred_requests_at_the_moment_a_token_expires_refresh_it_exactly_o
     // Google's tokens live 2 s and every Google answer takes 200 ms, so the refresh is still
     // running while the other requests arrive.
     let app = auth_helpers::spawn_app_with(auth_helpers::Options {
+        env: unlimited_auth().env,
         emulator: Box::new(|c| {
             c.token_ttl = Duration::from_secs(2);
             c.faults.latency_ms = 200;
@@ -883,13 +914,23 @@ async fn two_hundred_requests_at_the_moment_a_token_expires_refresh_it_exactly_o
     // Two auth-service replicas and four gmail-service replicas: gmail-service asks for an
     // account's token one at a time per process, so only several of them put auth-service's
     // cross-replica single flight to the test.
-    let (second_auth, _keep) = start_auth_replica(&app.env).await;
+    let (second_auth, second_internal, _keep) = start_auth_replica(&app.env).await;
     let mut gmail = Vec::new();
-    for auth in [&app.address, &second_auth, &app.address, &second_auth] {
+    for (auth, internal) in [
+        (&app.address, &app.internal),
+        (&second_auth, &second_internal),
+        (&app.address, &app.internal),
+        (&second_auth, &second_internal),
+    ] {
         gmail.push(
             start_gmail_service(
                 Env::default()
+                    .with(
+                        "GMAIL_SERVICE_CREDENTIAL",
+                        auth_helpers::GMAIL_SERVICE_CREDENTIAL,
+                    )
                     .with("AUTH_SERVICE_URL", auth.clone())
+                    .with("AUTH_SERVICE_INTERNAL_URL", internal.clone())
                     .with("GMAIL_API_BASE", app.emulator.gmail_api_base()),
             )
             .await,

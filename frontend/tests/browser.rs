@@ -162,6 +162,7 @@ async fn a_person_reads_unread_mail_in_a_real_browser() {
             let stack = spawn_stack_with(StackOptions {
                 redis_url: Some(redis.url()),
                 auto_approve: false,
+                ..Default::default()
             })
             .await;
             let mailbox = stack.emulator.state.mailbox(0).unwrap();

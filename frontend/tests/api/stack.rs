@@ -10,13 +10,21 @@ pub struct Stack {
     /// auth-service's base URL (tests that call it directly).
     #[allow(dead_code)]
     pub auth: String,
+    /// auth-service's internal listener (gmail-service's way to Google tokens).
+    #[allow(dead_code)]
+    pub auth_internal: String,
     pub gmail: String,
+    /// The environment every service of this stack shares (Redis, key prefix, credential).
+    #[allow(dead_code)]
+    pub shared_env: Env,
     pub emulator: RunningEmulator,
 }
 
 pub struct StackOptions {
     pub redis_url: Option<String>,
     pub auto_approve: bool,
+    /// auth-service's rate limits as configured by default (`false`: off, for load tests).
+    pub rate_limits: bool,
 }
 
 impl Default for StackOptions {
@@ -24,9 +32,13 @@ impl Default for StackOptions {
         Self {
             redis_url: None,
             auto_approve: true,
+            rate_limits: true,
         }
     }
 }
+
+/// The gmail-service credential of every test stack.
+pub const GMAIL_SERVICE_CREDENTIAL: &str = "stack-gmail-service-credential";
 
 pub async fn spawn_stack() -> Stack {
     spawn_stack_with(StackOptions::default()).await
@@ -43,20 +55,39 @@ pub async fn spawn_stack_with(options: StackOptions) -> Stack {
     let shared = Env::default()
         .with("LISTEN_ADDR", "127.0.0.1:0")
         .with("REDIS_URL", redis_url)
-        .with("REDIS_KEY_PREFIX", prefix);
+        .with("REDIS_KEY_PREFIX", prefix)
+        .with("GMAIL_SERVICE_CREDENTIAL", GMAIL_SERVICE_CREDENTIAL);
 
-    let auth_env = emulator.google_env(shared.clone().with("PUBLIC_BASE_URL", base.clone()));
+    // The frontend is auth-service's one proxy: it reports the browser's address.
+    let mut auth_env = emulator.google_env(
+        shared
+            .clone()
+            .with("PUBLIC_BASE_URL", base.clone())
+            .with("INTERNAL_LISTEN_ADDR", "127.0.0.1:0")
+            .with("TRUSTED_PROXIES", "127.0.0.1/32"),
+    );
+    if !options.rate_limits {
+        for limit in [
+            "RATE_LIMIT_LOGINS_PER_MINUTE",
+            "RATE_LIMIT_SESSION_TOKENS_PER_MINUTE",
+            "RATE_LIMIT_API_TOKENS_PER_MINUTE",
+        ] {
+            auth_env = auth_env.with(limit, "0");
+        }
+    }
     let auth_app = auth_service::startup::Application::build(
         auth_service::configuration::Settings::from_env(&auth_env).unwrap(),
     )
     .await
     .unwrap();
     let auth = format!("http://127.0.0.1:{}", auth_app.port());
+    let auth_internal = format!("http://127.0.0.1:{}", auth_app.internal_port().unwrap());
     tokio::spawn(auth_app.run_until_stopped());
 
     let gmail_env = shared
         .clone()
         .with("AUTH_SERVICE_URL", auth.clone())
+        .with("AUTH_SERVICE_INTERNAL_URL", auth_internal.clone())
         .with("GMAIL_API_BASE", emulator.gmail_api_base());
     let gmail_app = gmail_service::startup::Application::build(
         gmail_service::configuration::Settings::from_env(&gmail_env).unwrap(),
@@ -80,7 +111,9 @@ pub async fn spawn_stack_with(options: StackOptions) -> Stack {
     Stack {
         base,
         auth,
+        auth_internal,
         gmail,
+        shared_env: shared,
         emulator,
     }
 }
