@@ -1,5 +1,6 @@
 //! The small library every gmail-unread binary shares.
 //!
+//! - [`client_address`]: the client's IP, believing `X-Forwarded-For` only from trusted proxies.
 //! - [`config`]: reading configuration from the environment, including `*_FILE` secrets.
 //! - [`telemetry`]: tracing subscribers (JSON or pretty), request spans that never log query strings.
 //! - [`problem`]: the RFC 9457 `application/problem+json` error every API answers with.
@@ -10,6 +11,7 @@
 //! - [`jwt`]: internal-JWT claims, the ES256 signing key pair, JWKS and the verifier.
 //! - `testing` (feature `testing`): a throw-away Redis server and unique key prefixes for tests.
 
+pub mod client_address;
 pub mod config;
 pub mod health;
 pub mod http_metrics;
