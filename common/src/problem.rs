@@ -164,7 +164,7 @@ impl Problem {
                 "Request headers too large",
                 "The request's headers are larger than this service accepts.",
             ),
-            400..=499 => (
+            _ if status.is_client_error() => (
                 "client_error",
                 "Request refused",
                 "The request cannot be served as it is.",
