@@ -73,6 +73,7 @@ impl Application {
                 .app_data(web::PayloadConfig::new(16 * 1024))
                 .app_data(problem::query_config())
                 .app_data(problem::path_config())
+                .wrap(from_fn(problem::bare_errors_as_problems))
                 .wrap(from_fn(http_metrics::track))
                 .wrap(from_fn(telemetry::request_id_header))
                 .wrap(telemetry::request_tracing())

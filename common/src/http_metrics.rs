@@ -1,6 +1,10 @@
 //! Prometheus metrics: per-service registry, request counts and latency histograms by route and
 //! status, and the `/metrics` handler. Services register their own counters in the same registry.
 //!
+//! Every label comes from a bounded set, so no request can add a series of its own: the method
+//! is one of the nine standard ones or `other`, the route is the matched template or
+//! `unmatched`, the status is a number.
+//!
 //! Each application owns its registry (no global state), so several instances in one test
 //! process keep separate counts.
 
@@ -78,6 +82,23 @@ impl HttpMetrics {
     }
 }
 
+/// The method's label: a standard method's name, anything else `other`.
+pub fn method_label(method: &actix_web::http::Method) -> &'static str {
+    use actix_web::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "other",
+    }
+}
+
 /// Middleware counting every request; needs `web::Data<HttpMetrics>` in the app.
 /// Register with `middleware::from_fn(http_metrics::track)`.
 pub async fn track(
@@ -86,7 +107,7 @@ pub async fn track(
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
     let metrics = request.app_data::<web::Data<HttpMetrics>>().cloned();
-    let method = request.method().to_string();
+    let method = method_label(request.method());
     // Route templates, not raw paths, so the label set stays bounded.
     let route = request
         .match_pattern()
@@ -97,7 +118,7 @@ pub async fn track(
             Ok(response) => response.status().as_u16(),
             Err(error) => error.as_response_error().status_code().as_u16(),
         };
-        metrics.observe(&method, &route, status, started.elapsed().as_secs_f64());
+        metrics.observe(method, &route, status, started.elapsed().as_secs_f64());
     }
     outcome
 }
@@ -142,5 +163,38 @@ mod tests {
             r#"http_requests_total{method="GET",route="unmatched",status="404",service="test"} 1"#
         ));
         assert!(body.contains("http_request_duration_seconds_bucket"));
+    }
+
+    #[actix_rt::test]
+    async fn made_up_methods_share_one_series() {
+        let metrics = HttpMetrics::new("test").unwrap();
+        let app = test::init_service(
+            App::new()
+                .app_data(web::Data::new(metrics.clone()))
+                .wrap(from_fn(track))
+                .route("/items/{id}", web::get().to(HttpResponse::Ok)),
+        )
+        .await;
+        for method in ["BREW", "XYZZY", "PROPFIND", "get", "DELETE"] {
+            let req = test::TestRequest::default()
+                .method(actix_web::http::Method::from_bytes(method.as_bytes()).unwrap())
+                .uri("/items/1")
+                .to_request();
+            test::call_service(&app, req).await;
+        }
+        let body = metrics.render();
+        let series: Vec<&str> = body
+            .lines()
+            .filter(|l| l.starts_with("http_requests_total{"))
+            .collect();
+        assert_eq!(
+            series,
+            [
+                r#"http_requests_total{method="DELETE",route="/items/{id}",status="404",service="test"} 1"#,
+                r#"http_requests_total{method="other",route="/items/{id}",status="404",service="test"} 4"#,
+            ],
+            "{body}"
+        );
+        assert!(!body.contains("BREW") && !body.contains("XYZZY"));
     }
 }

@@ -3,14 +3,19 @@
 //!
 //! Services build a [`Problem`] from their own error enums. 5xx problems carry a generic detail;
 //! the cause is logged, never sent. The extractor configurations here turn malformed JSON, query
-//! strings and paths into 400 problems instead of actix's plain-text errors.
+//! strings and paths into 400 problems instead of actix's plain-text errors, and the
+//! [`bare_errors_as_problems`] middleware catches every other error actix answers by itself
+//! (an oversized body's 413, a bad `Content-Length`, ...) and makes it a problem too.
 
 use std::{borrow::Cow, fmt};
 
 use actix_web::{
     HttpRequest, HttpResponse, ResponseError,
+    body::{BoxBody, MessageBody},
+    dev::{ServiceRequest, ServiceResponse},
     error::{JsonPayloadError, PathError, QueryPayloadError},
     http::{StatusCode, header},
+    middleware::Next,
     web,
 };
 use serde::{Deserialize, Serialize};
@@ -108,6 +113,67 @@ impl Problem {
         )
     }
 
+    /// 413 `payload_too_large`.
+    pub fn payload_too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "Payload too large",
+            "The request body is larger than this endpoint accepts.",
+        )
+    }
+
+    /// The problem for an error status that actix produced by itself, with a fixed detail
+    /// (actix's own text is not passed on).
+    pub fn for_status(status: StatusCode) -> Self {
+        let (code, title, detail) = match status.as_u16() {
+            400 => ("bad_request", "Bad request", "The request is malformed."),
+            404 => (
+                "not_found",
+                "Not found",
+                "There is nothing at this address.",
+            ),
+            405 => (
+                "method_not_allowed",
+                "Method not allowed",
+                "This address does not accept this method.",
+            ),
+            408 => (
+                "request_timeout",
+                "Request timeout",
+                "The request did not arrive in time.",
+            ),
+            411 => (
+                "length_required",
+                "Length required",
+                "This request needs a Content-Length.",
+            ),
+            413 => return Self::payload_too_large(),
+            414 => (
+                "uri_too_long",
+                "URI too long",
+                "The request's address is longer than this service accepts.",
+            ),
+            415 => (
+                "unsupported_media_type",
+                "Unsupported media type",
+                "The request body's Content-Type is not accepted here.",
+            ),
+            431 => (
+                "request_header_fields_too_large",
+                "Request headers too large",
+                "The request's headers are larger than this service accepts.",
+            ),
+            _ if status.is_client_error() => (
+                "client_error",
+                "Request refused",
+                "The request cannot be served as it is.",
+            ),
+            _ => return Self::internal(),
+        };
+        Self::new(status, code, title, detail)
+    }
+
     /// The status as a [`StatusCode`].
     pub fn status_code(&self) -> StatusCode {
         StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
@@ -149,13 +215,7 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
     web::JsonConfig::default().limit(limit).error_handler(
         |err: JsonPayloadError, _req: &HttpRequest| match err {
             JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
-                Problem::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
-                    "Payload too large",
-                    "The request body is larger than this endpoint accepts.",
-                )
-                .into()
+                Problem::payload_too_large().into()
             }
             other => extractor_problem("JSON body", &other),
         },
@@ -186,6 +246,44 @@ impl actix_web::Responder for Problem {
     fn respond_to(self, _req: &HttpRequest) -> HttpResponse {
         self.error_response()
     }
+}
+
+/// Whether a response is an error that actix wrote by itself: status 400 or above and a
+/// `text/plain` body or none (every body the services write themselves is problem+json, JSON or
+/// HTML). Such responses are rewritten by [`bare_errors_as_problems`] (and by the frontend's
+/// page equivalent).
+pub fn is_bare_error(response: &HttpResponse<impl MessageBody>) -> bool {
+    let status = response.status();
+    (status.is_client_error() || status.is_server_error())
+        && response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_none_or(|value| value.as_bytes().starts_with(b"text/plain"))
+}
+
+/// Middleware turning every bare error response (see [`is_bare_error`]), such as actix's 413
+/// `text/plain` for a body over the limit, into the problem for its status.
+/// Register with `middleware::from_fn(problem::bare_errors_as_problems)`.
+pub async fn bare_errors_as_problems(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let response = match next.call(request).await {
+        Ok(response) => response.map_into_boxed_body(),
+        // An error passed up by an inner middleware: the dispatcher renders it later.
+        Err(error) => {
+            let rendered = error.error_response();
+            if is_bare_error(&rendered) {
+                return Err(Problem::for_status(rendered.status()).into());
+            }
+            return Err(error);
+        }
+    };
+    if !is_bare_error(response.response()) {
+        return Ok(response);
+    }
+    let status = response.status();
+    Ok(response.into_response(Problem::for_status(status).error_response()))
 }
 
 /// The default service: unknown routes answer a 404 problem.
@@ -224,6 +322,85 @@ mod tests {
         assert_eq!(json["status"], 429);
         assert_eq!(json["code"], "upstream_rate_limited");
         assert_eq!(json["detail"], "Gmail asked us to slow down.");
+    }
+
+    #[actix_rt::test]
+    async fn an_oversized_body_answers_a_413_problem_not_plain_text() {
+        use actix_web::{App, middleware::from_fn, test};
+        // A route reading its body with actix's default plain-text errors, one answering its
+        // own JSON error, one a plain-text error of its own, behind the middleware.
+        let app = test::init_service(
+            App::new()
+                .app_data(web::PayloadConfig::new(1024))
+                .wrap(from_fn(bare_errors_as_problems))
+                .route(
+                    "/echo",
+                    web::post().to(|body: web::Bytes| async move { HttpResponse::Ok().body(body) }),
+                )
+                .route(
+                    "/not-ready",
+                    web::get().to(|| async {
+                        HttpResponse::ServiceUnavailable().json(serde_json::json!({"ready": false}))
+                    }),
+                )
+                .route(
+                    "/teapot",
+                    web::get().to(|| async { HttpResponse::ImATeapot().body("short and stout") }),
+                ),
+        )
+        .await;
+        let req = test::TestRequest::post()
+            .uri("/echo")
+            .set_payload(vec![b'x'; 64 * 1024])
+            .to_request();
+        let response = test::call_service(&app, req).await;
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(
+            response.headers().get("content-type").unwrap(),
+            PROBLEM_JSON
+        );
+        let json: serde_json::Value = test::read_body_json(response).await;
+        assert_eq!(json["code"], "payload_too_large");
+        assert_eq!(json["status"], 413);
+        // A body within the limit passes untouched.
+        let req = test::TestRequest::post()
+            .uri("/echo")
+            .set_payload("hello")
+            .to_request();
+        let response = test::call_service(&app, req).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(test::read_body(response).await, "hello");
+
+        // Other bare errors become problems; the service's own JSON errors stay.
+        let response =
+            test::call_service(&app, test::TestRequest::get().uri("/teapot").to_request()).await;
+        assert_eq!(response.status(), StatusCode::IM_A_TEAPOT);
+        assert_eq!(
+            response.headers().get("content-type").unwrap(),
+            PROBLEM_JSON
+        );
+        let json: serde_json::Value = test::read_body_json(response).await;
+        assert_eq!(json["code"], "client_error");
+        assert!(!json.to_string().contains("stout"));
+        // No route: actix's empty 404 becomes a problem.
+        let response =
+            test::call_service(&app, test::TestRequest::get().uri("/nope").to_request()).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            response.headers().get("content-type").unwrap(),
+            PROBLEM_JSON
+        );
+        // The service's own JSON error is left as it is.
+        let response = test::call_service(
+            &app,
+            test::TestRequest::get().uri("/not-ready").to_request(),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            response.headers().get("content-type").unwrap(),
+            "application/json"
+        );
     }
 
     #[test]

@@ -2,7 +2,10 @@
 
 use std::{net::SocketAddr, time::Duration};
 
-use common::config::{ConfigError, Env};
+use common::{
+    client_address::TrustedProxies,
+    config::{ConfigError, Env},
+};
 
 /// The default port, as in the contract.
 pub const DEFAULT_PORT: u16 = 5000;
@@ -21,6 +24,12 @@ pub struct Settings {
     pub gmail_public_url: String,
     /// `UPSTREAM_TIMEOUT_MS` (default 15000): timeout of calls to auth-service and gmail-service.
     pub upstream_timeout: Duration,
+    /// `PUBLIC_BASE_URL` (default `http://localhost:5000`): the origin browsers see, as for
+    /// auth-service. https adds `Strict-Transport-Security` to every response.
+    pub public_base_url: url::Url,
+    /// `TRUSTED_PROXIES` (default none): the ingress or load balancer in front of the frontend,
+    /// whose `X-Forwarded-For` names the client passed on to auth-service.
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl Settings {
@@ -40,6 +49,46 @@ impl Settings {
             gmail_service_url: url("GMAIL_SERVICE_URL", "http://127.0.0.1:5002")?,
             gmail_public_url: url("GMAIL_PUBLIC_URL", "http://localhost:5002")?,
             upstream_timeout: Duration::from_millis(env.parse_or("UPSTREAM_TIMEOUT_MS", 15_000)?),
+            public_base_url: public_base_url(env)?,
+            trusted_proxies: env.trusted_proxies()?,
         })
+    }
+
+    /// Whether browsers reach this frontend over https (then responses carry HSTS).
+    pub fn is_https(&self) -> bool {
+        self.public_base_url.scheme() == "https"
+    }
+}
+
+fn public_base_url(env: &Env) -> Result<url::Url, ConfigError> {
+    let raw = env.get_or("PUBLIC_BASE_URL", "http://localhost:5000");
+    let invalid = |reason: String| ConfigError::Invalid {
+        name: "PUBLIC_BASE_URL".into(),
+        reason,
+    };
+    let parsed = url::Url::parse(raw.trim_end_matches('/')).map_err(|e| invalid(e.to_string()))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+        return Err(invalid("expected an http:// or https:// origin".into()));
+    }
+    Ok(parsed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_base_url_decides_https_and_bad_values_are_refused() {
+        let settings = Settings::from_env(&Env::default()).unwrap();
+        assert_eq!(settings.public_base_url.as_str(), "http://localhost:5000/");
+        assert!(!settings.is_https());
+        let env = Env::default().with("PUBLIC_BASE_URL", "https://mail.example.com/");
+        assert!(Settings::from_env(&env).unwrap().is_https());
+        for bad in ["mail.example.com", "ftp://mail.example.com", "https://"] {
+            let env = Env::default().with("PUBLIC_BASE_URL", bad);
+            assert!(Settings::from_env(&env).is_err(), "{bad}");
+        }
+        let env = Env::default().with("TRUSTED_PROXIES", "10.0.0.0/8,oops");
+        assert!(Settings::from_env(&env).is_err());
     }
 }

@@ -1,12 +1,12 @@
 //! frontend: the one origin the browser sees (port 5000).
 //!
-//! It renders the pages and forwards `/oauth/*` to auth-service; all OAuth and Gmail logic stays
-//! in those services, reached with internal JWTs. It holds no state.
+//! It renders the pages and forwards the three login-flow routes under `/oauth/` to
+//! auth-service; all OAuth and Gmail logic stays in those services, reached with internal JWTs. It holds no state.
 //!
 //! - [`configuration`]: settings from the environment.
 //! - [`startup`]: [`startup::Application::build`] binds the listener, wires routes and the
 //!   security headers.
-//! - [`routes`]: pages, the `/oauth/*` pass-through, assets, readiness.
+//! - [`routes`]: pages, the forwarded `/oauth/` routes, assets, readiness.
 //! - [`views`]: templates and their view models; [`upstream`]: the clients of the other services.
 
 pub mod configuration;

@@ -1,5 +1,6 @@
 //! [`Application::build`] binds `LISTEN_ADDR` itself (so port 0 works and tests read the port
-//! back) and wires middleware, security headers and routes.
+//! back) and wires middleware, security headers and routes. Under `/oauth/` only the three
+//! login-flow routes exist; every other path there is the 404 page and reaches no upstream.
 
 use std::net::TcpListener;
 
@@ -22,6 +23,24 @@ use crate::{configuration::Settings, routes, state::FrontendState, upstream::Ups
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
      connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
+/// `Strict-Transport-Security`, sent on every response when `PUBLIC_BASE_URL` is https.
+pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000; includeSubDomains";
+
+/// The security headers of every response.
+fn security_headers(https: bool) -> DefaultHeaders {
+    let headers = DefaultHeaders::new()
+        .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("Referrer-Policy", "same-origin"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Cross-Origin-Opener-Policy", "same-origin"));
+    if https {
+        headers.add(("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY))
+    } else {
+        headers
+    }
+}
+
 /// Builds the server; see [`Application::build`].
 pub struct Application;
 
@@ -31,6 +50,7 @@ impl Application {
         let listener = TcpListener::bind(settings.listen_addr)?;
         let port = listener.local_addr()?.port();
         let metrics = web::Data::new(HttpMetrics::new("frontend")?);
+        let https = settings.is_https();
         let state = web::Data::new(FrontendState {
             upstreams: Upstreams::new(&settings)?,
             settings,
@@ -49,14 +69,8 @@ impl Application {
                     )
                     .into()
                 }))
-                .wrap(
-                    DefaultHeaders::new()
-                        .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
-                        .add(("X-Content-Type-Options", "nosniff"))
-                        .add(("Referrer-Policy", "same-origin"))
-                        .add(("X-Frame-Options", "DENY"))
-                        .add(("Cross-Origin-Opener-Policy", "same-origin")),
-                )
+                .wrap(from_fn(routes::pages::bare_errors_as_pages))
+                .wrap(security_headers(https))
                 .wrap(from_fn(http_metrics::track))
                 .wrap(from_fn(telemetry::request_id_header))
                 .wrap(telemetry::request_tracing())
@@ -71,14 +85,9 @@ impl Application {
                     "/static/local-time.js",
                     web::get().to(routes::assets::local_time),
                 )
-                .route(
-                    "/oauth/{tail:.*}",
-                    web::get().to(routes::oauth::pass_through),
-                )
-                .route(
-                    "/oauth/{tail:.*}",
-                    web::post().to(routes::oauth::pass_through),
-                )
+                .route("/oauth/login", web::get().to(routes::oauth::login))
+                .route("/oauth/callback", web::get().to(routes::oauth::callback))
+                .route("/oauth/logout", web::post().to(routes::oauth::logout))
                 .default_service(web::to(routes::pages::not_found))
         })
         .keep_alive(common::server::SERVER_KEEP_ALIVE)

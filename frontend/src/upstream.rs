@@ -1,9 +1,16 @@
 //! The frontend's only way to the other services: auth-service (session and API tokens, the
-//! `/oauth/*` pass-through) and gmail-service (unread list, one message, unread count), through one
-//! pooled HTTP client with a timeout. Their problem+json answers become [`UpstreamError`]s that the
-//! pages explain to people.
+//! three forwarded `/oauth/` routes) and gmail-service (unread list, one message, unread count),
+//! through one pooled HTTP client with a timeout. Their problem+json answers become
+//! [`UpstreamError`]s that the pages explain to people.
+//!
+//! Every call to auth-service carries `X-Forwarded-For: <client address>` (never what the
+//! browser sent; see [`common::client_address`]), so its rate limits count the person's
+//! connection, not the frontend.
+
+use std::net::IpAddr;
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web::Bytes};
+use common::client_address::{TrustedProxies, client_address};
 use serde::{Deserialize, de::DeserializeOwned};
 
 use crate::configuration::Settings;
@@ -17,6 +24,10 @@ pub enum UpstreamError {
     ReauthRequired,
     #[error("Gmail rate limit")]
     RateLimited { retry_after: Option<u64> },
+    /// auth-service's own limit (`429 rate_limited`): too many logins or token requests from
+    /// this connection.
+    #[error("too many attempts from this connection")]
+    TooManyAttempts { retry_after: Option<u64> },
     #[error("{0} is unavailable")]
     Unavailable(&'static str),
     #[error("not found")]
@@ -105,7 +116,49 @@ pub struct IssuedToken {
     pub expires_at: i64,
 }
 
-/// Request headers the `/oauth/*` pass-through forwards, and response headers it returns.
+/// The browser routes under `/oauth/` that reach auth-service, each at a fixed upstream path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OauthRoute {
+    /// `GET /oauth/login`, with only `next` and `login_hint` of its query.
+    Login,
+    /// `GET /oauth/callback`, with all of its query (Google's answer).
+    Callback,
+    /// `POST /oauth/logout`, with no query.
+    Logout,
+}
+
+impl OauthRoute {
+    fn method(self) -> reqwest::Method {
+        match self {
+            Self::Login | Self::Callback => reqwest::Method::GET,
+            Self::Logout => reqwest::Method::POST,
+        }
+    }
+
+    fn path(self) -> &'static str {
+        match self {
+            Self::Login => "/oauth/login",
+            Self::Callback => "/oauth/callback",
+            Self::Logout => "/oauth/logout",
+        }
+    }
+
+    /// The query string passed on.
+    fn query(self, incoming: &str) -> String {
+        match self {
+            Self::Login => url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(
+                    url::form_urlencoded::parse(incoming.as_bytes())
+                        .filter(|(name, _)| name == "next" || name == "login_hint"),
+                )
+                .finish(),
+            Self::Callback => incoming.to_owned(),
+            Self::Logout => String::new(),
+        }
+    }
+}
+
+/// Request headers the `/oauth/` routes forward, and response headers they return.
 const FORWARDED_REQUEST_HEADERS: &[&str] = &[
     "cookie",
     "origin",
@@ -126,7 +179,11 @@ pub struct Upstreams {
     http: reqwest::Client,
     auth: String,
     gmail: String,
+    trusted_proxies: TrustedProxies,
 }
+
+/// The header naming the client to auth-service.
+const X_FORWARDED_FOR: &str = "x-forwarded-for";
 
 fn retry_after(response: &reqwest::Response) -> Option<u64> {
     response
@@ -152,6 +209,9 @@ async fn classify(response: reqwest::Response, service: &'static str) -> Upstrea
         (401, _) => UpstreamError::NotLoggedIn,
         (403, "cross_site_request") => UpstreamError::CrossSite,
         (404, _) => UpstreamError::NotFound,
+        (429, "rate_limited") if service == "auth-service" => {
+            UpstreamError::TooManyAttempts { retry_after: retry }
+        }
         (429, _) | (_, "upstream_rate_limited") => {
             UpstreamError::RateLimited { retry_after: retry }
         }
@@ -171,7 +231,33 @@ impl Upstreams {
                 .build()?,
             auth: settings.auth_service_url.clone(),
             gmail: settings.gmail_service_url.clone(),
+            trusted_proxies: settings.trusted_proxies.clone(),
         })
+    }
+
+    /// The address of the person behind `incoming` (the TCP peer, or what trusted proxies say).
+    pub fn client_address(&self, incoming: &HttpRequest) -> IpAddr {
+        client_address(incoming, &self.trusted_proxies)
+    }
+
+    /// A request to auth-service naming the client, with the browser's `names` headers.
+    fn to_auth(
+        &self,
+        method: reqwest::Method,
+        url: String,
+        incoming: &HttpRequest,
+        names: &[&str],
+    ) -> reqwest::RequestBuilder {
+        let mut request = self
+            .http
+            .request(method, url)
+            .header(X_FORWARDED_FOR, self.client_address(incoming).to_string());
+        for name in names {
+            for value in incoming.headers().get_all(*name) {
+                request = request.header(*name, value.as_bytes());
+            }
+        }
+        request
     }
 
     /// Base URLs, for readiness.
@@ -198,25 +284,38 @@ impl Upstreams {
     }
 
     /// A session token for the browser's cookies.
-    pub async fn session_token(&self, cookie: &str) -> Result<IssuedToken, UpstreamError> {
+    pub async fn session_token(
+        &self,
+        incoming: &HttpRequest,
+    ) -> Result<IssuedToken, UpstreamError> {
+        let cookie = incoming
+            .headers()
+            .get_all("cookie")
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join("; ");
         if cookie.is_empty() {
             return Err(UpstreamError::NotLoggedIn);
         }
         let request = self
-            .http
-            .post(format!("{}/v1/session/token", self.auth))
+            .to_auth(
+                reqwest::Method::POST,
+                format!("{}/v1/session/token", self.auth),
+                incoming,
+                &[],
+            )
             .header("cookie", cookie);
         self.json(request, "auth-service").await
     }
 
     /// An API token, forwarding the browser's origin headers so auth-service can refuse cross-site use.
     pub async fn api_token(&self, incoming: &HttpRequest) -> Result<IssuedToken, UpstreamError> {
-        let mut request = self.http.post(format!("{}/v1/api-tokens", self.auth));
-        for name in ["cookie", "origin", "sec-fetch-site"] {
-            if let Some(value) = incoming.headers().get(name) {
-                request = request.header(name, value.as_bytes());
-            }
-        }
+        let request = self.to_auth(
+            reqwest::Method::POST,
+            format!("{}/v1/api-tokens", self.auth),
+            incoming,
+            &["cookie", "origin", "sec-fetch-site"],
+        );
         self.json(request, "auth-service").await
     }
 
@@ -260,26 +359,23 @@ impl Upstreams {
         self.json(request, "gmail-service").await
     }
 
-    /// Forwards an `/oauth/*` request to auth-service unchanged and returns its answer
-    /// (redirects and cookies included). `None` when auth-service cannot be reached or fails.
+    /// Forwards one of the `/oauth/` browser routes to its fixed path at auth-service (the
+    /// incoming path is never used) and returns its answer (redirects and cookies included).
     pub async fn forward_oauth(
         &self,
+        route: OauthRoute,
         incoming: &HttpRequest,
         body: Bytes,
     ) -> Result<HttpResponse, UpstreamError> {
-        let mut url = format!("{}{}", self.auth, incoming.path());
-        if !incoming.query_string().is_empty() {
+        let mut url = format!("{}{}", self.auth, route.path());
+        let query = route.query(incoming.query_string());
+        if !query.is_empty() {
             url.push('?');
-            url.push_str(incoming.query_string());
+            url.push_str(&query);
         }
-        let method = reqwest::Method::from_bytes(incoming.method().as_str().as_bytes())
-            .map_err(|_| UpstreamError::Unexpected("method".into()))?;
-        let mut request = self.http.request(method, url).body(body);
-        for name in FORWARDED_REQUEST_HEADERS {
-            for value in incoming.headers().get_all(*name) {
-                request = request.header(*name, value.as_bytes());
-            }
-        }
+        let request = self
+            .to_auth(route.method(), url, incoming, FORWARDED_REQUEST_HEADERS)
+            .body(body);
         let response = request
             .send()
             .await
@@ -305,5 +401,24 @@ impl Upstreams {
             .await
             .map_err(|_| UpstreamError::Unavailable("auth-service"))?;
         Ok(out.body(body))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_passes_on_only_next_and_login_hint() {
+        assert_eq!(
+            OauthRoute::Login.query("next=%2Fmessages%2F1&prompt=none&login_hint=a%40b.example"),
+            "next=%2Fmessages%2F1&login_hint=a%40b.example"
+        );
+        assert_eq!(OauthRoute::Login.query("redirect_uri=https://evil"), "");
+        assert_eq!(
+            OauthRoute::Callback.query("state=s&code=c&scope=x"),
+            "state=s&code=c&scope=x"
+        );
+        assert_eq!(OauthRoute::Logout.query("x=1"), "");
     }
 }

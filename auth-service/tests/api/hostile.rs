@@ -364,3 +364,24 @@ async fn oversized_and_non_utf8_login_queries_are_handled() {
         .unwrap();
     assert!(response.status().as_u16() < 500);
 }
+
+#[tokio::test]
+async fn an_oversized_body_is_a_413_problem_not_plain_text() {
+    let app = spawn_app().await;
+    let (_browser, jwt, _) = app.logged_in().await;
+    let request = app
+        .http
+        .post(format!("{}/internal/google-access-token", app.address))
+        .bearer_auth(&jwt)
+        .header("content-type", "application/json")
+        .body(vec![b' '; 64 * 1024]);
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), 413);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let problem: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(problem["code"], "payload_too_large");
+    assert_eq!(problem["status"], 413);
+}

@@ -1,7 +1,7 @@
 //! HTTP handlers.
 //!
 //! - [`pages`]: `/` (connect or inbox), `/messages/{id}`, `POST /api-token`, and the 404 page.
-//! - [`oauth`]: the thin pass-through of `/oauth/*` to auth-service.
+//! - [`oauth`]: `/oauth/login`, `/oauth/callback` and `/oauth/logout`, forwarded to auth-service.
 //! - [`assets`]: the stylesheet and the local-time script, compiled into the binary.
 //! - [`health`]: readiness checks.
 

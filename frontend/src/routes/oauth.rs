@@ -1,19 +1,43 @@
-//! `/oauth/*`: forwarded to auth-service as they are (method, path, query, cookies, origin), and
-//! its answer returned as it is (redirects, cookies). All OAuth logic stays in auth-service; when
-//! it cannot answer, the person gets a page instead of an error body.
+//! The three browser routes of the login flow, `GET /oauth/login`, `GET /oauth/callback` and
+//! `POST /oauth/logout`, each forwarded to the same fixed path at auth-service (cookies, origin
+//! and the client's address with it) and its answer returned as it is (redirects, cookies). All
+//! OAuth logic stays in auth-service; when it cannot answer, the person gets a page instead of
+//! an error body.
+//!
+//! Nothing else under `/oauth/` reaches auth-service: any other path, however encoded (dot
+//! segments, `%2e`, `%2f`, `%5c`, double encoding), is the frontend's own 404 page.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::{routes::pages::problem_response, state::FrontendState};
+use crate::{routes::pages::problem_response, state::FrontendState, upstream::OauthRoute};
 
-/// Any method on `/oauth/{tail}`.
-pub async fn pass_through(
+async fn forward(
+    route: OauthRoute,
+    request: &HttpRequest,
+    body: web::Bytes,
+    state: &FrontendState,
+) -> HttpResponse {
+    match state.upstreams.forward_oauth(route, request, body).await {
+        Ok(response) => response,
+        Err(error) => problem_response(&error, None),
+    }
+}
+
+/// `GET /oauth/login`.
+pub async fn login(request: HttpRequest, state: web::Data<FrontendState>) -> HttpResponse {
+    forward(OauthRoute::Login, &request, web::Bytes::new(), &state).await
+}
+
+/// `GET /oauth/callback`.
+pub async fn callback(request: HttpRequest, state: web::Data<FrontendState>) -> HttpResponse {
+    forward(OauthRoute::Callback, &request, web::Bytes::new(), &state).await
+}
+
+/// `POST /oauth/logout` (the form's body, at most the payload limit, is passed on).
+pub async fn logout(
     request: HttpRequest,
     body: web::Bytes,
     state: web::Data<FrontendState>,
 ) -> HttpResponse {
-    match state.upstreams.forward_oauth(&request, body).await {
-        Ok(response) => response,
-        Err(error) => problem_response(&error, None),
-    }
+    forward(OauthRoute::Logout, &request, body, &state).await
 }

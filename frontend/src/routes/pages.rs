@@ -1,7 +1,15 @@
 //! The pages: `/` (connect when logged out, the unread list when logged in), `/messages/{id}`,
-//! `POST /api-token`, and friendly pages for every failure a person can meet.
+//! `POST /api-token`, and friendly pages for every failure a person can meet, including the
+//! errors actix answers by itself (an oversized body's 413, see [`bare_errors_as_pages`]).
 
-use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
+use actix_web::{
+    HttpRequest, HttpResponse,
+    body::{BoxBody, MessageBody},
+    dev::{ServiceRequest, ServiceResponse},
+    http::StatusCode,
+    middleware::Next,
+    web,
+};
 use askama::Template;
 use serde::Deserialize;
 
@@ -72,6 +80,21 @@ pub fn problem_response(error: &UpstreamError, account: Option<String>) -> HttpR
                 action_label: "Try again",
             },
         ),
+        UpstreamError::TooManyAttempts { retry_after } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            ProblemPage {
+                account,
+                kind: "too_many_attempts",
+                title: "Too many attempts",
+                explanation: "Too many attempts to connect or sign in came from this connection in a short time.".into(),
+                what_to_do: match retry_after {
+                    Some(s) => format!("Try again in {s} seconds."),
+                    None => "Try again in a minute.".into(),
+                },
+                action_href: Some("/".into()),
+                action_label: "Try again",
+            },
+        ),
         UpstreamError::Unavailable(what) => (
             StatusCode::SERVICE_UNAVAILABLE,
             ProblemPage {
@@ -130,6 +153,9 @@ pub fn problem_response(error: &UpstreamError, account: Option<String>) -> HttpR
     let mut response = html(status, &page);
     if let UpstreamError::RateLimited {
         retry_after: Some(s),
+    }
+    | UpstreamError::TooManyAttempts {
+        retry_after: Some(s),
     } = error
         && let Ok(value) = actix_web::http::header::HeaderValue::from_str(&s.to_string())
     {
@@ -138,15 +164,6 @@ pub fn problem_response(error: &UpstreamError, account: Option<String>) -> HttpR
             .insert(actix_web::http::header::RETRY_AFTER, value);
     }
     response
-}
-
-fn cookies(request: &HttpRequest) -> String {
-    request
-        .headers()
-        .get_all("cookie")
-        .filter_map(|v| v.to_str().ok())
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 /// Query of `/`.
@@ -189,7 +206,7 @@ pub async fn home(
     state: web::Data<FrontendState>,
 ) -> HttpResponse {
     let upstreams = &state.upstreams;
-    let session = match upstreams.session_token(&cookies(&request)).await {
+    let session = match upstreams.session_token(&request).await {
         Ok(s) => s,
         Err(UpstreamError::NotLoggedIn) => {
             let notice = query.login_error.as_deref().map(Notice::for_login_error);
@@ -251,7 +268,7 @@ pub async fn message(
         return problem_response(&UpstreamError::NotFound, None);
     }
     let upstreams = &state.upstreams;
-    let session = match upstreams.session_token(&cookies(&request)).await {
+    let session = match upstreams.session_token(&request).await {
         Ok(s) => s,
         Err(e) => return problem_response(&e, None),
     };
@@ -300,6 +317,59 @@ pub async fn not_found() -> HttpResponse {
             action_label: "Home",
         },
     )
+}
+
+/// The page for an error actix answered by itself (status only; its text is not shown).
+fn bare_error_page(status: StatusCode) -> HttpResponse {
+    let (kind, title, explanation) = match status.as_u16() {
+        404 => (
+            "page_not_found",
+            "Page not found",
+            "There is no page at this address.",
+        ),
+        413 => (
+            "payload_too_large",
+            "Request too large",
+            "What your browser sent is larger than this site accepts.",
+        ),
+        _ if status.is_client_error() => (
+            "bad_request",
+            "Request refused",
+            "This site could not make sense of what your browser sent.",
+        ),
+        _ => (
+            "unexpected",
+            "Something went wrong",
+            "This page could not be produced.",
+        ),
+    };
+    html(
+        status,
+        &ProblemPage {
+            account: None,
+            kind,
+            title,
+            explanation: explanation.into(),
+            what_to_do: "Go to the start page and try again from there.".into(),
+            action_href: Some("/".into()),
+            action_label: "Home",
+        },
+    )
+}
+
+/// Middleware giving every bare error response (actix's own `text/plain` or empty errors, see
+/// [`common::problem::is_bare_error`]), such as the 413 for a body over the limit, a friendly
+/// page instead. Register with `middleware::from_fn(pages::bare_errors_as_pages)`.
+pub async fn bare_errors_as_pages(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let response = next.call(request).await?.map_into_boxed_body();
+    if !common::problem::is_bare_error(response.response()) {
+        return Ok(response);
+    }
+    let status = response.status();
+    Ok(response.into_response(bare_error_page(status)))
 }
 
 #[cfg(test)]

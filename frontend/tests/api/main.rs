@@ -3,5 +3,6 @@
 
 mod health;
 mod helpers;
+mod hostile;
 mod pages;
 mod stack;
