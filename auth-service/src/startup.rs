@@ -50,6 +50,7 @@ impl Application {
                     .app_data(state.clone())
                     .app_data(metrics.clone())
                     .app_data(web::PayloadConfig::new(16 * 1024))
+                    .wrap(from_fn(problem::bare_errors_as_problems))
                     .wrap(from_fn(http_metrics::track))
                     .wrap(from_fn(telemetry::request_id_header))
                     .wrap(telemetry::request_tracing())

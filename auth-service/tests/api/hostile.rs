@@ -371,7 +371,8 @@ async fn an_oversized_body_is_a_413_problem_not_plain_text() {
     let (_browser, jwt, _) = app.logged_in().await;
     let request = app
         .http
-        .post(format!("{}/internal/google-access-token", app.address))
+        .post(format!("{}/internal/google-access-token", app.internal))
+        .header("x-service-credential", GMAIL_SERVICE_CREDENTIAL)
         .bearer_auth(&jwt)
         .header("content-type", "application/json")
         .body(vec![b' '; 64 * 1024]);
