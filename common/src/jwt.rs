@@ -6,6 +6,9 @@
 //! - [`JwtVerifier`]: accepts only ES256 tokens whose `kid` is in the issuer's JWKS, checks
 //!   `iss`, `aud`, `exp` and `nbf`, and refetches the JWKS on an unknown `kid` at most once per
 //!   refetch interval (so a flood of forged `kid`s cannot turn into a flood of JWKS requests).
+//!   Readiness asks [`JwtVerifier::readiness`], which answers from the cached key set's age and
+//!   fetches only when that is too old, within the same once-per-interval limit, and never waits
+//!   behind a fetch already in flight.
 
 use std::{
     collections::HashMap,
@@ -245,7 +248,43 @@ pub enum TokenError {
 
 struct KeyCache {
     keys: HashMap<String, DecodingKey>,
+    /// The last successful fetch.
     fetched_at: Option<Instant>,
+    /// The last fetch attempt, successful or not: the once-per-interval limit counts from here.
+    attempted_at: Option<Instant>,
+}
+
+impl KeyCache {
+    fn attempted_within(&self, interval: Duration) -> bool {
+        self.attempted_at.is_some_and(|at| at.elapsed() < interval)
+    }
+
+    /// The cache's age if it holds keys fetched within `max_age`.
+    fn fresh(&self, max_age: Duration) -> Option<Duration> {
+        let age = self.fetched_at?.elapsed();
+        (age < max_age && !self.keys.is_empty()).then_some(age)
+    }
+
+    fn not_ready(&self) -> JwksNotReady {
+        match self.fetched_at {
+            Some(at) if !self.keys.is_empty() => JwksNotReady::Stale {
+                age_secs: at.elapsed().as_secs(),
+            },
+            Some(_) => JwksNotReady::NoUsableKey,
+            None => JwksNotReady::NeverFetched,
+        }
+    }
+}
+
+/// Why [`JwtVerifier::readiness`] says not ready. The messages name no URL or key.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum JwksNotReady {
+    #[error("auth-service's JWKS has not been fetched yet")]
+    NeverFetched,
+    #[error("auth-service's JWKS holds no ES256 key")]
+    NoUsableKey,
+    #[error("auth-service's JWKS was last fetched {age_secs} s ago and cannot be fetched now")]
+    Stale { age_secs: u64 },
 }
 
 /// Verifies internal JWTs against the issuer's JWKS.
@@ -271,21 +310,53 @@ impl JwtVerifier {
             cache: RwLock::new(KeyCache {
                 keys: HashMap::new(),
                 fetched_at: None,
+                attempted_at: None,
             }),
             fetching: Mutex::new(()),
         }
     }
 
-    /// Changes how often an unknown `kid` may trigger a JWKS fetch (default 5 s).
+    /// Changes how often the JWKS may be fetched for an unknown `kid` or for readiness
+    /// (default 5 s).
     pub fn with_refetch_interval(mut self, interval: Duration) -> Self {
         self.refetch_interval = interval;
         self
     }
 
-    /// Fetches the JWKS now; readiness checks call this.
+    /// Fetches the JWKS now, waiting for a fetch in flight first (tests, tools). Readiness
+    /// checks use [`JwtVerifier::readiness`] instead.
     pub async fn refresh(&self) -> Result<usize, TokenError> {
         let _single_flight = self.fetching.lock().await;
         self.fetch_locked().await
+    }
+
+    /// Readiness from the cached key set: ready (with the set's age) when keys were fetched
+    /// successfully within `max_age`. Otherwise one fetch is tried, unless one was tried within
+    /// the refetch interval (the limit unknown `kid`s share) or one is in flight right now: then
+    /// the answer comes from the cache at once, without waiting for the lock.
+    pub async fn readiness(&self, max_age: Duration) -> Result<Duration, JwksNotReady> {
+        if let Some(age) = self.cache.read().await.fresh(max_age) {
+            return Ok(age);
+        }
+        let Ok(_single_flight) = self.fetching.try_lock() else {
+            return self.answer_from_cache(max_age).await;
+        };
+        if self
+            .cache
+            .read()
+            .await
+            .attempted_within(self.refetch_interval)
+        {
+            return self.answer_from_cache(max_age).await;
+        }
+        // A failed fetch leaves the cache as it was; the answer below says why.
+        let _fetched = self.fetch_locked().await;
+        self.answer_from_cache(max_age).await
+    }
+
+    async fn answer_from_cache(&self, max_age: Duration) -> Result<Duration, JwksNotReady> {
+        let cache = self.cache.read().await;
+        cache.fresh(max_age).ok_or_else(|| cache.not_ready())
     }
 
     /// Number of keys currently cached.
@@ -293,7 +364,9 @@ impl JwtVerifier {
         self.cache.read().await.keys.len()
     }
 
+    /// Fetches and replaces the key set; the caller holds `fetching`.
     async fn fetch_locked(&self) -> Result<usize, TokenError> {
+        self.cache.write().await.attempted_at = Some(Instant::now());
         let response = self
             .http
             .get(&self.jwks_url)
@@ -326,17 +399,22 @@ impl JwtVerifier {
             return Ok(key.clone());
         }
         let _single_flight = self.fetching.lock().await;
-        let recently_fetched = {
+        {
             let cache = self.cache.read().await;
             if let Some(key) = cache.keys.get(kid) {
                 return Ok(key.clone());
             }
-            cache
-                .fetched_at
-                .is_some_and(|at| at.elapsed() < self.refetch_interval)
-        };
-        if recently_fetched {
-            return Err(TokenError::UnknownKid);
+            if cache.attempted_within(self.refetch_interval) {
+                // The last attempt is recent: a success means the kid is unknown; a failure
+                // means the keys cannot be had right now (and auth-service is not hammered).
+                let succeeded =
+                    cache.fetched_at.is_some() && cache.fetched_at >= cache.attempted_at;
+                return Err(if succeeded {
+                    TokenError::UnknownKid
+                } else {
+                    TokenError::KeysUnavailable
+                });
+            }
         }
         self.fetch_locked().await?;
         self.cache
@@ -434,6 +512,53 @@ mod tests {
             panic!("not EC")
         };
         assert_eq!(ec_thumbprint(&p.x, &p.y), a.kid());
+    }
+
+    /// A JWKS endpoint that always fails, counting its requests.
+    fn failing_jwks() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        use std::sync::{Arc, atomic::AtomicUsize, atomic::Ordering};
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let counter = fetches.clone();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = actix_web::HttpServer::new(move || {
+            let counter = counter.clone();
+            actix_web::App::new().default_service(actix_web::web::to(move || {
+                counter.fetch_add(1, Ordering::SeqCst);
+                async { actix_web::HttpResponse::ServiceUnavailable().finish() }
+            }))
+        })
+        .workers(1)
+        .listen(listener)
+        .unwrap()
+        .run();
+        actix_rt::spawn(server);
+        (format!("http://127.0.0.1:{port}/jwks"), fetches)
+    }
+
+    #[actix_rt::test]
+    async fn a_failing_jwks_is_tried_once_per_interval_by_tokens_and_readiness_alike() {
+        let (url, fetches) = failing_jwks();
+        let verifier = JwtVerifier::new(reqwest::Client::new(), &url, "iss", "aud")
+            .with_refetch_interval(Duration::from_secs(3600));
+        let key = Es256KeyPair::generate().unwrap();
+        let claims = InternalClaims::new("iss", "sub", "e@x", Duration::from_secs(300));
+        let token = key.sign(&claims).unwrap();
+        for _ in 0..20 {
+            assert_eq!(
+                verifier.verify(&token).await,
+                Err(TokenError::KeysUnavailable)
+            );
+            assert_eq!(
+                verifier.readiness(Duration::from_secs(300)).await,
+                Err(JwksNotReady::NeverFetched)
+            );
+        }
+        assert_eq!(
+            fetches.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "the failing JWKS was fetched more than once per interval"
+        );
     }
 
     #[test]

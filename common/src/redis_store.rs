@@ -1,14 +1,19 @@
 //! The Redis handle every service uses: one multiplexed connection that connects lazily and
 //! reconnects by itself, short timeouts (a Redis outage answers 503 quickly instead of hanging),
 //! and the deployment's key prefix.
+//!
+//! [`RedisStore::shared_demo_secret`] is how demo mode shares a generated secret between
+//! services and replicas: the first writer wins (`SET NX`), everybody reads the winner.
 
 use std::time::Duration;
 
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use rand::RngCore;
 use redis::{
     AsyncCommands, RedisError,
     aio::{ConnectionManager, ConnectionManagerConfig},
 };
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::config::RedisSettings;
 
@@ -64,6 +69,38 @@ impl RedisStore {
         let mut connection = self.connection();
         connection.get_del(key).await
     }
+
+    /// A secret shared by every service and replica of a demo deployment, stored at
+    /// `<prefix>keys:<name>`: 32 random bytes (base64url, no padding) written with `SET NX`,
+    /// then the winner's value read back, so all callers get the same one. The caller that
+    /// generated it logs a warning: production configures the secret instead.
+    pub async fn shared_demo_secret(&self, name: &str) -> Result<SecretString, RedisError> {
+        let key = self.key(&format!("keys:{name}"));
+        let mut bytes = [0_u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        let candidate = SecretString::from(URL_SAFE_NO_PAD.encode(bytes));
+        let mut connection = self.connection();
+        let created = redis::cmd("SET")
+            .arg(&key)
+            .arg(candidate.expose_secret())
+            .arg("NX")
+            .query_async::<Option<String>>(&mut connection)
+            .await?
+            .is_some();
+        if created {
+            tracing::warn!(
+                secret = name,
+                "generated a demo secret and shared it through Redis; configure it for production"
+            );
+        }
+        let value: Option<String> = connection.get(&key).await?;
+        value.map(SecretString::from).ok_or_else(|| {
+            RedisError::from((
+                redis::ErrorKind::UnexpectedReturnType,
+                "the shared demo secret vanished between SET NX and GET",
+            ))
+        })
+    }
 }
 
 #[cfg(all(test, feature = "testing"))]
@@ -87,6 +124,33 @@ mod tests {
         let () = connection.set(&key, "v").await.unwrap();
         assert_eq!(store.take(&key).await.unwrap(), Some(b"v".to_vec()));
         assert_eq!(store.take(&key).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn a_shared_demo_secret_is_generated_once_and_shared() {
+        let settings = RedisSettings {
+            url: testing::redis_url().into(),
+            key_prefix: testing::unique_prefix(),
+        };
+        let one = RedisStore::connect(&settings).unwrap();
+        let other = RedisStore::connect(&settings).unwrap();
+        let (a, b) = tokio::join!(
+            one.shared_demo_secret("test-secret"),
+            other.shared_demo_secret("test-secret")
+        );
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a.expose_secret(), b.expose_secret());
+        assert_eq!(a.expose_secret().len(), 43, "32 bytes, base64url");
+        let again = one.shared_demo_secret("test-secret").await.unwrap();
+        assert_eq!(again.expose_secret(), a.expose_secret());
+        let different = one.shared_demo_secret("another").await.unwrap();
+        assert_ne!(different.expose_secret(), a.expose_secret());
+        let stored: String = one
+            .connection()
+            .get(format!("{}keys:test-secret", settings.key_prefix))
+            .await
+            .unwrap();
+        assert_eq!(stored, a.expose_secret());
     }
 
     #[tokio::test]

@@ -123,6 +123,11 @@ async fn main() {
         .env("REDIS_URL", &redis_url)
         .env("REDIS_KEY_PREFIX", &prefix)
         .env("AUTH_SERVICE_URL", &auth.url)
+        .env("AUTH_SERVICE_INTERNAL_URL", &auth.internal_url)
+        .env(
+            "GMAIL_SERVICE_CREDENTIAL",
+            auth.credential().expect("a fixed credential"),
+        )
         .env(
             "GMAIL_API_BASE",
             format!("{}/gmail/v1/users/me", emulator.url),

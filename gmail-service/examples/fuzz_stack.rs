@@ -15,7 +15,7 @@ mod auth_stand_in;
 
 use std::{io::Write, time::Duration};
 
-use common::{config::Env, testing};
+use common::testing;
 use gmail_service::{configuration::Settings, startup::Application};
 use google_emulator::EmulatorConfig;
 
@@ -25,11 +25,11 @@ async fn main() {
         .await
         .unwrap();
     let auth = auth_stand_in::AuthStandIn::start(&emulator.url);
-    let env = Env::default()
+    let env = auth
+        .env()
         .with("LISTEN_ADDR", "127.0.0.1:0")
         .with("REDIS_URL", testing::redis_url())
         .with("REDIS_KEY_PREFIX", testing::unique_prefix())
-        .with("AUTH_SERVICE_URL", &auth.url)
         .with(
             "GMAIL_API_BASE",
             format!("{}/gmail/v1/users/me", emulator.url),

@@ -1,6 +1,7 @@
 //! [`Caller`]: the verified internal JWT of a request (ES256 only, keys from auth-service's
-//! JWKS, `iss`, `aud`, `exp`, `nbf` checked by `common::jwt::JwtVerifier`). Every Gmail read
-//! is made for `Caller::account()`, the token's `sub`, and nothing else.
+//! JWKS, `iss`, `aud`, `exp`, `nbf` checked by `common::jwt::JwtVerifier`), and not revoked
+//! (`revocation::check`: its `iat` is not before the account's not-before time in Redis).
+//! Every Gmail read is made for `Caller::account()`, the token's `sub`, and nothing else.
 
 use std::{future::Future, pin::Pin};
 
@@ -8,9 +9,13 @@ use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
 use common::{
     ExposeSecret, SecretString,
     jwt::{InternalClaims, JwtVerifier, TokenError},
+    redis_store::RedisStore,
 };
 
-use crate::api_error::ApiError;
+use crate::{
+    api_error::ApiError,
+    revocation::{self, RevocationError},
+};
 
 /// A request's verified identity.
 pub struct Caller {
@@ -62,20 +67,35 @@ impl FromRequest for Caller {
     fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         let token = bearer_token(request);
         let verifier = request.app_data::<web::Data<JwtVerifier>>().cloned();
+        let redis = request.app_data::<web::Data<RedisStore>>().cloned();
         Box::pin(async move {
             let token = token?;
             let verifier = verifier.ok_or(ApiError::Internal("no JWT verifier configured"))?;
-            match verifier.verify(&token).await {
-                Ok(claims) => Ok(Caller {
+            let redis = redis.ok_or(ApiError::Internal("no Redis configured"))?;
+            let claims = match verifier.verify(&token).await {
+                Ok(claims) => claims,
+                Err(TokenError::KeysUnavailable) => {
+                    return Err(ApiError::DependencyUnavailable(
+                        "auth-service's signing keys cannot be fetched".into(),
+                    ));
+                }
+                Err(error) => {
+                    return Err(ApiError::InvalidToken(format!(
+                        "The token is refused: {error}."
+                    )));
+                }
+            };
+            match revocation::check(&redis, &claims).await {
+                Ok(()) => Ok(Caller {
                     claims,
                     bearer: SecretString::from(token),
                 }),
-                Err(TokenError::KeysUnavailable) => Err(ApiError::DependencyUnavailable(
-                    "auth-service's signing keys cannot be fetched".into(),
+                Err(RevocationError::Revoked) => {
+                    Err(ApiError::InvalidToken("The token was revoked.".into()))
+                }
+                Err(RevocationError::Unavailable(error)) => Err(ApiError::DependencyUnavailable(
+                    format!("Redis (token revocation): {error}"),
                 )),
-                Err(error) => Err(ApiError::InvalidToken(format!(
-                    "The token is refused: {error}."
-                ))),
             }
         })
     }

@@ -2,7 +2,10 @@
 
 use std::{net::SocketAddr, time::Duration};
 
-use common::config::{ConfigError, Env, RedisSettings};
+use common::{
+    SecretString,
+    config::{ConfigError, Env, RedisSettings},
+};
 
 /// The default port, as in the contract.
 pub const DEFAULT_PORT: u16 = 5002;
@@ -11,6 +14,25 @@ pub const DEFAULT_PORT: u16 = 5002;
 pub const DEMO_GMAIL_API_BASE: &str = "http://127.0.0.1:5003/gmail/v1/users/me";
 /// Google's Gmail base, the default when `GOOGLE_CLIENT_ID` is set (real Google, as in auth-service).
 pub const GOOGLE_GMAIL_API_BASE: &str = "https://gmail.googleapis.com/gmail/v1/users/me";
+/// auth-service's internal listener, apart from its browser-facing port.
+pub const DEFAULT_AUTH_SERVICE_INTERNAL_URL: &str = "http://127.0.0.1:5011";
+/// The setting holding gmail-service's own credential towards auth-service.
+pub const SERVICE_CREDENTIAL_VAR: &str = "GMAIL_SERVICE_CREDENTIAL";
+/// The name under which demo mode shares the generated credential in Redis (`<prefix>keys:<name>`).
+pub const DEMO_CREDENTIAL_NAME: &str = "gmail-service-credential";
+/// Default of `JWKS_READY_MAX_AGE_SECS`: five minutes, so a readiness probe every few seconds
+/// costs auth-service one JWKS fetch per five minutes (and picks up rotated keys as often).
+pub const DEFAULT_JWKS_READY_MAX_AGE_SECS: u64 = 300;
+
+/// How gmail-service proves to auth-service that it is gmail-service.
+#[derive(Clone, Debug)]
+pub enum ServiceCredential {
+    /// `GMAIL_SERVICE_CREDENTIAL` (or `_FILE`).
+    Configured(SecretString),
+    /// Demo mode with nothing configured: generated once and shared with auth-service through
+    /// Redis, loaded on first use.
+    SharedDemo,
+}
 
 /// Everything gmail-service is configured with.
 #[derive(Clone, Debug)]
@@ -19,14 +41,24 @@ pub struct Settings {
     pub listen_addr: SocketAddr,
     /// `REDIS_URL`, `REDIS_KEY_PREFIX`.
     pub redis: RedisSettings,
-    /// `AUTH_SERVICE_URL` (default `http://127.0.0.1:5001`): where the JWKS and tokens come from.
+    /// `AUTH_SERVICE_URL` (default `http://127.0.0.1:5001`): where the JWKS comes from.
     pub auth_service_url: String,
+    /// `AUTH_SERVICE_INTERNAL_URL` (default `http://127.0.0.1:5011`): auth-service's internal
+    /// listener, where Google access tokens come from.
+    pub auth_service_internal_url: String,
+    /// `GMAIL_SERVICE_CREDENTIAL` (`_FILE`): sent as `X-Service-Credential` to auth-service's
+    /// internal routes; required unless in demo mode (no `GOOGLE_CLIENT_ID`).
+    pub service_credential: ServiceCredential,
     /// `INTERNAL_JWT_ISSUER` (default `auth-service`): the `iss` internal JWTs must carry.
     pub jwt_issuer: String,
     /// `AUTH_SERVICE_TIMEOUT_MS` (default 5000): every call to auth-service (JWKS, tokens).
     pub auth_service_timeout: Duration,
-    /// `JWKS_REFETCH_SECS` (default 5): an unknown `kid` refetches the JWKS at most this often.
+    /// `JWKS_REFETCH_SECS` (default 5): an unknown `kid`, or readiness with a missing or old
+    /// key set, fetches the JWKS at most this often.
     pub jwks_refetch_interval: Duration,
+    /// `JWKS_READY_MAX_AGE_SECS` (default 300): `/readyz` is ready while the cached key set was
+    /// fetched within this age.
+    pub jwks_ready_max_age: Duration,
     /// Gmail access and resilience.
     pub gmail: GmailSettings,
     /// The per-account Gmail quota budget.
@@ -83,10 +115,37 @@ fn positive<T: PartialOrd + Default>(name: &str, value: T) -> Result<T, ConfigEr
     }
 }
 
+/// `value` without trailing slashes, if it is an http(s) URL.
+fn http_url(name: &str, value: &str) -> Result<String, ConfigError> {
+    if value.starts_with("http://") || value.starts_with("https://") {
+        Ok(value.trim_end_matches('/').to_owned())
+    } else {
+        Err(ConfigError::Invalid {
+            name: name.to_owned(),
+            reason: "expected an http:// or https:// URL".into(),
+        })
+    }
+}
+
 impl Settings {
     /// Reads the settings from `env`.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let default_base = if env.get("GOOGLE_CLIENT_ID").is_some() {
+        let demo = env.get("GOOGLE_CLIENT_ID").is_none();
+        let service_credential = match env.secret(SERVICE_CREDENTIAL_VAR)? {
+            Some(secret) => ServiceCredential::Configured(secret),
+            None if demo => ServiceCredential::SharedDemo,
+            None => {
+                return Err(ConfigError::Invalid {
+                    name: SERVICE_CREDENTIAL_VAR.into(),
+                    reason: format!(
+                        "it is required when GOOGLE_CLIENT_ID is set (only demo mode generates \
+                         one): set {SERVICE_CREDENTIAL_VAR} or {SERVICE_CREDENTIAL_VAR}_FILE to \
+                         the same secret auth-service is given"
+                    ),
+                });
+            }
+        };
+        let default_base = if !demo {
             GOOGLE_GMAIL_API_BASE
         } else {
             DEMO_GMAIL_API_BASE
@@ -108,12 +167,24 @@ impl Settings {
                 .get_or("AUTH_SERVICE_URL", "http://127.0.0.1:5001")
                 .trim_end_matches('/')
                 .to_owned(),
+            auth_service_internal_url: http_url(
+                "AUTH_SERVICE_INTERNAL_URL",
+                &env.get_or(
+                    "AUTH_SERVICE_INTERNAL_URL",
+                    DEFAULT_AUTH_SERVICE_INTERNAL_URL,
+                ),
+            )?,
+            service_credential,
             jwt_issuer: env.get_or("INTERNAL_JWT_ISSUER", "auth-service"),
             auth_service_timeout: positive(
                 "AUTH_SERVICE_TIMEOUT_MS",
                 millis(env, "AUTH_SERVICE_TIMEOUT_MS", 5_000)?,
             )?,
             jwks_refetch_interval: Duration::from_secs(env.parse_or("JWKS_REFETCH_SECS", 5)?),
+            jwks_ready_max_age: Duration::from_secs(positive(
+                "JWKS_READY_MAX_AGE_SECS",
+                env.parse_or("JWKS_READY_MAX_AGE_SECS", DEFAULT_JWKS_READY_MAX_AGE_SECS)?,
+            )?),
             gmail: GmailSettings {
                 api_base,
                 timeout: positive("GMAIL_TIMEOUT_MS", millis(env, "GMAIL_TIMEOUT_MS", 10_000)?)?,
@@ -163,7 +234,9 @@ mod tests {
 
     #[test]
     fn real_google_by_default_once_a_google_client_is_configured() {
-        let env = Env::default().with("GOOGLE_CLIENT_ID", "x.apps.googleusercontent.com");
+        let env = Env::default()
+            .with("GOOGLE_CLIENT_ID", "x.apps.googleusercontent.com")
+            .with("GMAIL_SERVICE_CREDENTIAL", "configured");
         assert_eq!(
             Settings::from_env(&env).unwrap().gmail.api_base,
             GOOGLE_GMAIL_API_BASE
@@ -176,12 +249,53 @@ mod tests {
     }
 
     #[test]
+    fn real_mode_without_a_service_credential_is_refused_naming_the_variable() {
+        let env = Env::default().with("GOOGLE_CLIENT_ID", "x.apps.googleusercontent.com");
+        let message = Settings::from_env(&env).unwrap_err().to_string();
+        assert!(message.contains("GMAIL_SERVICE_CREDENTIAL "), "{message}");
+        assert!(
+            message.contains("GMAIL_SERVICE_CREDENTIAL_FILE"),
+            "{message}"
+        );
+
+        let dir = std::env::temp_dir().join(format!("gs-cred-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("credential");
+        std::fs::write(&path, "from-a-file\n").unwrap();
+        let settings = Settings::from_env(
+            &env.clone()
+                .with("GMAIL_SERVICE_CREDENTIAL_FILE", path.to_string_lossy()),
+        )
+        .unwrap();
+        let ServiceCredential::Configured(secret) = &settings.service_credential else {
+            panic!("the file's credential was not used")
+        };
+        assert_eq!(common::ExposeSecret::expose_secret(secret), "from-a-file");
+        assert!(!format!("{settings:?}").contains("from-a-file"));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn demo_mode_shares_a_generated_credential_and_reaches_the_internal_port() {
+        let settings = Settings::from_env(&Env::default()).unwrap();
+        assert!(matches!(
+            settings.service_credential,
+            ServiceCredential::SharedDemo
+        ));
+        assert_eq!(settings.auth_service_internal_url, "http://127.0.0.1:5011");
+        assert_eq!(settings.auth_service_url, "http://127.0.0.1:5001");
+        assert_eq!(settings.jwks_ready_max_age, Duration::from_secs(300));
+    }
+
+    #[test]
     fn nonsense_is_refused() {
         for (name, value) in [
             ("GMAIL_API_BASE", "ftp://x"),
             ("GMAIL_GET_CONCURRENCY", "0"),
             ("GMAIL_TIMEOUT_MS", "soon"),
             ("QUOTA_UNITS_PER_MINUTE", "-1"),
+            ("AUTH_SERVICE_INTERNAL_URL", "auth-service:5011"),
+            ("JWKS_READY_MAX_AGE_SECS", "0"),
         ] {
             assert!(
                 Settings::from_env(&Env::default().with(name, value)).is_err(),

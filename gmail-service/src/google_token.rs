@@ -1,6 +1,8 @@
 //! Google access tokens for the account of a request, obtained from auth-service's
-//! `POST /internal/google-access-token` (docs/internal-api.md) with the caller's own JWT, so
-//! gmail-service can only ever get the token of the account the JWT names.
+//! `POST /internal/google-access-token` (docs/internal-api.md, on auth-service's internal
+//! listener `AUTH_SERVICE_INTERNAL_URL`) with the caller's own JWT, so gmail-service can only
+//! ever get the token of the account the JWT names, and with gmail-service's own credential
+//! (`X-Service-Credential`), so the person's JWT alone buys nothing there.
 //!
 //! [`TokenSource`] keeps each account's token in memory (never in Redis, never logged) until a
 //! minute before it expires. After a 401 from Gmail the caller asks again with the rejected
@@ -20,7 +22,11 @@ use reqwest::StatusCode;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::{auth::Caller, metrics::ServiceMetrics};
+use crate::{
+    auth::Caller,
+    metrics::ServiceMetrics,
+    service_credential::{SERVICE_CREDENTIAL_HEADER, ServiceCredentialSource},
+};
 
 /// A Google access token. `Debug` never shows it.
 pub struct GoogleAccessToken(SecretString);
@@ -92,17 +98,24 @@ const MAX_CACHED_ACCOUNTS: usize = 50_000;
 pub struct TokenSource {
     http: reqwest::Client,
     url: String,
+    credential: ServiceCredentialSource,
     cache: Mutex<HashMap<String, CachedToken>>,
     locks: Vec<tokio::sync::Mutex<()>>,
     metrics: ServiceMetrics,
 }
 
 impl TokenSource {
-    /// `auth_service_url` is auth-service's base URL; `http` carries its timeout.
-    pub fn new(http: reqwest::Client, auth_service_url: &str, metrics: ServiceMetrics) -> Self {
+    /// `internal_url` is auth-service's internal base URL; `http` carries its timeout.
+    pub fn new(
+        http: reqwest::Client,
+        internal_url: &str,
+        credential: ServiceCredentialSource,
+        metrics: ServiceMetrics,
+    ) -> Self {
         Self {
             http,
-            url: format!("{auth_service_url}/internal/google-access-token"),
+            url: format!("{internal_url}/internal/google-access-token"),
+            credential,
             cache: Mutex::new(HashMap::new()),
             locks: (0..LOCK_SHARDS)
                 .map(|_| tokio::sync::Mutex::new(()))
@@ -229,9 +242,14 @@ impl TokenSource {
             reason: reason.to_owned(),
             retry_after: Duration::from_secs(5),
         };
+        let credential = self.credential.get().await.map_err(|error| {
+            tracing::warn!(%error, "gmail-service's demo credential cannot be loaded from Redis");
+            unavailable("the service credential cannot be loaded")
+        })?;
         let response = self
             .http
             .post(&self.url)
+            .header(SERVICE_CREDENTIAL_HEADER, credential.expose_secret())
             .bearer_auth(caller.bearer())
             .json(&body)
             .send()
@@ -271,6 +289,15 @@ impl TokenSource {
             .map(|p| p.code.into_owned())
             .unwrap_or_default();
         match (status, code.as_str()) {
+            (StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN, "invalid_credential") => {
+                tracing::error!(
+                    "auth-service refuses gmail-service's credential; \
+                     GMAIL_SERVICE_CREDENTIAL must match auth-service's"
+                );
+                Err(unavailable(
+                    "auth-service refused gmail-service's credential",
+                ))
+            }
             (StatusCode::UNAUTHORIZED, "reauth_required") => Err(TokenSourceError::ReauthRequired),
             (StatusCode::UNAUTHORIZED, _) => Err(TokenSourceError::InvalidToken),
             (_, "upstream_unavailable") => {

@@ -7,6 +7,8 @@
 //! - [`startup`]: [`startup::Application::build`] binds the listener and wires the routes.
 //! - [`routes`]: the HTTP handlers and the OpenAPI description.
 //! - [`auth`]: the verified caller of a request.
+//! - [`revocation`]: tokens revoked by the account's not-before time in Redis.
+//! - [`service_credential`]: gmail-service's own credential towards auth-service.
 //! - [`mailbox`]: the reads the API offers, put together from the pieces below.
 //! - [`google_token`]: Google access tokens from auth-service, cached in memory.
 //! - [`gmail`]: the Gmail API client (pooled, timeouts, retries with backoff).
@@ -26,5 +28,7 @@ pub mod mailbox;
 pub mod message_cache;
 pub mod metrics;
 pub mod quota;
+pub mod revocation;
 pub mod routes;
+pub mod service_credential;
 pub mod startup;

@@ -1,6 +1,6 @@
 //! [`Application::build`] binds `LISTEN_ADDR` itself (so port 0 works and tests read the port
-//! back), builds the long-lived clients once (auth-service, Gmail, Redis) and wires middleware
-//! and routes.
+//! back), builds the long-lived clients once (auth-service's public URL for the JWKS and its
+//! internal URL for Google tokens, Gmail, Redis) and wires middleware and routes.
 
 use std::net::TcpListener;
 
@@ -27,6 +27,7 @@ use crate::{
     metrics::ServiceMetrics,
     quota::QuotaBudget,
     routes::{self, health, messages, openapi},
+    service_credential::ServiceCredentialSource,
 };
 
 /// A bound, not yet running gmail-service.
@@ -73,18 +74,22 @@ impl Application {
         let gmail = GmailClient::new(settings.gmail.clone(), quota, service_metrics.clone())?;
         let tokens = TokenSource::new(
             auth_http,
-            &settings.auth_service_url,
+            &settings.auth_service_internal_url,
+            ServiceCredentialSource::new(&settings.service_credential, store.clone()),
             service_metrics.clone(),
         );
         let cache = MessageCache::new(store.clone(), settings.message_cache_ttl, service_metrics);
         let mailbox = web::Data::new(Mailbox::new(gmail, tokens, cache));
         let redis = web::Data::new(store);
         let metrics = web::Data::new(http_metrics);
+        let jwks_ready_max_age =
+            web::Data::new(health::JwksReadyMaxAge(settings.jwks_ready_max_age));
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(redis.clone())
                 .app_data(metrics.clone())
                 .app_data(verifier.clone())
+                .app_data(jwks_ready_max_age.clone())
                 .app_data(mailbox.clone())
                 .app_data(problem::json_config(16 * 1024))
                 .app_data(problem::query_config())

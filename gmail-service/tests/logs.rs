@@ -1,6 +1,6 @@
 //! Tokens never reach the logs: a page, a message, a forced refresh and a failing call with
 //! logging at trace level, then the captured output is searched for the caller's JWT and the
-//! Google access tokens gmail-service used.
+//! Google access tokens gmail-service used, and for gmail-service's own service credential.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "api/auth_stand_in.rs"]
@@ -14,7 +14,11 @@ use helpers::*;
 async fn google_token(app: &TestApp, jwt: &str) -> String {
     let answer: serde_json::Value = app
         .http
-        .post(format!("{}/internal/google-access-token", app.auth.url))
+        .post(format!(
+            "{}/internal/google-access-token",
+            app.auth.internal_url
+        ))
+        .header("x-service-credential", app.auth.credential().unwrap())
         .bearer_auth(jwt)
         .send()
         .await
@@ -48,6 +52,7 @@ async fn no_token_is_ever_logged_even_at_trace_level() {
         ("the JWT's signature", jwt_signature),
         ("the first Google token", first.as_str()),
         ("the refreshed Google token", second.as_str()),
+        ("the service credential", app.auth.credential().unwrap()),
     ] {
         assert!(!logs.contains(secret), "{what} was logged");
     }

@@ -1,5 +1,11 @@
-//! `/healthz`, `/readyz` (ready when Redis answers and auth-service's JWKS can be fetched) and
-//! `/metrics`.
+//! `/healthz`, `/readyz` (ready when Redis answers and auth-service's JWKS was fetched within
+//! `JWKS_READY_MAX_AGE_SECS`) and `/metrics`.
+//!
+//! Readiness never fetches the JWKS per call: it reads the verifier's cached key set, and only
+//! a missing or too old set triggers a fetch, at most one per `JWKS_REFETCH_SECS` (the limit
+//! unknown `kid`s share), never waiting behind a fetch in flight (`JwtVerifier::readiness`).
+
+use std::time::Duration;
 
 use actix_web::{HttpResponse, web};
 use common::{
@@ -7,6 +13,10 @@ use common::{
 };
 
 use crate::routes::openapi::ProblemBody;
+
+/// `JWKS_READY_MAX_AGE_SECS`: the oldest cached key set that still counts as ready.
+#[derive(Clone, Copy, Debug)]
+pub struct JwksReadyMaxAge(pub Duration);
 
 /// Liveness: 200 while the process serves.
 #[utoipa::path(
@@ -19,7 +29,7 @@ pub async fn healthz() -> HttpResponse {
     common::health::healthz().await
 }
 
-/// Readiness: Redis and auth-service's JWKS answer.
+/// Readiness: Redis answers and auth-service's JWKS is fresh in the cache.
 #[utoipa::path(
     get,
     path = "/readyz",
@@ -33,8 +43,9 @@ pub async fn healthz() -> HttpResponse {
 pub async fn readyz(
     redis: web::Data<RedisStore>,
     verifier: web::Data<JwtVerifier>,
+    max_age: web::Data<JwksReadyMaxAge>,
 ) -> HttpResponse {
-    let (redis_check, jwks) = tokio::join!(redis.ping(), verifier.refresh());
+    let (redis_check, jwks) = tokio::join!(redis.ping(), verifier.readiness(max_age.0));
     readiness(&[
         (
             "redis",
@@ -42,8 +53,7 @@ pub async fn readyz(
         ),
         (
             "jwks",
-            jwks.map(|_| ())
-                .map_err(|_| "auth-service's JWKS cannot be fetched".to_owned()),
+            jwks.map(|_age| ()).map_err(|reason| reason.to_string()),
         ),
     ])
 }

@@ -49,7 +49,7 @@ fn no_store(response: &mut actix_web::HttpResponseBuilder) -> &mut actix_web::Ht
     responses(
         (status = 200, description = "A page of unread messages", body = UnreadPage),
         (status = 400, description = "`bad_request`: limit outside 1..100, malformed query, or a page token Gmail refuses", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "`invalid_token` (missing, malformed, forged, expired JWT) or `reauth_required` (Google no longer accepts the grant)", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_token` (missing, malformed, forged, expired or revoked JWT) or `reauth_required` (Google no longer accepts the grant)", body = ProblemBody, content_type = "application/problem+json"),
         (status = 403, description = "`insufficient_scope`: the Google grant does not allow reading Gmail", body = ProblemBody, content_type = "application/problem+json"),
         (status = 429, description = "`upstream_rate_limited`: Gmail's per-account quota is spent", body = ProblemBody, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),

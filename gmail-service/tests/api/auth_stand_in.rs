@@ -1,6 +1,10 @@
 //! A stand-in for auth-service as gmail-service sees it (docs/internal-api.md): the JWKS at
-//! `/.well-known/jwks.json`, and `POST /internal/google-access-token`, which verifies the
-//! caller's JWT and hands out the Google access token of the JWT's account.
+//! `/.well-known/jwks.json` on its public port, and, on a separate internal port,
+//! `POST /internal/google-access-token`, which checks gmail-service's `X-Service-Credential`
+//! (`401 invalid_credential` otherwise), verifies the caller's JWT and hands out the Google
+//! access token of the JWT's account. The credential is a fixed random one per stand-in
+//! ([`AuthStandIn::env`] hands it to gmail-service), or, as in demo mode, the one shared
+//! through Redis ([`AuthStandIn::start_sharing_demo_credential`]).
 //!
 //! Google tokens come from a real login at the Google emulator (auto-approve, PKCE,
 //! `login_hint` = the JWT's `email`), made the first time an account asks, as if the person
@@ -22,8 +26,11 @@ use std::{
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, http::StatusCode, web};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use common::{
+    ExposeSecret,
+    config::Env,
     jwt::{Es256KeyPair, GMAIL_SERVICE_AUDIENCE, InternalClaims, JwtVerifier, unix_now},
     problem::Problem,
+    redis_store::RedisStore,
 };
 use sha2::{Digest, Sha256};
 
@@ -38,6 +45,14 @@ const SCOPES: &str = "openid email https://www.googleapis.com/auth/gmail.readonl
 pub const ALICE: (&str, &str) = ("104216548201937465021", "alice@example.com");
 pub const BOB: (&str, &str) = ("109873450129834765102", "bob@example.com");
 pub const CAROL: (&str, &str) = ("112093487561203948576", "carol@example.com");
+
+/// The credential the internal route demands.
+pub enum ExpectedCredential {
+    /// This value, given to gmail-service as `GMAIL_SERVICE_CREDENTIAL`.
+    Fixed(String),
+    /// Demo mode: the one shared through Redis under `keys:gmail-service-credential`.
+    SharedDemo(RedisStore),
+}
 
 enum Grant {
     Connected {
@@ -54,6 +69,8 @@ struct State {
     scopes: String,
     http: reqwest::Client,
     verifier: JwtVerifier,
+    credential: ExpectedCredential,
+    credential_refusals: AtomicU64,
     grants: tokio::sync::Mutex<HashMap<String, Grant>>,
     token_requests: AtomicU64,
     refreshes: AtomicU64,
@@ -63,8 +80,10 @@ struct State {
 /// A running stand-in.
 #[derive(Clone)]
 pub struct AuthStandIn {
-    /// Its base URL (what gmail-service's `AUTH_SERVICE_URL` names).
+    /// Its public base URL (what gmail-service's `AUTH_SERVICE_URL` names): the JWKS.
     pub url: String,
+    /// Its internal base URL (`AUTH_SERVICE_INTERNAL_URL`): the Google-token route.
+    pub internal_url: String,
     pub key: Arc<Es256KeyPair>,
     state: Arc<State>,
 }
@@ -77,9 +96,24 @@ impl AuthStandIn {
 
     /// Like [`AuthStandIn::start`], with grants for `scopes` only.
     pub fn start_with_scopes(emulator_url: &str, scopes: &str) -> Self {
+        let credential = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+        Self::start_with(emulator_url, scopes, ExpectedCredential::Fixed(credential))
+    }
+
+    /// Like [`AuthStandIn::start`], demanding the demo credential shared through `redis`.
+    pub fn start_sharing_demo_credential(emulator_url: &str, redis: RedisStore) -> Self {
+        Self::start_with(emulator_url, SCOPES, ExpectedCredential::SharedDemo(redis))
+    }
+
+    fn start_with(emulator_url: &str, scopes: &str, credential: ExpectedCredential) -> Self {
         let key = Arc::new(Es256KeyPair::generate().unwrap());
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+        let internal_listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let internal_url = format!(
+            "http://127.0.0.1:{}",
+            internal_listener.local_addr().unwrap().port()
+        );
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(10))
@@ -95,6 +129,8 @@ impl AuthStandIn {
                 GMAIL_SERVICE_AUDIENCE,
             ),
             http,
+            credential,
+            credential_refusals: AtomicU64::new(0),
             grants: tokio::sync::Mutex::new(HashMap::new()),
             token_requests: AtomicU64::new(0),
             refreshes: AtomicU64::new(0),
@@ -104,31 +140,68 @@ impl AuthStandIn {
         let app_state = web::Data::from(state.clone());
         let server = HttpServer::new(move || {
             let jwks = jwks.clone();
-            App::new()
-                .app_data(app_state.clone())
-                .route(
-                    "/.well-known/jwks.json",
-                    web::get().to(move |state: web::Data<State>| {
-                        let jwks = jwks.clone();
-                        state.jwks_requests.fetch_add(1, Ordering::SeqCst);
-                        async move {
-                            HttpResponse::Ok()
-                                .content_type("application/json")
-                                .body(jwks)
-                        }
-                    }),
-                )
-                .route(
-                    "/internal/google-access-token",
-                    web::post().to(google_access_token),
-                )
+            App::new().app_data(app_state.clone()).route(
+                "/.well-known/jwks.json",
+                web::get().to(move |state: web::Data<State>| {
+                    let jwks = jwks.clone();
+                    state.jwks_requests.fetch_add(1, Ordering::SeqCst);
+                    async move {
+                        HttpResponse::Ok()
+                            .content_type("application/json")
+                            .body(jwks)
+                    }
+                }),
+            )
         })
-        .workers(2)
+        .workers(1)
         .listen(listener)
         .unwrap()
         .run();
         tokio::spawn(server);
-        Self { url, key, state }
+        let internal_state = web::Data::from(state.clone());
+        let internal = HttpServer::new(move || {
+            App::new().app_data(internal_state.clone()).route(
+                "/internal/google-access-token",
+                web::post().to(google_access_token),
+            )
+        })
+        .workers(2)
+        .listen(internal_listener)
+        .unwrap()
+        .run();
+        tokio::spawn(internal);
+        Self {
+            url,
+            internal_url,
+            key,
+            state,
+        }
+    }
+
+    /// What gmail-service needs to reach this stand-in: `AUTH_SERVICE_URL`,
+    /// `AUTH_SERVICE_INTERNAL_URL` and (unless the credential is the shared demo one)
+    /// `GMAIL_SERVICE_CREDENTIAL`.
+    pub fn env(&self) -> Env {
+        let env = Env::default()
+            .with("AUTH_SERVICE_URL", &self.url)
+            .with("AUTH_SERVICE_INTERNAL_URL", &self.internal_url);
+        match &self.state.credential {
+            ExpectedCredential::Fixed(value) => env.with("GMAIL_SERVICE_CREDENTIAL", value),
+            ExpectedCredential::SharedDemo(_) => env,
+        }
+    }
+
+    /// The fixed credential the internal route demands, if it is a fixed one.
+    pub fn credential(&self) -> Option<&str> {
+        match &self.state.credential {
+            ExpectedCredential::Fixed(value) => Some(value),
+            ExpectedCredential::SharedDemo(_) => None,
+        }
+    }
+
+    /// Internal calls refused for a missing or wrong `X-Service-Credential`.
+    pub fn credential_refusals(&self) -> u64 {
+        self.state.credential_refusals.load(Ordering::SeqCst)
     }
 
     /// A valid internal JWT for `(sub, email)`, living `lifetime`.
@@ -186,6 +259,33 @@ async fn google_access_token(
     state: web::Data<State>,
 ) -> HttpResponse {
     state.token_requests.fetch_add(1, Ordering::SeqCst);
+    let expected = match &state.credential {
+        ExpectedCredential::Fixed(value) => value.clone(),
+        ExpectedCredential::SharedDemo(redis) => {
+            match redis.shared_demo_secret("gmail-service-credential").await {
+                Ok(secret) => secret.expose_secret().to_owned(),
+                Err(_) => {
+                    return problem(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "dependency_unavailable",
+                        "Redis is unavailable.",
+                    );
+                }
+            }
+        }
+    };
+    let presented = request
+        .headers()
+        .get("x-service-credential")
+        .and_then(|v| v.to_str().ok());
+    if presented != Some(expected.as_str()) {
+        state.credential_refusals.fetch_add(1, Ordering::SeqCst);
+        return problem(
+            StatusCode::UNAUTHORIZED,
+            "invalid_credential",
+            "The calling service's credential is missing or wrong.",
+        );
+    }
     let bearer = request
         .headers()
         .get("authorization")

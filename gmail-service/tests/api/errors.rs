@@ -133,7 +133,7 @@ async fn the_quota_budget_is_shared_by_replicas_and_gmail_never_trips() {
         .with("QUOTA_MAX_WAIT_MS", "0")
         .with("REDIS_KEY_PREFIX", &prefix);
     let app = spawn_app_with(budget.clone(), |_| {}).await;
-    let replica = spawn_service(budget.with("AUTH_SERVICE_URL", &app.auth.url).with(
+    let replica = spawn_service(app.auth.env().merged(budget).with(
         "GMAIL_API_BASE",
         format!("{}/gmail/v1/users/me", app.emulator.url),
     ))
@@ -256,7 +256,7 @@ async fn a_grant_without_gmail_access_is_insufficient_scope() {
         .await
         .unwrap();
     let auth = AuthStandIn::start_with_scopes(&emulator.url, "openid email");
-    let address = spawn_service(Env::default().with("AUTH_SERVICE_URL", &auth.url).with(
+    let address = spawn_service(auth.env().with(
         "GMAIL_API_BASE",
         format!("{}/gmail/v1/users/me", emulator.url),
     ))

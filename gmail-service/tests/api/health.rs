@@ -1,8 +1,205 @@
-//! `/healthz`, `/readyz` (needs Redis and auth-service's JWKS), `/metrics`.
+//! `/healthz`, `/readyz` (needs Redis and a fresh cached JWKS), `/metrics`.
+//!
+//! Readiness must not turn into JWKS traffic: it answers from the cached key set's age, fetches
+//! at most once per `JWKS_REFETCH_SECS` when that set is missing or old, and never waits behind
+//! a fetch in flight.
 
+use std::{
+    net::TcpListener,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use actix_web::{App, HttpResponse, HttpServer, web};
 use common::{config::Env, jwt::Es256KeyPair, testing::free_port};
+use tokio::sync::Semaphore;
 
 use crate::helpers::*;
+
+/// A JWKS endpoint the test controls: it counts fetches, answers 503 until `serving` is set,
+/// and, when `gate` has no permits, holds each request until the test adds one.
+struct ControlledJwks {
+    url: String,
+    fetches: Arc<AtomicU64>,
+    serving: Arc<AtomicBool>,
+    gate: Arc<Semaphore>,
+}
+
+impl ControlledJwks {
+    fn start(serving: bool, gated: bool) -> Self {
+        let key = Es256KeyPair::generate().unwrap();
+        let body = serde_json::json!({ "keys": [key.public_jwk()] }).to_string();
+        let fetches = Arc::new(AtomicU64::new(0));
+        let serving = Arc::new(AtomicBool::new(serving));
+        let gate = Arc::new(Semaphore::new(if gated {
+            0
+        } else {
+            Semaphore::MAX_PERMITS
+        }));
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (f, s, g) = (fetches.clone(), serving.clone(), gate.clone());
+        let server = HttpServer::new(move || {
+            let (body, f, s, g) = (body.clone(), f.clone(), s.clone(), g.clone());
+            App::new().route(
+                "/.well-known/jwks.json",
+                web::get().to(move || {
+                    let (body, f, s, g) = (body.clone(), f.clone(), s.clone(), g.clone());
+                    async move {
+                        f.fetch_add(1, Ordering::SeqCst);
+                        let _permit = g.acquire().await.unwrap();
+                        if s.load(Ordering::SeqCst) {
+                            HttpResponse::Ok()
+                                .content_type("application/json")
+                                .body(body)
+                        } else {
+                            HttpResponse::ServiceUnavailable().finish()
+                        }
+                    }
+                }),
+            )
+        })
+        .workers(2)
+        .listen(listener)
+        .unwrap()
+        .run();
+        tokio::spawn(server);
+        Self {
+            url: format!("http://127.0.0.1:{port}"),
+            fetches,
+            serving,
+            gate,
+        }
+    }
+
+    fn fetches(&self) -> u64 {
+        self.fetches.load(Ordering::SeqCst)
+    }
+}
+
+async fn readyz_status(http: &reqwest::Client, address: &str) -> u16 {
+    http.get(format!("{address}/readyz"))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn a_hundred_readyz_calls_fetch_the_jwks_at_most_once_per_refetch_interval() {
+    // An interval far longer than the test: every call below falls within one interval.
+    let app = spawn_app_with(Env::default().with("JWKS_REFETCH_SECS", "3600"), |_| {}).await;
+    let before = app.auth.jwks_requests();
+    for _ in 0..100 {
+        assert_eq!(app.get("/readyz").await.status(), 200);
+    }
+    let fresh_delta = app.auth.jwks_requests() - before;
+    println!("JWKS fetches for 100 /readyz calls (JWKS answering): {fresh_delta}");
+    assert!(fresh_delta <= 1, "{fresh_delta} JWKS fetches");
+
+    // A JWKS that fails: still at most one attempt per interval, however often readiness asks.
+    let failing = ControlledJwks::start(false, false);
+    let address = spawn_service(
+        Env::default()
+            .with("AUTH_SERVICE_URL", &failing.url)
+            .with("JWKS_REFETCH_SECS", "3600"),
+    )
+    .await;
+    let http = reqwest::Client::new();
+    for _ in 0..100 {
+        assert_eq!(readyz_status(&http, &address).await, 503);
+    }
+    let failing_delta = failing.fetches();
+    println!("JWKS fetches for 100 /readyz calls (JWKS failing): {failing_delta}");
+    assert!(failing_delta <= 1, "{failing_delta} JWKS fetches");
+}
+
+#[tokio::test]
+async fn readiness_never_waits_behind_a_jwks_fetch_in_flight() {
+    let jwks = ControlledJwks::start(true, true);
+    let address = spawn_service(Env::default().with("AUTH_SERVICE_URL", &jwks.url)).await;
+    let http = reqwest::Client::new();
+    let first = tokio::spawn({
+        let (http, address) = (http.clone(), address.clone());
+        async move { readyz_status(&http, &address).await }
+    });
+    // The first call's fetch is now held at the JWKS endpoint.
+    for _ in 0..200 {
+        if jwks.fetches() == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(jwks.fetches(), 1, "the first /readyz did not fetch");
+    // Deadlock guard only: calls that queued behind the held fetch would never finish.
+    let others = tokio::time::timeout(Duration::from_secs(20), async {
+        let mut statuses = Vec::new();
+        for _ in 0..10 {
+            statuses.push(readyz_status(&http, &address).await);
+        }
+        statuses
+    })
+    .await
+    .expect("/readyz waited behind the JWKS fetch in flight");
+    assert_eq!(others, vec![503; 10], "no key set has been fetched yet");
+    assert_eq!(jwks.fetches(), 1, "a second fetch started");
+    jwks.gate.add_permits(Semaphore::MAX_PERMITS / 2);
+    assert_eq!(first.await.unwrap(), 200);
+    assert_eq!(readyz_status(&http, &address).await, 200);
+    assert_eq!(jwks.fetches(), 1);
+}
+
+#[tokio::test]
+async fn not_ready_while_the_jwks_was_never_fetchable_then_ready_once_it_is() {
+    let jwks = ControlledJwks::start(false, false);
+    let address = spawn_service(
+        Env::default()
+            .with("AUTH_SERVICE_URL", &jwks.url)
+            .with("JWKS_REFETCH_SECS", "1"),
+    )
+    .await;
+    let http = reqwest::Client::new();
+    let started = std::time::Instant::now();
+    let response = http.get(format!("{address}/readyz")).send().await.unwrap();
+    let body = assert_problem(response, 503, "not_ready").await;
+    let detail = body["detail"].as_str().unwrap();
+    assert!(detail.contains("jwks"), "{detail}");
+    assert!(
+        !detail.contains(&jwks.url),
+        "the detail names a URL: {detail}"
+    );
+    for _ in 0..20 {
+        assert_eq!(readyz_status(&http, &address).await, 503);
+    }
+    let while_failing = jwks.fetches();
+    // One fetch per started 1 s interval at most, however slow this machine is.
+    let intervals = 1 + started.elapsed().as_secs();
+    println!(
+        "JWKS fetches for 21 /readyz calls while it fails: {while_failing} \
+         (allowed: {intervals}, one per interval)"
+    );
+    assert!(while_failing <= intervals, "{while_failing} JWKS fetches");
+
+    jwks.serving.store(true, Ordering::SeqCst);
+    let mut ready = false;
+    for _ in 0..50 {
+        if readyz_status(&http, &address).await == 200 {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ready, "not ready after the JWKS became fetchable");
+    let after = jwks.fetches();
+    for _ in 0..20 {
+        assert_eq!(readyz_status(&http, &address).await, 200);
+    }
+    assert_eq!(jwks.fetches(), after, "a fresh key set was fetched again");
+}
 
 #[tokio::test]
 async fn ready_when_redis_and_the_jwks_answer() {

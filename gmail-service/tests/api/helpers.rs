@@ -1,10 +1,11 @@
 //! `spawn_app()`: gmail-service on port 0 with its own Redis key prefix, an in-process Google
-//! emulator and the auth-service stand-in; one helper per endpoint.
+//! emulator and the auth-service stand-in (public and internal URL, service credential); one
+//! helper per endpoint.
 
 use std::net::TcpListener;
 
 use actix_web::{App, HttpResponse, HttpServer, web};
-use common::{config::Env, jwt::Es256KeyPair, testing};
+use common::{config::Env, jwt::Es256KeyPair, redis_store::RedisStore, testing};
 use gmail_service::{configuration::Settings, startup::Application};
 use google_emulator::{EmulatorConfig, RunningEmulator};
 use serde_json::Value;
@@ -77,9 +78,13 @@ const KNOWN_SETTINGS: &[&str] = &[
     "REDIS_URL",
     "REDIS_KEY_PREFIX",
     "AUTH_SERVICE_URL",
+    "AUTH_SERVICE_INTERNAL_URL",
+    "GMAIL_SERVICE_CREDENTIAL",
+    "GOOGLE_CLIENT_ID",
     "INTERNAL_JWT_ISSUER",
     "AUTH_SERVICE_TIMEOUT_MS",
     "JWKS_REFETCH_SECS",
+    "JWKS_READY_MAX_AGE_SECS",
     "GMAIL_API_BASE",
     "GMAIL_TIMEOUT_MS",
     "GMAIL_CONNECT_TIMEOUT_MS",
@@ -98,6 +103,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub emulator: RunningEmulator,
     pub auth: AuthStandIn,
+    /// gmail-service's Redis and key prefix.
+    pub redis: RedisStore,
 }
 
 /// The whole stack with default settings.
@@ -111,19 +118,23 @@ pub async fn spawn_app_with(env: Env, adjust: impl FnOnce(&mut EmulatorConfig)) 
     adjust(&mut config);
     let emulator = google_emulator::spawn(config).await.unwrap();
     let auth = AuthStandIn::start(&emulator.url);
-    let env = Env::default()
-        .with("AUTH_SERVICE_URL", &auth.url)
+    let env = auth
+        .env()
+        .with("REDIS_URL", testing::redis_url())
+        .with("REDIS_KEY_PREFIX", testing::unique_prefix())
         .with(
             "GMAIL_API_BASE",
             format!("{}/gmail/v1/users/me", emulator.url),
         )
         .merged(env);
+    let redis = RedisStore::connect(&env.redis().unwrap()).unwrap();
     let address = spawn_service(env).await;
     TestApp {
         address,
         http: reqwest::Client::new(),
         emulator,
         auth,
+        redis,
     }
 }
 

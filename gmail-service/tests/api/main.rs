@@ -1,6 +1,6 @@
 //! gmail-service over real HTTP, with a real Redis, the in-process Google emulator and a
 //! stand-in for auth-service's internal endpoint.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 mod auth_stand_in;
 mod errors;
@@ -9,5 +9,7 @@ mod helpers;
 mod jwt;
 mod message;
 mod openapi;
+mod revocation;
 mod round_trips;
+mod service_credential;
 mod unread;
