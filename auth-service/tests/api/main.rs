@@ -4,6 +4,7 @@
 mod health;
 mod helpers;
 mod hostile;
+mod id_token;
 mod keys;
 mod login;
 mod oidc_provider;
