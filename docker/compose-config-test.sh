@@ -38,6 +38,7 @@ assert not auth.get("GOOGLE_CLIENT_SECRET"), auth
 assert auth["GOOGLE_AUTH_URL"] == "http://localhost:5003/o/oauth2/v2/auth", auth
 assert auth["GOOGLE_TOKEN_URL"] == "http://google-emulator:5003/token", auth
 assert auth["GOOGLE_REVOKE_URL"] == "http://google-emulator:5003/revoke", auth
+assert auth["GOOGLE_JWKS_URL"] == "http://google-emulator:5003/oauth2/v3/certs", auth
 assert auth["GOOGLE_ISSUER"] == "http://localhost:5003", auth
 assert auth["PUBLIC_BASE_URL"] == "http://localhost:5000", auth
 assert auth["REDIS_URL"] == "redis://redis:6379", auth
@@ -59,6 +60,7 @@ assert auth["GOOGLE_CLIENT_SECRET"] == "GOCSPX-test-secret"
 assert auth["GOOGLE_AUTH_URL"] == "https://accounts.google.com/o/oauth2/v2/auth", auth
 assert auth["GOOGLE_TOKEN_URL"] == "https://oauth2.googleapis.com/token", auth
 assert auth["GOOGLE_REVOKE_URL"] == "https://oauth2.googleapis.com/revoke", auth
+assert auth["GOOGLE_JWKS_URL"] == "https://www.googleapis.com/oauth2/v3/certs", auth
 assert auth["GOOGLE_ISSUER"] == "https://accounts.google.com,accounts.google.com", auth
 assert gmail["GMAIL_API_BASE"] == "https://gmail.googleapis.com/gmail/v1/users/me", gmail
 # the client secret and the keys go to auth-service only; the credential to both ends of the

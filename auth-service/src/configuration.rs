@@ -65,6 +65,9 @@ pub struct GoogleSettings {
     pub token_url: String,
     /// `GOOGLE_REVOKE_URL`.
     pub revoke_url: String,
+    /// `GOOGLE_JWKS_URL`: the keys that sign id_tokens (demo: the emulator's
+    /// `/oauth2/v3/certs`; real: `https://www.googleapis.com/oauth2/v3/certs`).
+    pub jwks_url: String,
     /// `GOOGLE_ISSUER` (comma list): accepted `iss` of id_tokens and of authorization responses.
     pub issuers: Vec<String>,
     /// True when no `GOOGLE_CLIENT_ID` was given: the emulator's demo client is used.
@@ -132,13 +135,14 @@ impl Settings {
             reason: e.to_string(),
         })?;
         let demo = env.get("GOOGLE_CLIENT_ID").is_none();
-        let (client_id, client_secret, auth, token, revoke, issuer) = if demo {
+        let (client_id, client_secret, auth, token, revoke, jwks, issuer) = if demo {
             (
                 "demo-client.apps.googleusercontent.com".to_owned(),
                 SecretString::from("demo-secret"),
                 "http://localhost:5003/o/oauth2/v2/auth",
                 "http://localhost:5003/token",
                 "http://localhost:5003/revoke",
+                "http://localhost:5003/oauth2/v3/certs",
                 "http://localhost:5003",
             )
         } else {
@@ -154,6 +158,7 @@ impl Settings {
                 "https://accounts.google.com/o/oauth2/v2/auth",
                 "https://oauth2.googleapis.com/token",
                 "https://oauth2.googleapis.com/revoke",
+                "https://www.googleapis.com/oauth2/v3/certs",
                 "https://accounts.google.com,accounts.google.com",
             )
         };
@@ -163,6 +168,7 @@ impl Settings {
             auth_url: url_setting(env, "GOOGLE_AUTH_URL", auth)?,
             token_url: url_setting(env, "GOOGLE_TOKEN_URL", token)?,
             revoke_url: url_setting(env, "GOOGLE_REVOKE_URL", revoke)?,
+            jwks_url: url_setting(env, "GOOGLE_JWKS_URL", jwks)?,
             issuers: env
                 .get_or("GOOGLE_ISSUER", issuer)
                 .split(',')
@@ -260,6 +266,7 @@ mod tests {
         assert!(s.google.demo);
         assert_eq!(s.google.client_id, "demo-client.apps.googleusercontent.com");
         assert_eq!(s.google.auth_url, "http://localhost:5003/o/oauth2/v2/auth");
+        assert_eq!(s.google.jwks_url, "http://localhost:5003/oauth2/v3/certs");
         assert_eq!(s.redirect_uri(), "http://localhost:5000/oauth/callback");
         assert!(!s.secure_cookies());
         assert_eq!(s.listen_addr.port(), 5001);
@@ -280,6 +287,10 @@ mod tests {
         );
         assert_eq!(s.google.token_url, "https://oauth2.googleapis.com/token");
         assert_eq!(s.google.revoke_url, "https://oauth2.googleapis.com/revoke");
+        assert_eq!(
+            s.google.jwks_url,
+            "https://www.googleapis.com/oauth2/v3/certs"
+        );
         assert_eq!(
             s.google.issuers,
             ["https://accounts.google.com", "accounts.google.com"]
@@ -339,6 +350,8 @@ mod tests {
         let env = Env::default().with("GOOGLE_CLIENT_ID", "x");
         assert!(Settings::from_env(&env).is_err());
         let env = Env::default().with("GOOGLE_TOKEN_URL", "not a url");
+        assert!(Settings::from_env(&env).is_err());
+        let env = Env::default().with("GOOGLE_JWKS_URL", "not a url");
         assert!(Settings::from_env(&env).is_err());
     }
 }

@@ -3,15 +3,23 @@
 //!
 //! One pooled `reqwest::Client` with a timeout serves every call. Errors are classified so the
 //! callers can tell "Google refused" (`invalid_grant`, `invalid_client`) from "Google is down".
+//!
+//! The id_token is verified as a relying party verifies a token it did not mint: RS256 only,
+//! against Google's published keys ([`jwks`], cached), then `iss`, `aud`/`azp`, `exp`, our
+//! `nonce` and `email_verified`.
+
+pub mod jwks;
 
 use std::time::Duration;
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use jsonwebtoken::{Algorithm, Validation};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use url::Url;
 
 use crate::configuration::GoogleSettings;
+use jwks::{GoogleKeys, JwksError};
 
 /// The scopes every login asks for.
 pub const SCOPES: &str = "openid email https://www.googleapis.com/auth/gmail.readonly";
@@ -69,6 +77,7 @@ struct OAuthErrorBody {
 pub struct GoogleClient {
     http: reqwest::Client,
     settings: GoogleSettings,
+    keys: GoogleKeys,
 }
 
 impl GoogleClient {
@@ -79,12 +88,28 @@ impl GoogleClient {
             .pool_idle_timeout(common::server::CLIENT_POOL_IDLE_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
-        Ok(Self { http, settings })
+        let keys = GoogleKeys::new(http.clone(), &settings.jwks_url);
+        Ok(Self {
+            http,
+            settings,
+            keys,
+        })
     }
 
     /// The settings this client uses.
     pub fn settings(&self) -> &GoogleSettings {
         &self.settings
+    }
+
+    /// Checks an id_token from the token endpoint against Google's keys and our settings
+    /// (see [`check_id_token`]).
+    pub async fn check_id_token(
+        &self,
+        id_token: Option<&str>,
+        expected_nonce: &str,
+        now: i64,
+    ) -> Result<Identity, IdTokenError> {
+        check_id_token(id_token, &self.keys, &self.settings, expected_nonce, now).await
     }
 
     /// The authorization request URL (S256 PKCE, offline access, nonce).
@@ -232,13 +257,20 @@ pub struct Identity {
     pub email: String,
 }
 
-/// Why an id_token is refused.
+/// Why an id_token is refused. All but [`IdTokenError::KeysUnavailable`] mean the token is bad
+/// (`id_token_invalid`); that one means Google's keys could not be fetched (`google_unavailable`).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum IdTokenError {
     #[error("the id_token is missing")]
     Missing,
     #[error("the id_token is malformed")]
     Malformed,
+    #[error("the id_token is not RS256 or its signature does not verify")]
+    BadSignature,
+    #[error("the id_token has no key id or one Google does not publish")]
+    UnknownKey,
+    #[error("Google's id_token keys cannot be fetched")]
+    KeysUnavailable,
     #[error("the id_token has the wrong issuer")]
     WrongIssuer,
     #[error("the id_token is for another client")]
@@ -247,6 +279,20 @@ pub enum IdTokenError {
     Expired,
     #[error("the id_token's nonce does not match")]
     WrongNonce,
+    #[error("the id_token's email address is not verified")]
+    EmailUnverified,
+}
+
+/// Longest id_token looked at (Google's are about 1 KiB).
+const MAX_ID_TOKEN_LEN: usize = 16 * 1024;
+/// Longest `kid` looked up.
+const MAX_KID_LEN: usize = 256;
+
+#[derive(Deserialize)]
+struct IdTokenHeader {
+    alg: String,
+    #[serde(default)]
+    kid: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -258,32 +304,85 @@ struct IdTokenClaims {
     sub: String,
     #[serde(default)]
     email: Option<String>,
+    /// A JSON boolean at Google; some providers send the string `"true"`.
+    #[serde(default)]
+    email_verified: Option<serde_json::Value>,
     exp: i64,
     #[serde(default)]
     nonce: Option<String>,
 }
 
-/// Checks an id_token received directly from the token endpoint. OpenID Connect Core 3.1.3.7
-/// lets a client skip the signature for a token received over TLS from the token endpoint
-/// itself, but `iss`, `aud`, `azp`, `exp` and our `nonce` are always checked.
-pub fn check_id_token(
+/// Checks an id_token received from the token endpoint. OpenID Connect Core 3.1.3.7 would let
+/// a client skip the signature of a token received over TLS from the token endpoint; we do not
+/// (the token URL is configurable, and TLS can be intercepted): the RS256 signature must verify
+/// with a key from `keys` named by the header's `kid`. Then `iss`, `aud`, `azp`, `exp` (30 s of
+/// skew), our `nonce` and `email_verified` are checked.
+pub async fn check_id_token(
     id_token: Option<&str>,
+    keys: &GoogleKeys,
     settings: &GoogleSettings,
     expected_nonce: &str,
     now: i64,
 ) -> Result<Identity, IdTokenError> {
     let token = id_token.ok_or(IdTokenError::Missing)?;
+    let claims = verify_signature(token, keys).await?;
+    check_claims(claims, settings, expected_nonce, now)
+}
+
+/// The claims of `token` once its RS256 signature verifies with the key its `kid` names.
+async fn verify_signature(token: &str, keys: &GoogleKeys) -> Result<IdTokenClaims, IdTokenError> {
+    if token.len() > MAX_ID_TOKEN_LEN {
+        return Err(IdTokenError::Malformed);
+    }
     let mut parts = token.split('.');
-    let (Some(_header), Some(payload), Some(_signature), None) =
+    let (Some(header), Some(_payload), Some(_signature), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(IdTokenError::Malformed);
     };
-    let bytes = URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .map_err(|_| IdTokenError::Malformed)?;
-    let claims: IdTokenClaims =
-        serde_json::from_slice(&bytes).map_err(|_| IdTokenError::Malformed)?;
+    let header = URL_SAFE_NO_PAD
+        .decode(header)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<IdTokenHeader>(&bytes).ok())
+        .ok_or(IdTokenError::Malformed)?;
+    // Decided by us, not by the token: `none`, HS256 (with the public key as secret), ES256 …
+    // are refused before any key is looked at.
+    if header.alg != "RS256" {
+        return Err(IdTokenError::BadSignature);
+    }
+    let kid = header
+        .kid
+        .filter(|k| !k.is_empty() && k.len() <= MAX_KID_LEN)
+        .ok_or(IdTokenError::UnknownKey)?;
+    let key = keys.key(&kid).await.map_err(|e| match e {
+        JwksError::UnknownKey => IdTokenError::UnknownKey,
+        JwksError::Unavailable => IdTokenError::KeysUnavailable,
+    })?;
+    // Only the signature here; the claims are checked below against our own clock and rules.
+    let mut validation = Validation::new(Algorithm::RS256);
+    validation.validate_exp = false;
+    validation.validate_aud = false;
+    validation.required_spec_claims.clear();
+    jsonwebtoken::decode::<IdTokenClaims>(token, &key, &validation)
+        .map(|data| data.claims)
+        .map_err(|e| {
+            use jsonwebtoken::errors::ErrorKind;
+            match e.kind() {
+                ErrorKind::InvalidSignature
+                | ErrorKind::InvalidAlgorithm
+                | ErrorKind::InvalidAlgorithmName
+                | ErrorKind::InvalidRsaKey(_) => IdTokenError::BadSignature,
+                _ => IdTokenError::Malformed,
+            }
+        })
+}
+
+fn check_claims(
+    claims: IdTokenClaims,
+    settings: &GoogleSettings,
+    expected_nonce: &str,
+    now: i64,
+) -> Result<Identity, IdTokenError> {
     if !settings.issuers.contains(&claims.iss) {
         return Err(IdTokenError::WrongIssuer);
     }
@@ -310,6 +409,14 @@ pub fn check_id_token(
     if claims.nonce.as_deref() != Some(expected_nonce) {
         return Err(IdTokenError::WrongNonce);
     }
+    let email_verified = match &claims.email_verified {
+        Some(serde_json::Value::Bool(verified)) => *verified,
+        Some(serde_json::Value::String(verified)) => verified == "true",
+        _ => false,
+    };
+    if !email_verified {
+        return Err(IdTokenError::EmailUnverified);
+    }
     if claims.sub.is_empty() {
         return Err(IdTokenError::Malformed);
     }
@@ -321,16 +428,25 @@ pub fn check_id_token(
 
 #[cfg(test)]
 mod tests {
+    use google_emulator::oauth::id_token::{IdTokenSigner, KEY_ID, PRIVATE_KEY_PEM};
+    use jsonwebtoken::{EncodingKey, Header};
+
     use super::*;
     use crate::configuration::Settings;
 
+    const OTHER_KEY: &str = include_str!("../tests/fixtures/other_rsa_key.pem");
+    const EMULATOR_PUBLIC_KEY: &str = include_str!("../tests/fixtures/emulator_public_key.pem");
+
+    fn sign_with(pem: &str, kid: Option<&str>, claims: &serde_json::Value) -> String {
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = kid.map(str::to_owned);
+        let key = EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap();
+        jsonwebtoken::encode(&header, claims, &key).unwrap()
+    }
+
+    /// Signed like the emulator (and Google) sign: RS256, the published key and `kid`.
     fn token(claims: serde_json::Value) -> String {
-        let enc = |v: &serde_json::Value| URL_SAFE_NO_PAD.encode(v.to_string());
-        format!(
-            "{}.{}.sig",
-            enc(&serde_json::json!({"alg": "RS256"})),
-            enc(&claims)
-        )
+        sign_with(PRIVATE_KEY_PEM, Some(KEY_ID), &claims)
     }
 
     fn settings() -> GoogleSettings {
@@ -339,17 +455,35 @@ mod tests {
             .google
     }
 
+    /// The emulator's key set, as if just fetched; nothing listens at the URL, so any fetch fails.
+    async fn keys() -> GoogleKeys {
+        let keys = GoogleKeys::new(reqwest::Client::new(), "http://127.0.0.1:9/certs")
+            .with_refetch_interval(Duration::from_secs(3600));
+        keys.seed(IdTokenSigner::jwks().to_string().as_bytes())
+            .await;
+        keys
+    }
+
+    async fn check(token: &str, nonce: &str, now: i64) -> Result<Identity, IdTokenError> {
+        check_id_token(Some(token), &keys().await, &settings(), nonce, now).await
+    }
+
     fn good() -> serde_json::Value {
         serde_json::json!({
             "iss": "http://localhost:5003", "aud": "demo-client.apps.googleusercontent.com",
             "azp": "demo-client.apps.googleusercontent.com", "sub": "42", "email": "a@example.com",
-            "exp": 2_000, "nonce": "n"
+            "email_verified": true, "exp": 2_000, "nonce": "n"
         })
     }
 
-    #[test]
-    fn a_good_id_token_yields_the_identity() {
-        let id = check_id_token(Some(&token(good())), &settings(), "n", 1_000).unwrap();
+    fn unsigned(header: serde_json::Value, claims: &serde_json::Value, signature: &str) -> String {
+        let enc = |v: &serde_json::Value| URL_SAFE_NO_PAD.encode(v.to_string());
+        format!("{}.{}.{signature}", enc(&header), enc(claims))
+    }
+
+    #[tokio::test]
+    async fn a_good_id_token_yields_the_identity() {
+        let id = check(&token(good()), "n", 1_000).await.unwrap();
         assert_eq!(
             id,
             Identity {
@@ -359,35 +493,179 @@ mod tests {
         );
     }
 
-    #[test]
-    fn wrong_iss_aud_azp_exp_nonce_are_refused() {
+    #[tokio::test]
+    async fn wrong_iss_aud_azp_exp_nonce_are_refused() {
         let s = settings();
+        let k = keys().await;
         let with = |k: &str, v: serde_json::Value| {
             let mut c = good();
             c[k] = v;
-            check_id_token(Some(&token(c)), &s, "n", 1_000)
+            token(c)
+        };
+        let check = |t: String| {
+            let (s, k) = (&s, &k);
+            async move { check_id_token(Some(&t), k, s, "n", 1_000).await }
         };
         assert_eq!(
-            with("iss", "https://evil.example".into()),
+            check(with("iss", "https://evil.example".into())).await,
             Err(IdTokenError::WrongIssuer)
         );
         assert_eq!(
-            with("aud", "other-client".into()),
+            check(with("aud", "other-client".into())).await,
             Err(IdTokenError::WrongAudience)
         );
         assert_eq!(
-            with("azp", "other-client".into()),
+            check(with("azp", "other-client".into())).await,
             Err(IdTokenError::WrongAudience)
         );
-        assert_eq!(with("exp", 100.into()), Err(IdTokenError::Expired));
-        assert_eq!(with("nonce", "other".into()), Err(IdTokenError::WrongNonce));
         assert_eq!(
-            check_id_token(None, &s, "n", 1_000),
+            check(with("exp", 100.into())).await,
+            Err(IdTokenError::Expired)
+        );
+        assert_eq!(
+            check(with("nonce", "other".into())).await,
+            Err(IdTokenError::WrongNonce)
+        );
+        assert_eq!(
+            check_id_token(None, &k, &s, "n", 1_000).await,
             Err(IdTokenError::Missing)
         );
+        assert_eq!(check("a.b".into()).await, Err(IdTokenError::Malformed));
+    }
+
+    #[tokio::test]
+    async fn email_verified_must_be_true() {
+        let with = |v: Option<serde_json::Value>| {
+            let mut c = good();
+            match v {
+                Some(v) => c["email_verified"] = v,
+                None => drop(c.as_object_mut().unwrap().remove("email_verified")),
+            }
+            token(c)
+        };
+        assert!(check(&with(Some("true".into())), "n", 1_000).await.is_ok());
+        for refused in [
+            None,
+            Some(false.into()),
+            Some("false".into()),
+            Some("yes".into()),
+            Some(1.into()),
+            Some(serde_json::Value::Null),
+        ] {
+            assert_eq!(
+                check(&with(refused.clone()), "n", 1_000).await,
+                Err(IdTokenError::EmailUnverified),
+                "{refused:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_token_signed_by_another_key_under_the_published_kid_is_refused() {
+        let forged = sign_with(OTHER_KEY, Some(KEY_ID), &good());
         assert_eq!(
-            check_id_token(Some("a.b"), &s, "n", 1_000),
-            Err(IdTokenError::Malformed)
+            check(&forged, "n", 1_000).await,
+            Err(IdTokenError::BadSignature)
         );
+        // A genuine signature over other claims: the payload swapped in.
+        let genuine = token(good());
+        let mut evil = good();
+        evil["sub"] = "1".into();
+        let swapped = token(evil);
+        let mut parts: Vec<&str> = genuine.split('.').collect();
+        parts[1] = swapped.split('.').nth(1).unwrap();
+        assert_eq!(
+            check(&parts.join("."), "n", 1_000).await,
+            Err(IdTokenError::BadSignature)
+        );
+    }
+
+    #[tokio::test]
+    async fn alg_none_hs256_with_the_public_key_and_es256_are_refused() {
+        let claims = good();
+        let none = unsigned(
+            serde_json::json!({"alg": "none", "kid": KEY_ID}),
+            &claims,
+            "",
+        );
+        assert_eq!(
+            check(&none, "n", 1_000).await,
+            Err(IdTokenError::BadSignature)
+        );
+        let none_caps = unsigned(
+            serde_json::json!({"alg": "None", "kid": KEY_ID}),
+            &claims,
+            "",
+        );
+        assert_eq!(
+            check(&none_caps, "n", 1_000).await,
+            Err(IdTokenError::BadSignature)
+        );
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(KEY_ID.to_owned());
+        for secret in [
+            EMULATOR_PUBLIC_KEY.as_bytes(),
+            IdTokenSigner::jwks()["keys"][0]["n"]
+                .as_str()
+                .unwrap()
+                .as_bytes(),
+        ] {
+            let hs256 =
+                jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(secret)).unwrap();
+            assert_eq!(
+                check(&hs256, "n", 1_000).await,
+                Err(IdTokenError::BadSignature)
+            );
+        }
+        let es = common::jwt::Es256KeyPair::generate().unwrap();
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = Some(KEY_ID.to_owned());
+        let pem = es.to_pkcs8_pem();
+        let es256 = jsonwebtoken::encode(
+            &header,
+            &claims,
+            &EncodingKey::from_ec_pem(secrecy::ExposeSecret::expose_secret(&pem).as_bytes())
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            check(&es256, "n", 1_000).await,
+            Err(IdTokenError::BadSignature)
+        );
+        // The right key with another RSA algorithm: still only RS256.
+        let rs384 = {
+            let mut header = Header::new(Algorithm::RS384);
+            header.kid = Some(KEY_ID.to_owned());
+            let key = EncodingKey::from_rsa_pem(PRIVATE_KEY_PEM.as_bytes()).unwrap();
+            jsonwebtoken::encode(&header, &claims, &key).unwrap()
+        };
+        assert_eq!(
+            check(&rs384, "n", 1_000).await,
+            Err(IdTokenError::BadSignature)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_missing_or_unknown_kid_is_refused() {
+        let claims = good();
+        assert_eq!(
+            check(&sign_with(PRIVATE_KEY_PEM, None, &claims), "n", 1_000).await,
+            Err(IdTokenError::UnknownKey)
+        );
+        assert_eq!(
+            check(&sign_with(PRIVATE_KEY_PEM, Some(""), &claims), "n", 1_000).await,
+            Err(IdTokenError::UnknownKey)
+        );
+        assert_eq!(
+            check(
+                &sign_with(PRIVATE_KEY_PEM, Some("forged-kid"), &claims),
+                "n",
+                1_000
+            )
+            .await,
+            Err(IdTokenError::UnknownKey)
+        );
+        let huge = format!("{}{}", token(claims), "A".repeat(MAX_ID_TOKEN_LEN));
+        assert_eq!(check(&huge, "n", 1_000).await, Err(IdTokenError::Malformed));
     }
 }

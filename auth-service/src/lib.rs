@@ -9,7 +9,8 @@
 //!   routes, and `/internal/*` for gmail-service only) and wires the routes.
 //! - [`routes`]: the HTTP handlers.
 //! - [`domain`]: PKCE verifiers, states, session ids, pending logins, sessions, stored tokens.
-//! - [`google`]: the authorization URL, the token and revocation calls, id_token checks.
+//! - [`google`]: the authorization URL, the token and revocation calls, id_token checks
+//!   (signature against Google's cached JWKS in [`google::jwks`]).
 //! - [`rate_limit`]: per-address and per-account limits on logins and minting, shared through Redis.
 //! - [`token_service`]: the one function that yields a valid Google access token (single-flight refresh).
 //! - [`store`]: the Redis keys; [`crypto`]: AES-256-GCM for tokens at rest; [`keys`]: signing and encryption keys.

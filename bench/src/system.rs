@@ -189,6 +189,7 @@ impl System {
                 ),
                 ("GOOGLE_TOKEN_URL", format!("{emulator_url}/token")),
                 ("GOOGLE_REVOKE_URL", format!("{emulator_url}/revoke")),
+                ("GOOGLE_JWKS_URL", format!("{emulator_url}/oauth2/v3/certs")),
                 ("GOOGLE_ISSUER", emulator_url.clone()),
                 ("GOOGLE_JWKS_URL", format!("{emulator_url}/oauth2/v3/certs")),
                 (

@@ -148,6 +148,7 @@ impl RunningEmulator {
         env.with("GOOGLE_AUTH_URL", format!("{}/o/oauth2/v2/auth", self.url))
             .with("GOOGLE_TOKEN_URL", format!("{}/token", self.url))
             .with("GOOGLE_REVOKE_URL", format!("{}/revoke", self.url))
+            .with("GOOGLE_JWKS_URL", format!("{}/oauth2/v3/certs", self.url))
             .with("GOOGLE_ISSUER", self.state.issuer.clone())
     }
 

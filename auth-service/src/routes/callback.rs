@@ -1,9 +1,10 @@
 //! `GET /oauth/callback`: finish a login.
 //!
 //! The state is taken once (atomic get-and-delete) and must match the browser's binding cookie;
-//! `iss` (RFC 9207), the code exchange with the PKCE verifier, the id_token (`iss`, `aud`, `exp`,
-//! `nonce`) and the Gmail scope are checked; the tokens are stored encrypted (keeping a stored
-//! refresh token when Google sends none); a new session replaces any old one.
+//! `iss` (RFC 9207), the code exchange with the PKCE verifier, the id_token (RS256 signature
+//! against Google's JWKS, `iss`, `aud`, `exp`, `nonce`, `email_verified`) and the Gmail scope are
+//! checked; the tokens are stored encrypted (keeping a stored refresh token when Google sends
+//! none); a new session replaces any old one.
 //!
 //! Every failure ends in a 303 to the public site with `?login_error=<reason>`, which the
 //! frontend explains to the person; no failure creates a session. Only a storage outage
@@ -14,7 +15,7 @@ use secrecy::ExposeSecret;
 
 use crate::{
     domain::{AccountId, GoogleTokens, LoginState, Session, SessionId, sha256_hex},
-    google::{self, GoogleError},
+    google::{self, GoogleError, IdTokenError},
     rate_limit::{self, Limited},
     routes::{cookies, error::ApiError, login},
     state::AppState,
@@ -39,7 +40,7 @@ pub enum LoginFailure {
     CodeRejected,
     /// Google answered with an error we cannot fix (e.g. our client is misconfigured).
     GoogleError,
-    /// Google did not answer in time.
+    /// Google did not answer in time (token endpoint, or the keys that sign id_tokens).
     GoogleUnavailable,
     /// The id_token failed its checks.
     IdTokenInvalid,
@@ -199,13 +200,16 @@ async fn complete(request: &HttpRequest, state: &AppState) -> Result<Outcome, Ap
         }
     };
     let now = common::jwt::unix_now();
-    let identity = match google::check_id_token(
-        response.id_token.as_deref(),
-        &settings.google,
-        &pending.nonce,
-        now,
-    ) {
+    let identity = match state
+        .google
+        .check_id_token(response.id_token.as_deref(), &pending.nonce, now)
+        .await
+    {
         Ok(identity) => identity,
+        Err(IdTokenError::KeysUnavailable) => {
+            tracing::warn!("id_token not checkable: Google's signing keys cannot be fetched");
+            return Ok(Failed(LoginFailure::GoogleUnavailable));
+        }
         Err(e) => {
             tracing::warn!(error = %e, "id_token refused");
             return Ok(Failed(LoginFailure::IdTokenInvalid));

@@ -4,10 +4,10 @@
 use std::{net::TcpListener, time::Duration};
 
 use actix_web::{App, HttpResponse, HttpServer, web};
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use base64::Engine;
 use serde_json::json;
 
-use crate::helpers::*;
+use crate::{helpers::*, id_token::emulator_id_token};
 
 async fn assert_no_session(app: &TestApp) {
     assert_eq!(
@@ -185,16 +185,12 @@ async fn a_token_endpoint_that_does_not_answer_in_time_is_google_unavailable() {
     assert_no_session(&app).await;
 }
 
-/// A token endpoint that answers with a crafted id_token (the code is not checked).
+/// A token endpoint that answers with a crafted, validly signed id_token (the code is not checked).
 fn fake_token_endpoint(claims: serde_json::Value) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let enc = |v: &serde_json::Value| URL_SAFE_NO_PAD.encode(v.to_string());
-    let id_token = format!(
-        "{}.{}.c2ln",
-        enc(&json!({"alg": "RS256", "kid": "k"})),
-        enc(&claims)
-    );
+    // Signed with the key the emulator publishes, so only the claims can be what is wrong.
+    let id_token = emulator_id_token(&claims);
     let server = HttpServer::new(move || {
         let id_token = id_token.clone();
         App::new().route(
@@ -227,7 +223,7 @@ async fn id_tokens_with_wrong_aud_iss_exp_or_nonce_are_refused() {
     let base = json!({
         "iss": issuer, "aud": "demo-client.apps.googleusercontent.com",
         "azp": "demo-client.apps.googleusercontent.com", "sub": "1", "email": "x@example.com",
-        "iat": now, "exp": now + 3600,
+        "email_verified": true, "iat": now, "exp": now + 3600,
     });
     for (field, value) in [
         ("aud", json!("another-client.apps.googleusercontent.com")),

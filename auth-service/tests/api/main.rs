@@ -5,6 +5,7 @@ mod boundaries;
 mod health;
 mod helpers;
 mod hostile;
+mod id_token;
 mod keys;
 mod login;
 mod oidc_provider;

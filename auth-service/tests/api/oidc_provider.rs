@@ -1,6 +1,8 @@
 //! The same login against an authorization server nobody here wrote: `oidc-provider` 8 (npm),
 //! strict: PKCE S256 required, exact redirect URIs, HTTP Basic client authentication only. Its
-//! login and consent pages are real HTML forms, filled in like a person would.
+//! login and consent pages are real HTML forms, filled in like a person would. Its id_tokens
+//! are verified against its own JWKS (discovery's `jwks_uri`), RS256, and carry `email_verified` (the `email`
+//! scope's claims).
 
 use std::{
     io::{BufRead, BufReader},
@@ -8,12 +10,21 @@ use std::{
     process::{Child, Command, Stdio},
 };
 
+use base64::{
+    Engine,
+    engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD},
+};
 use common::{config::Env, testing};
+use secrecy::ExposeSecret;
 use serde_json::Value;
 
 use crate::helpers::*;
 
 const SECRET: &str = "oidc-test-secret";
+
+fn random_bytes() -> [u8; 32] {
+    rand::random()
+}
 
 struct Node(Child);
 
@@ -100,6 +111,15 @@ fn form_of(html: &str) -> (String, Vec<(String, String)>) {
 #[tokio::test]
 async fn the_login_completes_against_a_strict_oidc_provider() {
     let (_node, issuer) = start_provider();
+    let discovery: Value = client()
+        .get(format!("{issuer}/.well-known/openid-configuration"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let jwks_uri = discovery["jwks_uri"].as_str().unwrap().to_owned();
     let env = Env::default()
         .with("REDIS_URL", testing::redis_url())
         .with("REDIS_KEY_PREFIX", testing::unique_prefix())
@@ -108,7 +128,23 @@ async fn the_login_completes_against_a_strict_oidc_provider() {
         .with("GOOGLE_AUTH_URL", format!("{issuer}/auth"))
         .with("GOOGLE_TOKEN_URL", format!("{issuer}/token"))
         .with("GOOGLE_REVOKE_URL", format!("{issuer}/token/revocation"))
-        .with("GOOGLE_ISSUER", issuer.clone());
+        .with("GOOGLE_ISSUER", issuer.clone())
+        // The provider's own key set (its discovery's `jwks_uri`): its id_tokens are verified.
+        .with("GOOGLE_JWKS_URL", jwks_uri)
+        // Real mode (a client id is set): keys and credentials given, not generated.
+        .with(
+            "JWT_SIGNING_KEY",
+            common::jwt::Es256KeyPair::generate()
+                .unwrap()
+                .to_pkcs8_pem()
+                .expose_secret()
+                .to_owned(),
+        )
+        .with("TOKEN_ENCRYPTION_KEY", STANDARD.encode(random_bytes()))
+        .with(
+            "GMAIL_SERVICE_CREDENTIAL",
+            URL_SAFE_NO_PAD.encode(random_bytes()),
+        );
     // The provider is strict: no PKCE, or a redirect URI not registered exactly, is refused.
     let http = client();
     let without_pkce = http

@@ -35,8 +35,9 @@ pub async fn openid_configuration(state: web::Data<EmulatorState>) -> HttpRespon
         }))
 }
 
-/// `GET /oauth2/v3/certs`.
-pub async fn certs() -> HttpResponse {
+/// `GET /oauth2/v3/certs` (counted as `certs`).
+pub async fn certs(state: web::Data<EmulatorState>) -> HttpResponse {
+    state.count("certs");
     HttpResponse::Ok()
         .insert_header(("Cache-Control", "public, max-age=3600"))
         .json(IdTokenSigner::jwks())

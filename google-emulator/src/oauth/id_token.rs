@@ -7,7 +7,9 @@
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Serialize;
 
-const PRIVATE_KEY_PEM: &str = include_str!("id_token_key.pem");
+/// The private key (PKCS#8 PEM): public on purpose, so that tests can forge id_tokens that
+/// differ from the emulator's only where they mean to.
+pub const PRIVATE_KEY_PEM: &str = include_str!("id_token_key.pem");
 const MODULUS_B64URL: &str = include_str!("id_token_key.n");
 const EXPONENT_B64URL: &str = "AQAB";
 /// The `kid` of the emulator's signing key.
