@@ -9,6 +9,9 @@ use google_emulator::EmulatorConfig;
 use redis::AsyncCommands;
 use serde_json::Value;
 
+/// gmail-service's credential in this test; it must not appear in the logs either.
+const CREDENTIAL: &str = "log-capture-gmail-service-credential";
+
 fn location(r: &reqwest::Response) -> String {
     r.headers()["location"].to_str().unwrap().to_owned()
 }
@@ -25,6 +28,8 @@ async fn a_trace_level_login_logs_no_secret() {
     let env = emulator.google_env(
         Env::default()
             .with("LISTEN_ADDR", "127.0.0.1:0")
+            .with("INTERNAL_LISTEN_ADDR", "127.0.0.1:0")
+            .with("GMAIL_SERVICE_CREDENTIAL", CREDENTIAL)
             .with("REDIS_URL", testing::redis_url())
             .with("REDIS_KEY_PREFIX", prefix.clone()),
     );
@@ -32,6 +37,7 @@ async fn a_trace_level_login_logs_no_secret() {
         .await
         .unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
+    let internal = format!("http://127.0.0.1:{}", app.internal_port().unwrap());
     tokio::spawn(app.run_until_stopped());
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -91,7 +97,8 @@ async fn a_trace_level_login_logs_no_secret() {
         .unwrap();
     let jwt = jwt["access_token"].as_str().unwrap().to_owned();
     let first: Value = http
-        .post(format!("{base}/internal/google-access-token"))
+        .post(format!("{internal}/internal/google-access-token"))
+        .header("x-service-credential", CREDENTIAL)
         .bearer_auth(&jwt)
         .send()
         .await
@@ -106,7 +113,8 @@ async fn a_trace_level_login_logs_no_secret() {
         .map(|b| format!("{b:02x}"))
         .collect();
     let second: Value = http
-        .post(format!("{base}/internal/google-access-token"))
+        .post(format!("{internal}/internal/google-access-token"))
+        .header("x-service-credential", CREDENTIAL)
         .bearer_auth(&jwt)
         .json(&serde_json::json!({ "rejected_access_token_sha256": hash }))
         .send()
@@ -149,6 +157,7 @@ async fn a_trace_level_login_logs_no_secret() {
         ("internal JWT", jwt.as_str()),
         ("access token", first.as_str()),
         ("refreshed access token", second.as_str()),
+        ("gmail-service credential", CREDENTIAL),
     ] {
         assert!(!logs.contains(secret), "the {what} appears in the logs");
     }

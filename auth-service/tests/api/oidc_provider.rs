@@ -120,6 +120,7 @@ async fn the_login_completes_against_a_strict_oidc_provider() {
         .await
         .unwrap();
     let jwks_uri = discovery["jwks_uri"].as_str().unwrap().to_owned();
+    let credential = URL_SAFE_NO_PAD.encode(random_bytes());
     let env = Env::default()
         .with("REDIS_URL", testing::redis_url())
         .with("REDIS_KEY_PREFIX", testing::unique_prefix())
@@ -141,10 +142,7 @@ async fn the_login_completes_against_a_strict_oidc_provider() {
                 .to_owned(),
         )
         .with("TOKEN_ENCRYPTION_KEY", STANDARD.encode(random_bytes()))
-        .with(
-            "GMAIL_SERVICE_CREDENTIAL",
-            URL_SAFE_NO_PAD.encode(random_bytes()),
-        );
+        .with("GMAIL_SERVICE_CREDENTIAL", credential.clone());
     // The provider is strict: no PKCE, or a redirect URI not registered exactly, is refused.
     let http = client();
     let without_pkce = http
@@ -184,7 +182,7 @@ async fn the_login_completes_against_a_strict_oidc_provider() {
         400,
         "a foreign redirect URI was accepted"
     );
-    let address = start_instance(&env).await;
+    let (address, internal) = start_instance_with_internal(&env).await;
     let mut browser = Browser::at(&address);
     let start = browser.get("/oauth/login").await;
     let mut next = location(&start);
@@ -233,7 +231,8 @@ async fn the_login_completes_against_a_strict_oidc_provider() {
     let jwt = browser.session_token().await;
     let token = |body: Value| {
         let request = http
-            .post(format!("{address}/internal/google-access-token"))
+            .post(format!("{internal}/internal/google-access-token"))
+            .header("x-service-credential", &credential)
             .bearer_auth(&jwt)
             .json(&body);
         async move {
