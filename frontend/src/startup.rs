@@ -80,6 +80,10 @@ impl Application {
                 .route("/", web::get().to(routes::pages::home))
                 .route("/messages/{id}", web::get().to(routes::pages::message))
                 .route("/api-token", web::post().to(routes::pages::api_token))
+                .route(
+                    "/api-tokens/revoke",
+                    web::post().to(routes::pages::revoke_api_tokens),
+                )
                 .route("/static/style.css", web::get().to(routes::assets::style))
                 .route(
                     "/static/local-time.js",

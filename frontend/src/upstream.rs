@@ -319,6 +319,20 @@ impl Upstreams {
         self.json(request, "auth-service").await
     }
 
+    /// Revokes every internal token of the browser's account minted so far (API tokens too);
+    /// forwards the origin headers so auth-service can refuse cross-site use.
+    pub async fn revoke_api_tokens(&self, incoming: &HttpRequest) -> Result<(), UpstreamError> {
+        let request = self.to_auth(
+            reqwest::Method::POST,
+            format!("{}/v1/api-tokens/revoke", self.auth),
+            incoming,
+            &["cookie", "origin", "sec-fetch-site"],
+        );
+        self.json::<serde_json::Value>(request, "auth-service")
+            .await
+            .map(|_| ())
+    }
+
     /// A page of unread messages.
     pub async fn unread(
         &self,

@@ -212,6 +212,13 @@ pub struct ApiTokenPage {
     pub expires: String,
 }
 
+/// API tokens were revoked.
+#[derive(Template)]
+#[template(path = "api_tokens_revoked.html")]
+pub struct ApiTokensRevokedPage {
+    pub account: Option<String>,
+}
+
 /// A friendly error page.
 #[derive(Template)]
 #[template(path = "problem.html")]

@@ -16,7 +16,10 @@ use serde::Deserialize;
 use crate::{
     state::FrontendState,
     upstream::UpstreamError,
-    views::{ApiTokenPage, ConnectPage, InboxPage, MessagePage, Notice, ProblemPage, Row},
+    views::{
+        ApiTokenPage, ApiTokensRevokedPage, ConnectPage, InboxPage, MessagePage, Notice,
+        ProblemPage, Row,
+    },
 };
 
 /// Messages per page.
@@ -301,6 +304,17 @@ pub async fn api_token(request: HttpRequest, state: web::Data<FrontendState>) ->
             expires,
         },
     )
+}
+
+/// `POST /api-tokens/revoke`: every API token of the account created so far stops working.
+pub async fn revoke_api_tokens(
+    request: HttpRequest,
+    state: web::Data<FrontendState>,
+) -> HttpResponse {
+    if let Err(e) = state.upstreams.revoke_api_tokens(&request).await {
+        return problem_response(&e, None);
+    }
+    html(StatusCode::OK, &ApiTokensRevokedPage { account: None })
 }
 
 /// Unknown routes.

@@ -5,4 +5,5 @@ mod health;
 mod helpers;
 mod hostile;
 mod pages;
+mod revocation;
 mod stack;
