@@ -240,7 +240,7 @@ async fn a_login_flood_from_one_address_gets_429s_and_bounded_keys_while_another
     // The pending logins of the address are capped, plus the limiter's own key and the set.
     assert!(keys <= 20 + 2, "{keys} keys after the flood");
     // Another address logs in normally meanwhile.
-    let mut other = Browser::new(&app).from_address("198.51.100.2");
+    let mut other = Browser::new(&app).behind_proxy_as("198.51.100.2");
     let done = other.login().await;
     assert_eq!(location(&done), format!("{PUBLIC}/"));
     assert_eq!(app.session_count().await, 1);
@@ -298,7 +298,7 @@ async fn minting_is_limited_per_account_across_addresses_and_per_address() {
         ("RATE_LIMIT_SESSION_TOKENS_PER_MINUTE", "5"),
     ]))
     .await;
-    let mut browser = Browser::new(&app).from_address("198.51.100.10");
+    let mut browser = Browser::new(&app).behind_proxy_as("198.51.100.10");
     browser.login().await;
     for _ in 0..3 {
         assert_eq!(api_token(&mut browser).await.status(), 200);

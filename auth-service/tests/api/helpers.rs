@@ -78,12 +78,8 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     }
 }
 
-/// Starts one more auth-service process-equivalent with `env`; returns its base URL.
-pub async fn start_instance(env: &Env) -> String {
-    start_instance_with_internal(env).await.0
-}
-
-/// Like [`start_instance`]; returns the base URLs of the public and the internal listener.
+/// Starts one more auth-service process-equivalent with `env`; returns the base URLs of its
+/// public and its internal listener.
 pub async fn start_instance_with_internal(env: &Env) -> (String, String) {
     let env = env
         .clone()
@@ -212,7 +208,7 @@ impl Browser {
     }
 
     /// This browser behind a proxy that reports it as `address`.
-    pub fn from_address(mut self, address: &str) -> Self {
+    pub fn behind_proxy_as(mut self, address: &str) -> Self {
         self.headers.push(("x-forwarded-for", address.to_owned()));
         self
     }
