@@ -12,15 +12,10 @@ use std::sync::Arc;
 
 use common::{jwt::Es256KeyPair, redis_store::RedisStore};
 use jsonwebtoken::jwk::JwkSet;
-use redis::AsyncCommands;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::OnceCell;
 
-use crate::{
-    configuration::Settings,
-    crypto::TokenCipher,
-    domain::{random_urlsafe, sha256_hex},
-};
+use crate::{configuration::Settings, crypto::TokenCipher, domain::sha256_hex};
 
 /// Why the keys cannot be had.
 #[derive(Debug, thiserror::Error)]
@@ -90,24 +85,7 @@ impl Keys {
         name: &str,
         generate: impl FnOnce() -> Result<SecretString, KeysError>,
     ) -> Result<SecretString, KeysError> {
-        let key = self.redis.key(&format!("keys:{name}"));
-        let mut connection = self.redis.connection();
-        let candidate = generate()?;
-        let created: bool = redis::cmd("SET")
-            .arg(&key)
-            .arg(candidate.expose_secret())
-            .arg("NX")
-            .query_async::<Option<String>>(&mut connection)
-            .await?
-            .is_some();
-        if created {
-            tracing::warn!(
-                key = name,
-                "generated a demo key and shared it through Redis; configure it for production"
-            );
-        }
-        let value: String = connection.get(&key).await?;
-        Ok(SecretString::from(value))
+        Ok(self.redis.shared_demo_value(name, generate()?).await?)
     }
 
     async fn load(&self) -> Result<KeyMaterial, KeysError> {
@@ -136,10 +114,9 @@ impl Keys {
         let credential = match &self.settings.gmail_service_credential {
             Some(credential) => credential.clone(),
             None => {
-                self.shared("gmail-service-credential", || {
-                    Ok(SecretString::from(random_urlsafe(32)))
-                })
-                .await?
+                self.redis
+                    .shared_demo_secret("gmail-service-credential")
+                    .await?
             }
         };
         tracing::info!(kid = signing.kid(), "keys loaded");

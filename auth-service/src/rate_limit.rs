@@ -22,7 +22,10 @@ use common::redis_store::RedisStore;
 use redis::Script;
 
 use crate::{
-    configuration::RateLimit, domain::AccountId, routes::error::ApiError, state::AppState,
+    configuration::{RateLimit, RateLimits},
+    domain::AccountId,
+    routes::error::ApiError,
+    state::AppState,
 };
 
 /// What is being limited; the name is part of the Redis key.
@@ -42,6 +45,14 @@ impl Limited {
             Self::Logins => "logins",
             Self::SessionTokens => "session-tokens",
             Self::ApiTokens => "api-tokens",
+        }
+    }
+
+    fn limit(self, limits: &RateLimits) -> RateLimit {
+        match self {
+            Self::Logins => limits.logins_per_address,
+            Self::SessionTokens => limits.session_tokens,
+            Self::ApiTokens => limits.api_tokens,
         }
     }
 }
@@ -117,8 +128,8 @@ pub async fn per_client(
     state: &AppState,
     request: &HttpRequest,
     what: Limited,
-    limit: RateLimit,
 ) -> Result<(), ApiError> {
+    let limit = what.limit(&state.settings.rate_limits);
     take(state.store.redis(), what, &client_of(request, state), limit).await
 }
 
@@ -127,15 +138,10 @@ pub async fn per_account(
     state: &AppState,
     account: &AccountId,
     what: Limited,
-    limit: RateLimit,
 ) -> Result<(), ApiError> {
-    take(
-        state.store.redis(),
-        what,
-        &format!("account:{}", account.0),
-        limit,
-    )
-    .await
+    let limit = what.limit(&state.settings.rate_limits);
+    let subject = format!("account:{}", account.0);
+    take(state.store.redis(), what, &subject, limit).await
 }
 
 #[cfg(test)]

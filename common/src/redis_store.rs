@@ -71,14 +71,25 @@ impl RedisStore {
     }
 
     /// A secret shared by every service and replica of a demo deployment, stored at
-    /// `<prefix>keys:<name>`: 32 random bytes (base64url, no padding) written with `SET NX`,
-    /// then the winner's value read back, so all callers get the same one. The caller that
-    /// generated it logs a warning: production configures the secret instead.
+    /// `<prefix>keys:<name>`: 32 random bytes (base64url, no padding); see
+    /// [`shared_demo_value`](Self::shared_demo_value).
     pub async fn shared_demo_secret(&self, name: &str) -> Result<SecretString, RedisError> {
-        let key = self.key(&format!("keys:{name}"));
         let mut bytes = [0_u8; 32];
         rand::rng().fill_bytes(&mut bytes);
-        let candidate = SecretString::from(URL_SAFE_NO_PAD.encode(bytes));
+        self.shared_demo_value(name, SecretString::from(URL_SAFE_NO_PAD.encode(bytes)))
+            .await
+    }
+
+    /// A value shared by every service and replica of a demo deployment, stored at
+    /// `<prefix>keys:<name>`: `candidate` written with `SET NX`, then the winner's value read
+    /// back, so all callers get the same one. The caller whose candidate won logs a warning:
+    /// production configures the value instead.
+    pub async fn shared_demo_value(
+        &self,
+        name: &str,
+        candidate: SecretString,
+    ) -> Result<SecretString, RedisError> {
+        let key = self.key(&format!("keys:{name}"));
         let mut connection = self.connection();
         let created = redis::cmd("SET")
             .arg(&key)

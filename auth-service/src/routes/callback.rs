@@ -105,13 +105,7 @@ pub async fn callback(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let secure = state.settings.secure_cookies();
-    rate_limit::per_client(
-        &state,
-        &request,
-        Limited::Logins,
-        state.settings.rate_limits.logins_per_address,
-    )
-    .await?;
+    rate_limit::per_client(&state, &request, Limited::Logins).await?;
     match complete(&request, &state).await? {
         Outcome::Done(response) => {
             state.metrics.logins_completed.inc();

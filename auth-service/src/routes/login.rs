@@ -120,13 +120,7 @@ pub async fn login(
     query: web::Query<LoginQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    rate_limit::per_client(
-        &state,
-        &request,
-        Limited::Logins,
-        state.settings.rate_limits.logins_per_address,
-    )
-    .await?;
+    rate_limit::per_client(&state, &request, Limited::Logins).await?;
     state.metrics.logins_started.inc();
     let hint = query.login_hint.as_deref().filter(|h| plausible_email(h));
     let prompt_consent = needs_consent(&state, &request).await?;

@@ -18,7 +18,6 @@ use common::jwt::InternalClaims;
 use serde_json::json;
 
 use crate::{
-    configuration::RateLimit,
     domain::{AccountId, Session, SessionId},
     rate_limit::{self, Limited},
     routes::{cookies, error::ApiError},
@@ -64,10 +63,9 @@ async fn charge(
     request: &HttpRequest,
     session: &Session,
     what: Limited,
-    limit: RateLimit,
 ) -> Result<(), ApiError> {
-    rate_limit::per_client(state, request, what, limit).await?;
-    rate_limit::per_account(state, &session.account, what, limit).await
+    rate_limit::per_client(state, request, what).await?;
+    rate_limit::per_account(state, &session.account, what).await
 }
 
 async fn mint(
@@ -111,8 +109,7 @@ pub async fn session_token(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let session = current_session(&request, &state).await?;
-    let limit = state.settings.rate_limits.session_tokens;
-    charge(&state, &request, &session, Limited::SessionTokens, limit).await?;
+    charge(&state, &request, &session, Limited::SessionTokens).await?;
     mint(&state, &session, SESSION_TOKEN_TTL).await
 }
 
@@ -129,15 +126,20 @@ fn refuse_cross_site(request: &HttpRequest, state: &AppState) -> Result<(), ApiE
     }
 }
 
+/// The session of an API-token request: same-origin only, charged to the API-token limits.
+async fn api_token_session(request: &HttpRequest, state: &AppState) -> Result<Session, ApiError> {
+    refuse_cross_site(request, state)?;
+    let session = current_session(request, state).await?;
+    charge(state, request, &session, Limited::ApiTokens).await?;
+    Ok(session)
+}
+
 /// `POST /v1/api-tokens`.
 pub async fn api_token(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    refuse_cross_site(&request, &state)?;
-    let session = current_session(&request, &state).await?;
-    let limit = state.settings.rate_limits.api_tokens;
-    charge(&state, &request, &session, Limited::ApiTokens, limit).await?;
+    let session = api_token_session(&request, &state).await?;
     // The Google tokens must stay while this API token can use them.
     state
         .store
@@ -152,10 +154,7 @@ pub async fn revoke_api_tokens(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    refuse_cross_site(&request, &state)?;
-    let session = current_session(&request, &state).await?;
-    let limit = state.settings.rate_limits.api_tokens;
-    charge(&state, &request, &session, Limited::ApiTokens, limit).await?;
+    let session = api_token_session(&request, &state).await?;
     let not_before = revoke_all(&state, &session.account).await?;
     tracing::info!("revoked the account's internal tokens");
     Ok(HttpResponse::Ok()

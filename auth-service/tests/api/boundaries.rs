@@ -428,14 +428,7 @@ async fn login_hint_redirects_are_identical_for_known_and_unknown_addresses() {
     let app = spawn_app().await;
     let (_browser, jwt, first) = app.logged_in().await;
     // Alice's grant goes bad (she revoked it at Google): a known account that needs consent.
-    app.http
-        .post(format!(
-            "{}/emulator/accounts/alice@example.com/revoke",
-            app.emulator.url
-        ))
-        .send()
-        .await
-        .unwrap();
+    app.revoke_at_google("alice@example.com").await;
     let response = app.google_token(&jwt, Some(&sha256_hex(&first))).await;
     assert_eq!(problem_code(response).await, "reauth_required");
     let mut redirects = Vec::new();

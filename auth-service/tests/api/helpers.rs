@@ -166,6 +166,20 @@ impl TestApp {
         request.send().await.unwrap()
     }
 
+    /// The person revokes the app in their Google account (at the emulator).
+    pub async fn revoke_at_google(&self, email: &str) {
+        let response = self
+            .http
+            .post(format!(
+                "{}/emulator/accounts/{email}/revoke",
+                self.emulator.url
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success());
+    }
+
     pub async fn gmail_profile(&self, access_token: &str) -> reqwest::Response {
         self.http
             .get(format!("{}/gmail/v1/users/me/profile", self.emulator.url))

@@ -70,14 +70,7 @@ async fn a_refused_refresh_token_means_reauth_required_without_a_loop() {
     let app = spawn_app().await;
     let (_browser, jwt, first) = app.logged_in().await;
     // The person revokes the app in their Google account.
-    app.http
-        .post(format!(
-            "{}/emulator/accounts/alice@example.com/revoke",
-            app.emulator.url
-        ))
-        .send()
-        .await
-        .unwrap();
+    app.revoke_at_google("alice@example.com").await;
     for _ in 0..3 {
         let response = app.google_token(&jwt, Some(&sha256_hex(&first))).await;
         assert_eq!(response.status(), 401);
