@@ -10,17 +10,15 @@
 //!   fetches only when that is too old, within the same once-per-interval limit, and never waits
 //!   behind a fetch already in flight.
 
-use std::{
-    collections::HashMap,
-    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
-};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::jwks::{KeySet, KeySetError, Lifetime};
 use base64::{Engine, engine::general_purpose::STANDARD, engine::general_purpose::URL_SAFE_NO_PAD};
 use jsonwebtoken::{
     Algorithm, DecodingKey, EncodingKey, Header, Validation,
     jwk::{
         AlgorithmParameters, CommonParameters, EllipticCurve, EllipticCurveKeyParameters,
-        EllipticCurveKeyType, Jwk, JwkSet, KeyAlgorithm, PublicKeyUse,
+        EllipticCurveKeyType, Jwk, KeyAlgorithm, PublicKeyUse,
     },
 };
 use ring::{
@@ -29,7 +27,6 @@ use ring::{
 };
 use secrecy::{ExposeSecret, SecretBox, SecretString};
 use serde::{Deserialize, Serialize};
-use tokio::sync::{Mutex, RwLock};
 
 /// The audience of every internal JWT.
 pub const GMAIL_SERVICE_AUDIENCE: &str = "gmail-service";
@@ -246,190 +243,64 @@ pub enum TokenError {
     Revoked,
 }
 
-struct KeyCache {
-    keys: HashMap<String, DecodingKey>,
-    /// The last successful fetch.
-    fetched_at: Option<Instant>,
-    /// The last fetch attempt, successful or not: the once-per-interval limit counts from here.
-    attempted_at: Option<Instant>,
-}
-
-impl KeyCache {
-    fn attempted_within(&self, interval: Duration) -> bool {
-        self.attempted_at.is_some_and(|at| at.elapsed() < interval)
-    }
-
-    /// The cache's age if it holds keys fetched within `max_age`.
-    fn fresh(&self, max_age: Duration) -> Option<Duration> {
-        let age = self.fetched_at?.elapsed();
-        (age < max_age && !self.keys.is_empty()).then_some(age)
-    }
-
-    fn not_ready(&self) -> JwksNotReady {
-        match self.fetched_at {
-            Some(at) if !self.keys.is_empty() => JwksNotReady::Stale {
-                age_secs: at.elapsed().as_secs(),
-            },
-            Some(_) => JwksNotReady::NoUsableKey,
-            None => JwksNotReady::NeverFetched,
+impl From<KeySetError> for TokenError {
+    fn from(e: KeySetError) -> Self {
+        match e {
+            KeySetError::UnknownKey => Self::UnknownKid,
+            KeySetError::Unavailable => Self::KeysUnavailable,
         }
     }
 }
 
-/// Why [`JwtVerifier::readiness`] says not ready. The messages name no URL or key.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum JwksNotReady {
-    #[error("auth-service's JWKS has not been fetched yet")]
-    NeverFetched,
-    #[error("auth-service's JWKS holds no ES256 key")]
-    NoUsableKey,
-    #[error("auth-service's JWKS was last fetched {age_secs} s ago and cannot be fetched now")]
-    Stale { age_secs: u64 },
-}
+/// Why [`JwtVerifier::readiness`] says not ready.
+pub use crate::jwks::NotReady as JwksNotReady;
 
-/// Verifies internal JWTs against the issuer's JWKS.
+/// Verifies internal JWTs against the issuer's JWKS (a [`KeySet`] of its ES256 keys, trusted
+/// until replaced: auth-service publishes a key before it signs with it).
 pub struct JwtVerifier {
-    http: reqwest::Client,
-    jwks_url: String,
+    keys: KeySet,
     issuer: String,
     audience: String,
-    refetch_interval: Duration,
-    cache: RwLock<KeyCache>,
-    fetching: Mutex<()>,
 }
 
 impl JwtVerifier {
     /// A verifier fetching keys from `jwks_url` (through `http`, which should have a timeout).
     pub fn new(http: reqwest::Client, jwks_url: &str, issuer: &str, audience: &str) -> Self {
         Self {
-            http,
-            jwks_url: jwks_url.to_owned(),
+            keys: KeySet::new(http, jwks_url, is_es256_key, Lifetime::UntilReplaced),
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
-            refetch_interval: Duration::from_secs(5),
-            cache: RwLock::new(KeyCache {
-                keys: HashMap::new(),
-                fetched_at: None,
-                attempted_at: None,
-            }),
-            fetching: Mutex::new(()),
         }
     }
 
     /// Changes how often the JWKS may be fetched for an unknown `kid` or for readiness
     /// (default 5 s).
     pub fn with_refetch_interval(mut self, interval: Duration) -> Self {
-        self.refetch_interval = interval;
+        self.keys = self.keys.with_refetch_interval(interval);
         self
     }
 
     /// Fetches the JWKS now, waiting for a fetch in flight first (tests, tools). Readiness
     /// checks use [`JwtVerifier::readiness`] instead.
     pub async fn refresh(&self) -> Result<usize, TokenError> {
-        let _single_flight = self.fetching.lock().await;
-        self.fetch_locked().await
+        self.keys.refresh().await.map_err(TokenError::from)
     }
 
-    /// Readiness from the cached key set: ready (with the set's age) when keys were fetched
-    /// successfully within `max_age`. Otherwise one fetch is tried, unless one was tried within
-    /// the refetch interval (the limit unknown `kid`s share) or one is in flight right now: then
-    /// the answer comes from the cache at once, without waiting for the lock.
+    /// Readiness from the cached key set (see [`KeySet::readiness`]): never a fetch per call,
+    /// never a wait behind a fetch in flight.
     pub async fn readiness(&self, max_age: Duration) -> Result<Duration, JwksNotReady> {
-        if let Some(age) = self.cache.read().await.fresh(max_age) {
-            return Ok(age);
-        }
-        let Ok(_single_flight) = self.fetching.try_lock() else {
-            return self.answer_from_cache(max_age).await;
-        };
-        if self
-            .cache
-            .read()
-            .await
-            .attempted_within(self.refetch_interval)
-        {
-            return self.answer_from_cache(max_age).await;
-        }
-        // A failed fetch leaves the cache as it was; the answer below says why.
-        let _fetched = self.fetch_locked().await;
-        self.answer_from_cache(max_age).await
-    }
-
-    async fn answer_from_cache(&self, max_age: Duration) -> Result<Duration, JwksNotReady> {
-        let cache = self.cache.read().await;
-        cache.fresh(max_age).ok_or_else(|| cache.not_ready())
+        self.keys.readiness(max_age).await
     }
 
     /// Number of keys currently cached.
     pub async fn cached_keys(&self) -> usize {
-        self.cache.read().await.keys.len()
-    }
-
-    /// Fetches and replaces the key set; the caller holds `fetching`.
-    async fn fetch_locked(&self) -> Result<usize, TokenError> {
-        self.cache.write().await.attempted_at = Some(Instant::now());
-        let response = self
-            .http
-            .get(&self.jwks_url)
-            .send()
-            .await
-            .and_then(reqwest::Response::error_for_status)
-            .map_err(|_| TokenError::KeysUnavailable)?;
-        let set: JwkSet = response
-            .json()
-            .await
-            .map_err(|_| TokenError::KeysUnavailable)?;
-        let keys: HashMap<String, DecodingKey> = set
-            .keys
-            .iter()
-            .filter(|jwk| is_es256_key(jwk))
-            .filter_map(|jwk| {
-                let kid = jwk.common.key_id.clone()?;
-                Some((kid, DecodingKey::from_jwk(jwk).ok()?))
-            })
-            .collect();
-        let count = keys.len();
-        let mut cache = self.cache.write().await;
-        cache.keys = keys;
-        cache.fetched_at = Some(Instant::now());
-        Ok(count)
-    }
-
-    async fn key_for(&self, kid: &str) -> Result<DecodingKey, TokenError> {
-        if let Some(key) = self.cache.read().await.keys.get(kid) {
-            return Ok(key.clone());
-        }
-        let _single_flight = self.fetching.lock().await;
-        {
-            let cache = self.cache.read().await;
-            if let Some(key) = cache.keys.get(kid) {
-                return Ok(key.clone());
-            }
-            if cache.attempted_within(self.refetch_interval) {
-                // The last attempt is recent: a success means the kid is unknown; a failure
-                // means the keys cannot be had right now (and auth-service is not hammered).
-                let succeeded =
-                    cache.fetched_at.is_some() && cache.fetched_at >= cache.attempted_at;
-                return Err(if succeeded {
-                    TokenError::UnknownKid
-                } else {
-                    TokenError::KeysUnavailable
-                });
-            }
-        }
-        self.fetch_locked().await?;
-        self.cache
-            .read()
-            .await
-            .keys
-            .get(kid)
-            .cloned()
-            .ok_or(TokenError::UnknownKid)
+        self.keys.cached_keys().await
     }
 
     /// Verifies `token` and returns its claims.
     pub async fn verify(&self, token: &str) -> Result<InternalClaims, TokenError> {
         let kid = es256_kid(token)?;
-        let key = self.key_for(&kid).await?;
+        let key = self.keys.key(&kid).await?;
         validate(token, &key, &self.issuer, &self.audience)
     }
 }

@@ -8,6 +8,7 @@
 //! - [`http_metrics`]: Prometheus request counters and latency histograms, and the `/metrics` handler.
 //! - [`redis_store`]: a lazily connecting, self-healing Redis handle with the key prefix.
 //! - [`server`]: the bound server every `Application::build` returns.
+//! - [`jwks`]: a JSON Web Key Set fetched over HTTP and cached (internal JWTs and Google's id_tokens).
 //! - [`jwt`]: internal-JWT claims, the ES256 signing key pair, JWKS and the verifier.
 //! - `testing` (feature `testing`): a throw-away Redis server and unique key prefixes for tests.
 
@@ -15,6 +16,7 @@ pub mod client_address;
 pub mod config;
 pub mod health;
 pub mod http_metrics;
+pub mod jwks;
 pub mod jwt;
 pub mod problem;
 pub mod redis_store;

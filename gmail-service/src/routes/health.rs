@@ -53,7 +53,8 @@ pub async fn readyz(
         ),
         (
             "jwks",
-            jwks.map(|_age| ()).map_err(|reason| reason.to_string()),
+            jwks.map(|_age| ())
+                .map_err(|reason| format!("auth-service's JWKS: {reason}")),
         ),
     ])
 }
