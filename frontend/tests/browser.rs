@@ -4,8 +4,9 @@
 //!
 //! Connect with the keyboard, approve on the emulator's consent page, see the unread subjects,
 //! open a Japanese message and read it, page to the next 50 and back, create an API token and use
-//! it with an HTTP client, log out, deny at consent, and see the unavailable page with Redis
-//! stopped. Every page passes axe-core's WCAG 2 A/AA rules; the inbox fits a phone's width.
+//! it with an HTTP client, revoke it from the inbox (it stops working at once), log out, deny at
+//! consent, and see the unavailable page with Redis stopped. Every page passes axe-core's WCAG 2
+//! A/AA rules; the inbox fits a phone's width.
 //! Screenshots go to `$ARTIFACTS_DIR` (default `<workspace>/artifacts`).
 //!
 //! With `E2E_BASE_URL` set (e.g. `http://localhost:5000` after `docker compose up`), the same
@@ -341,6 +342,19 @@ async fn journey(
         .await
         .unwrap();
     assert_eq!(api["messages"].as_array().unwrap().len(), 2);
+
+    // Revoke it from the inbox: the token stops working at once, the pages go on.
+    click(client, "#back").await;
+    click(client, "#revoke-tokens").await;
+    wait("[data-kind=api_tokens_revoked]").await.unwrap();
+    assert_accessible(client, "API tokens revoked").await;
+    let revoked = reqwest::Client::new()
+        .get(format!("{api_base}/v1/messages/unread?limit=2"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 401, "a revoked API token still works");
 
     // Log out: the connect page again.
     click(client, "#back").await;
