@@ -1,13 +1,15 @@
 //! Hostile and broken callbacks. Each ends in a clear `login_error` reason (never a 500) and
 //! none leaves a session behind.
 
-use std::{net::TcpListener, time::Duration};
+use std::time::Duration;
 
-use actix_web::{App, HttpResponse, HttpServer, web};
 use base64::Engine;
 use serde_json::json;
 
-use crate::{helpers::*, id_token::emulator_id_token};
+use crate::{
+    helpers::*,
+    id_token::{emulator_id_token, fake_token_endpoint},
+};
 
 async fn assert_no_session(app: &TestApp) {
     assert_eq!(
@@ -185,35 +187,12 @@ async fn a_token_endpoint_that_does_not_answer_in_time_is_google_unavailable() {
     assert_no_session(&app).await;
 }
 
-/// A token endpoint that answers with a crafted, validly signed id_token (the code is not checked).
-fn fake_token_endpoint(claims: serde_json::Value) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    // Signed with the key the emulator publishes, so only the claims can be what is wrong.
-    let id_token = emulator_id_token(&claims);
-    let server = HttpServer::new(move || {
-        let id_token = id_token.clone();
-        App::new().route(
-            "/token",
-            web::post().to(move || {
-                let id_token = id_token.clone();
-                async move {
-                    HttpResponse::Ok().json(json!({
-                        "access_token": "ya29.fake", "expires_in": 3599, "token_type": "Bearer",
-                        "refresh_token": "1//0fake",
-                        "scope": "openid https://www.googleapis.com/auth/userinfo.email https://www.googleapis.com/auth/gmail.readonly",
-                        "id_token": id_token,
-                    }))
-                }
-            }),
-        )
-    })
-    .workers(1)
-    .listen(listener)
-    .unwrap()
-    .run();
-    tokio::spawn(server);
-    format!("http://127.0.0.1:{port}/token")
+/// A token endpoint that answers with a crafted id_token, signed with the key the emulator
+/// publishes, so only the claims can be what is wrong (the code is not checked).
+fn token_endpoint_answering(claims: serde_json::Value) -> String {
+    let endpoint = fake_token_endpoint();
+    *endpoint.id_token.lock().unwrap() = emulator_id_token(&claims);
+    endpoint.url
 }
 
 #[tokio::test]
@@ -233,7 +212,7 @@ async fn id_tokens_with_wrong_aud_iss_exp_or_nonce_are_refused() {
     ] {
         let mut claims = base.clone();
         claims[field] = value;
-        let token_url = fake_token_endpoint(claims);
+        let token_url = token_endpoint_answering(claims);
         let app = spawn_app_with(Options {
             env: vec![("GOOGLE_TOKEN_URL", token_url)],
             ..Default::default()

@@ -50,12 +50,12 @@ pub fn emulator_id_token(claims: &Value) -> String {
 }
 
 /// A token endpoint whose next answer carries whatever id_token the test put in its slot.
-struct FakeTokenEndpoint {
-    url: String,
-    id_token: Arc<Mutex<String>>,
+pub struct FakeTokenEndpoint {
+    pub url: String,
+    pub id_token: Arc<Mutex<String>>,
 }
 
-fn fake_token_endpoint() -> FakeTokenEndpoint {
+pub fn fake_token_endpoint() -> FakeTokenEndpoint {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let id_token = Arc::new(Mutex::new(String::new()));
