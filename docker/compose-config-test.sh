@@ -84,7 +84,8 @@ assert auth["PUBLIC_BASE_URL"] == "https://mail.example.com", auth
 assert emulator["EMULATOR_REDIRECT_URIS"] == "https://mail.example.com/oauth/callback", emulator
 '
 
-printf 'GOOGLE_CLIENT_ID=x.apps.googleusercontent.com\n' >"$tmp/nosecret.env"
+# Only the client secret missing (compose names one missing variable, in no fixed order).
+printf 'GOOGLE_CLIENT_ID=x.apps.googleusercontent.com\n'"$secrets" >"$tmp/nosecret.env"
 if render "$tmp/nosecret.env" >"$tmp/out" 2>&1; then
   echo "not ok - a client id without a secret was accepted" >&2
   exit 1
