@@ -211,7 +211,7 @@ impl Store {
     }
 
     /// Revokes every internal JWT of the account issued before `not_before` (Unix seconds),
-    /// for `ttl` (the longest life of such a token); returns the time now in force.
+    /// remembered for `ttl` (the longest life of such a token).
     pub async fn revoke_tokens_before(
         &self,
         account: &AccountId,

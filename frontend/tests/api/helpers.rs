@@ -26,19 +26,7 @@ pub fn healthy_upstream() -> String {
 }
 
 pub async fn spawn_app(auth_service_url: &str, gmail_service_url: &str) -> TestApp {
-    let env = Env::default()
-        .with("LISTEN_ADDR", "127.0.0.1:0")
-        .with("AUTH_SERVICE_URL", auth_service_url)
-        .with("GMAIL_SERVICE_URL", gmail_service_url);
-    let app = Application::build(Settings::from_env(&env).unwrap())
-        .await
-        .unwrap();
-    let address = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
-    TestApp {
-        address,
-        http: reqwest::Client::new(),
-    }
+    spawn_app_with(auth_service_url, gmail_service_url, &[]).await
 }
 
 impl TestApp {
