@@ -72,19 +72,32 @@ impl Accounts {
     /// same large mailbox (built once, for the owner "Test User <users@example.com>"): as in
     /// Gmail, message ids are per mailbox, so the same id in two accounts is two messages.
     pub fn build(extra: usize) -> Self {
+        Self::build_with(extra, None)
+    }
+
+    /// As [`Self::build`], the default account (alice) holding `default_mailbox` when given
+    /// (`EMULATOR_MAILBOX`) instead of the large demo mailbox.
+    pub fn build_with(extra: usize, default_mailbox: Option<Mailbox>) -> Self {
+        let mut default_mailbox = default_mailbox;
         let mut all: Vec<Account> = DEMO_ACCOUNTS
             .iter()
-            .map(|a| Account {
+            .enumerate()
+            .map(|(index, a)| Account {
                 sub: a.sub.to_owned(),
                 email: a.email.to_owned(),
                 name: a.name.to_owned(),
-                mailbox: Arc::new(Mailbox::build(
-                    a.mailbox,
-                    &Owner {
-                        name: a.name,
-                        email: a.email,
-                    },
-                )),
+                mailbox: Arc::new(
+                    (if index == 0 { default_mailbox.take() } else { None })
+                        .unwrap_or_else(|| {
+                            Mailbox::build(
+                                a.mailbox,
+                                &Owner {
+                                    name: a.name,
+                                    email: a.email,
+                                },
+                            )
+                        }),
+                ),
             })
             .collect();
         if extra > 0 {

@@ -1,6 +1,6 @@
 //! The emulator's settings, all from the environment (see the crate README for the table).
 
-use std::{net::SocketAddr, time::Duration};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use common::config::{ConfigError, Env};
 
@@ -46,6 +46,9 @@ pub struct EmulatorConfig {
     /// `EMULATOR_EXTRA_ACCOUNTS` (default 0, at most 100,000): generated accounts
     /// `user1@example.com` … `userN@example.com` besides the demo ones, for load tests.
     pub extra_accounts: usize,
+    /// `EMULATOR_MAILBOX`: an mbox file, a folder of `.eml` files or a Maildir that becomes the
+    /// default account's (alice's) mailbox instead of the demo mail. Unset: the demo mail.
+    pub mailbox_path: Option<PathBuf>,
 }
 
 impl EmulatorConfig {
@@ -99,6 +102,11 @@ impl EmulatorConfig {
             faults,
             fault_seed: env.parse_or("EMULATOR_FAULT_SEED", 1)?,
             extra_accounts,
+            mailbox_path: env
+                .get("EMULATOR_MAILBOX")
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from),
         })
     }
 

@@ -5,11 +5,20 @@
 //! - `POST /emulator/tokens/expire`: every access token expires now.
 //! - `POST /emulator/accounts/{email}/revoke`: the account revokes every app's access.
 //! - `GET /emulator/accounts`: the demo accounts and their mailbox sizes.
+//! - `POST /emulator/accounts/{email}/messages`: delivers a raw RFC 5322 message
+//!   (`Content-Type: message/rfc822`, at most 25 MiB; other types 415, too large 413, not a
+//!   message 400), labels from `?labels=INBOX,UNREAD` (the default; unknown label 400) → 201
+//!   `{"id","threadId","historyId"}`.
+//! - `POST /emulator/accounts/{email}/messages/{id}/labels` with `{"add":[…],"remove":[…]}` →
+//!   200 `{"id","threadId","labelIds","historyId"}`; unknown account or message 404.
+//!
+//! Both advance the account's history id (`users.getProfile`) and are kept as history records
+//! ([`crate::mailbox::HistoryRecord`]). Errors answer `{"error": "…"}`.
 
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-use crate::{faults::FaultPlan, state::EmulatorState};
+use crate::{faults::FaultPlan, mailbox::Mailbox, state::EmulatorState};
 
 /// `GET /emulator/stats`.
 pub async fn stats(state: web::Data<EmulatorState>) -> HttpResponse {
@@ -73,8 +82,12 @@ pub async fn list_accounts(state: web::Data<EmulatorState>) -> HttpResponse {
     let accounts: Vec<_> = state
         .accounts
         .iter()
-        .map(|a| {
-            let messages = a.mailbox.messages();
+        .enumerate()
+        .map(|(index, a)| {
+            let mailbox = state
+                .current_mailbox(index)
+                .unwrap_or_else(|| std::sync::Arc::clone(&a.mailbox));
+            let messages = mailbox.messages();
             json!({
                 "email": a.email,
                 "sub": a.sub,
@@ -85,4 +98,140 @@ pub async fn list_accounts(state: web::Data<EmulatorState>) -> HttpResponse {
         })
         .collect();
     HttpResponse::Ok().json(accounts)
+}
+
+/// The largest message `POST /emulator/accounts/{email}/messages` takes (Gmail's own limit).
+pub const MAX_DELIVERED_MESSAGE_BYTES: usize = 25 * 1024 * 1024;
+
+/// `?labels=` of a delivery.
+#[derive(Debug, serde::Deserialize)]
+pub struct DeliveryQuery {
+    labels: Option<String>,
+}
+
+fn problem(status: actix_web::http::StatusCode, detail: &str) -> HttpResponse {
+    HttpResponse::build(status).json(json!({ "error": detail }))
+}
+
+/// The labels named, each known to the mailbox (system labels or its own user labels).
+fn checked_labels<'a>(
+    mailbox: &Mailbox,
+    labels: impl IntoIterator<Item = &'a str>,
+) -> Result<Vec<String>, HttpResponse> {
+    let mut out: Vec<String> = Vec::new();
+    for label in labels.into_iter().map(str::trim).filter(|l| !l.is_empty()) {
+        if !mailbox.knows_label(label) {
+            return Err(problem(
+                actix_web::http::StatusCode::BAD_REQUEST,
+                &format!("unknown label {label:?}"),
+            ));
+        }
+        if !out.iter().any(|l| l == label) {
+            out.push(label.to_owned());
+        }
+    }
+    Ok(out)
+}
+
+/// `POST /emulator/accounts/{email}/messages`: delivers the raw RFC 5322 body
+/// (`Content-Type: message/rfc822`) with `?labels=` (default `INBOX,UNREAD`).
+pub async fn deliver_message(
+    request: actix_web::HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<DeliveryQuery>,
+    body: web::Bytes,
+    state: web::Data<EmulatorState>,
+) -> HttpResponse {
+    use actix_web::http::StatusCode;
+    let content_type = request
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase());
+    if content_type.as_deref() != Some("message/rfc822") {
+        return problem(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "the body must be a raw RFC 5322 message with Content-Type: message/rfc822",
+        );
+    }
+    let Some(account) = state.accounts.find(&path) else {
+        return problem(StatusCode::NOT_FOUND, "unknown account");
+    };
+    let Some(current) = state.current_mailbox(account) else {
+        return problem(StatusCode::NOT_FOUND, "unknown account");
+    };
+    let labels = match checked_labels(
+        &current,
+        query.labels.as_deref().unwrap_or("INBOX,UNREAD").split(','),
+    ) {
+        Ok(labels) => labels,
+        Err(response) => return response,
+    };
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let delivered = state.change_mailbox(account, |mailbox| {
+        mailbox.deliver(&body, labels, now_ms).map(|message| {
+            json!({
+                "id": message.id,
+                "threadId": message.thread_id,
+                "historyId": message.history_id.to_string(),
+            })
+        })
+    });
+    match delivered {
+        Some(Ok(answer)) => HttpResponse::Created().json(answer),
+        Some(Err(error)) => problem(StatusCode::BAD_REQUEST, &error.to_string()),
+        None => problem(StatusCode::NOT_FOUND, "unknown account"),
+    }
+}
+
+/// The body of `POST /emulator/accounts/{email}/messages/{id}/labels`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelChange {
+    #[serde(default)]
+    add: Vec<String>,
+    #[serde(default)]
+    remove: Vec<String>,
+}
+
+/// `POST /emulator/accounts/{email}/messages/{id}/labels` with `{"add":[…],"remove":[…]}`:
+/// changes a message's labels as another mail client would (mark read, archive, spam, trash).
+pub async fn change_labels(
+    path: web::Path<(String, String)>,
+    change: web::Json<LabelChange>,
+    state: web::Data<EmulatorState>,
+) -> HttpResponse {
+    use actix_web::http::StatusCode;
+    let (email, id) = path.into_inner();
+    let Some(account) = state.accounts.find(&email) else {
+        return problem(StatusCode::NOT_FOUND, "unknown account");
+    };
+    let Some(current) = state.current_mailbox(account) else {
+        return problem(StatusCode::NOT_FOUND, "unknown account");
+    };
+    if current.get(&id).is_none() {
+        return problem(StatusCode::NOT_FOUND, "unknown message");
+    }
+    let (add, remove) = match (
+        checked_labels(&current, change.add.iter().map(String::as_str)),
+        checked_labels(&current, change.remove.iter().map(String::as_str)),
+    ) {
+        (Ok(add), Ok(remove)) => (add, remove),
+        (Err(response), _) | (_, Err(response)) => return response,
+    };
+    let changed = state.change_mailbox(account, |mailbox| {
+        mailbox.change_labels(&id, &add, &remove).map(|message| {
+            json!({
+                "id": message.id,
+                "threadId": message.thread_id,
+                "labelIds": message.label_ids,
+                "historyId": message.history_id.to_string(),
+            })
+        })
+    });
+    match changed.flatten() {
+        Some(answer) => HttpResponse::Ok().json(answer),
+        None => problem(StatusCode::NOT_FOUND, "unknown message"),
+    }
 }

@@ -121,6 +121,17 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .route(
                     "/accounts/{email}/revoke",
                     web::post().to(control::revoke_account),
+                )
+                .service(
+                    web::resource("/accounts/{email}/messages")
+                        .app_data(
+                            web::PayloadConfig::new(control::MAX_DELIVERED_MESSAGE_BYTES),
+                        )
+                        .route(web::post().to(control::deliver_message)),
+                )
+                .route(
+                    "/accounts/{email}/messages/{id}/labels",
+                    web::post().to(control::change_labels),
                 ),
         )
         .default_service(web::to(|| async {

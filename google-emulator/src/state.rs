@@ -1,12 +1,13 @@
 //! The emulator's memory: pending authorization requests, authorization codes, grants with their
-//! access and refresh tokens, per-user quota windows, request counters and the fault plan.
+//! access and refresh tokens, per-user quota windows, request counters, the fault plan, and the
+//! mailboxes changed since start-up (mail delivered, labels changed; copy on write).
 //!
 //! Everything lives behind one mutex; the emulator is a test double, and a single lock keeps the
 //! OAuth rules (single-use codes, revocation of everything a grant issued) easy to see.
 
 use std::{
     collections::{BTreeMap, BTreeSet, HashMap, VecDeque},
-    sync::Mutex,
+    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
@@ -103,6 +104,8 @@ pub struct Store {
     quota: HashMap<usize, (Instant, u32)>,
     /// Lifetime of access tokens issued from now on (starts as `EMULATOR_TOKEN_TTL_SECS`).
     token_ttl: Duration,
+    /// The mailboxes changed since start-up, by account; the others are as [`Accounts`] built them.
+    changed_mailboxes: HashMap<usize, Arc<Mailbox>>,
 }
 
 /// Shared, immutable configuration and the mutable [`Store`].
@@ -129,7 +132,22 @@ impl EmulatorState {
     /// Builds the state; `public_url` is known only once the listener is bound.
     pub fn new(config: EmulatorConfig, public_url: String) -> anyhow::Result<Self> {
         let issuer = config.issuer.clone().unwrap_or_else(|| public_url.clone());
-        let accounts = Accounts::build(config.extra_accounts);
+        let default_mailbox = match &config.mailbox_path {
+            Some(path) => {
+                let owner = crate::accounts::DEMO_ACCOUNTS[0].email;
+                let mailbox = Mailbox::load(path, owner)
+                    .map_err(|e| anyhow::anyhow!("EMULATOR_MAILBOX: {e}"))?;
+                tracing::info!(
+                    path = %path.display(),
+                    messages = mailbox.messages().len(),
+                    account = owner,
+                    "loaded EMULATOR_MAILBOX"
+                );
+                Some(mailbox)
+            }
+            None => None,
+        };
+        let accounts = Accounts::build_with(config.extra_accounts, default_mailbox);
         let store = Store {
             pending: HashMap::new(),
             codes: HashMap::new(),
@@ -142,6 +160,7 @@ impl EmulatorState {
             rng: fault_rng(config.fault_seed),
             quota: HashMap::new(),
             token_ttl: config.token_ttl,
+            changed_mailboxes: HashMap::new(),
         };
         Ok(Self {
             public_url,
@@ -153,9 +172,36 @@ impl EmulatorState {
         })
     }
 
-    /// The mailbox of account number `account`.
+    /// The mailbox of account number `account` as it was built at start-up (the demo mail,
+    /// which tests compare against); [`Self::current_mailbox`] has later deliveries too.
     pub fn mailbox(&self, account: usize) -> Option<&Mailbox> {
         self.accounts.get(account).map(|a| &*a.mailbox)
+    }
+
+    /// The mailbox of account number `account` as it is now.
+    pub fn current_mailbox(&self, account: usize) -> Option<Arc<Mailbox>> {
+        let start = &self.accounts.get(account)?.mailbox;
+        Some(self.with_store(|s| {
+            s.changed_mailboxes
+                .get(&account)
+                .map_or_else(|| Arc::clone(start), Arc::clone)
+        }))
+    }
+
+    /// Runs `change` on the mailbox of account number `account` (copied first when shared).
+    pub fn change_mailbox<T>(
+        &self,
+        account: usize,
+        change: impl FnOnce(&mut Mailbox) -> T,
+    ) -> Option<T> {
+        let start = &self.accounts.get(account)?.mailbox;
+        Some(self.with_store(|s| {
+            let mailbox = s
+                .changed_mailboxes
+                .entry(account)
+                .or_insert_with(|| Arc::clone(start));
+            change(Arc::make_mut(mailbox))
+        }))
     }
 
     /// Runs `f` with the store locked. A poisoned lock (a panic elsewhere) is recovered: the

@@ -8,7 +8,7 @@ pub mod auth;
 pub mod error;
 pub mod query;
 
-use std::collections::BTreeSet;
+use std::{collections::BTreeSet, sync::Arc};
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use crate::{
     faults::Fault,
     gmail::{error::GoogleApiError, query::Query},
-    mailbox::{Mailbox, MessageFormat},
+    mailbox::{Mailbox, MessageFormat, SYSTEM_LABELS},
     oauth::scopes::{GMAIL_METADATA, GMAIL_READONLY},
     params::Params,
     state::{AccessToken, EmulatorState},
@@ -86,9 +86,10 @@ async fn begin(
     })
 }
 
-fn mailbox<'a>(state: &'a EmulatorState, caller: &Caller) -> Result<&'a Mailbox, GoogleApiError> {
+/// The caller's mailbox as it is now (with messages delivered and labels changed since start-up).
+fn mailbox(state: &EmulatorState, caller: &Caller) -> Result<Arc<Mailbox>, GoogleApiError> {
     state
-        .mailbox(caller.account)
+        .current_mailbox(caller.account)
         .ok_or_else(GoogleApiError::backend_error)
 }
 
@@ -223,9 +224,8 @@ pub async fn get_message(
         .into_iter()
         .map(str::to_owned)
         .collect();
-    let message = mailbox(&state, &caller)?
-        .get(&id)
-        .ok_or_else(GoogleApiError::not_found)?;
+    let mailbox = mailbox(&state, &caller)?;
+    let message = mailbox.get(&id).ok_or_else(GoogleApiError::not_found)?;
     Ok(HttpResponse::Ok().json(message.to_gmail_json(format, &headers)))
 }
 
@@ -237,25 +237,11 @@ pub async fn get_label(
 ) -> Result<HttpResponse, GoogleApiError> {
     let (user_id, label) = path.into_inner();
     let caller = begin(&request, &state, &user_id, "gmail.labels.get", 1).await?;
-    const SYSTEM_LABELS: &[&str] = &[
-        "INBOX",
-        "UNREAD",
-        "STARRED",
-        "IMPORTANT",
-        "SENT",
-        "DRAFT",
-        "SPAM",
-        "TRASH",
-        "CATEGORY_PERSONAL",
-        "CATEGORY_SOCIAL",
-        "CATEGORY_PROMOTIONS",
-        "CATEGORY_UPDATES",
-        "CATEGORY_FORUMS",
-    ];
-    if !SYSTEM_LABELS.contains(&label.as_str()) {
+    let mailbox = mailbox(&state, &caller)?;
+    // System labels, and the user labels of an `EMULATOR_MAILBOX` (`Label_…`).
+    if !mailbox.knows_label(&label) {
         return Err(GoogleApiError::not_found());
     }
-    let mailbox = mailbox(&state, &caller)?;
     let with_label: Vec<_> = mailbox
         .messages()
         .iter()
@@ -270,7 +256,7 @@ pub async fn get_label(
     Ok(HttpResponse::Ok().json(json!({
         "id": label,
         "name": label,
-        "type": "system",
+        "type": if SYSTEM_LABELS.contains(&label.as_str()) { "system" } else { "user" },
         "messagesTotal": with_label.len(),
         "messagesUnread": with_label.iter().filter(|m| m.is_unread()).count(),
         "threadsTotal": threads.len(),

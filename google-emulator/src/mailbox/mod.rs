@@ -21,11 +21,22 @@
 
 mod assets;
 mod corpus;
+mod files;
 mod gmail_json;
 mod mime;
 mod render;
+mod spec;
+
+/// The demo mailboxes' files, embedded by `build.rs`.
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/mailboxes.rs"));
+}
+
+pub use files::{MailFile, MailboxSourceError, read_path};
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod dump;
 
 use std::collections::HashMap;
 
@@ -228,11 +239,59 @@ impl StoredMessage {
     }
 }
 
-/// One account's messages, newest first.
+/// One account's messages, newest first, and the changes made to them since start-up.
 #[derive(Clone, Debug)]
 pub struct Mailbox {
     messages: Vec<StoredMessage>,
     position_by_id: HashMap<String, usize>,
+    /// Message ids are derived from this (the owner's address and the mailbox kind).
+    id_seed: String,
+    history_id: u64,
+    history: Vec<HistoryRecord>,
+    /// Messages delivered since start-up.
+    delivered: usize,
+}
+
+/// Gmail's system labels (what `labels.get` knows and delivery accepts).
+pub const SYSTEM_LABELS: &[&str] = &[
+    "INBOX",
+    "UNREAD",
+    "STARRED",
+    "IMPORTANT",
+    "SENT",
+    "DRAFT",
+    "SPAM",
+    "TRASH",
+    "CATEGORY_PERSONAL",
+    "CATEGORY_SOCIAL",
+    "CATEGORY_PROMOTIONS",
+    "CATEGORY_UPDATES",
+    "CATEGORY_FORUMS",
+];
+
+/// What one history record says happened (Gmail's `messagesAdded`, `labelsAdded`, `labelsRemoved`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum HistoryChange {
+    MessageAdded,
+    LabelsAdded(Vec<String>),
+    LabelsRemoved(Vec<String>),
+}
+
+/// One change to a mailbox after start-up, for `users.history.list`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HistoryRecord {
+    /// The mailbox's history id after the change.
+    pub id: u64,
+    pub message_id: String,
+    pub thread_id: String,
+    pub change: HistoryChange,
+}
+
+/// Why a delivered body was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DeliveryError {
+    #[error("the body is not an RFC 5322 message (it needs a header block with From: or Date:)")]
+    NotAMessage,
 }
 
 /// History ids of a mailbox start here and grow by [`HISTORY_ID_STEP`] per
@@ -241,7 +300,262 @@ const FIRST_HISTORY_ID: u64 = 2_183_400;
 const HISTORY_ID_STEP: u64 = 17;
 
 impl Mailbox {
+    /// The demo mailbox of `kind` for `owner`: the embedded files of `mailboxes/<kind>/`, with
+    /// the demo owner they are written for replaced by `owner` in the headers.
     pub fn build(kind: MailboxKind, owner: &Owner<'_>) -> Mailbox {
+        let (folder, file_owner) = kind.files();
+        let files = embedded_files(folder)
+            .into_iter()
+            .map(|mut file| {
+                file.raw = files::rewrite_owner(
+                    &file.raw,
+                    (file_owner.name, file_owner.email),
+                    (owner.name, owner.email),
+                );
+                file
+            })
+            .collect();
+        Self::from_files(&id_seed(owner.email, &format!("{kind:?}")), files)
+    }
+
+    /// The mailbox in `path` (`EMULATOR_MAILBOX`: an mbox, a folder of `.eml` files or a Maildir).
+    pub fn load(path: &std::path::Path, owner_email: &str) -> Result<Mailbox, MailboxSourceError> {
+        let files = read_path(path)?;
+        Ok(Self::from_files(&id_seed(owner_email, "Custom"), files))
+    }
+
+    /// Messages from files: ids from `seed` and the file's position, threads from `X-GM-THRID`
+    /// or `References` / `In-Reply-To`, history ids in delivery order (by `Date:`).
+    fn from_files(seed: &str, files: Vec<MailFile>) -> Mailbox {
+        let ids: Vec<String> = (0..files.len())
+            .map(|index| message_id(seed, index))
+            .collect();
+        let headers: Vec<Vec<(String, String)>> = files
+            .iter()
+            .map(|file| {
+                mailparse::parse_headers(&file.raw)
+                    .map(|(headers, _)| {
+                        headers
+                            .iter()
+                            .map(|h| (h.get_key(), h.get_value()))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            })
+            .collect();
+        let header = |index: usize, name: &str| -> Option<&str> {
+            headers[index]
+                .iter()
+                .find(|(key, _)| key.eq_ignore_ascii_case(name))
+                .map(|(_, value)| value.as_str())
+        };
+        let internal_dates: Vec<i64> = (0..files.len())
+            .map(|index| {
+                files[index]
+                    .internal_date_ms
+                    .or_else(|| header_date_ms(header(index, "Date")))
+                    .or(files[index].fallback_date_ms)
+                    .unwrap_or_default()
+            })
+            .collect();
+        let mut delivery_order: Vec<usize> = (0..files.len()).collect();
+        delivery_order.sort_by_key(|&index| {
+            (
+                header_date_ms(header(index, "Date")).unwrap_or(internal_dates[index]),
+                index,
+            )
+        });
+
+        let mut thread_ids = ids.clone();
+        let mut by_message_id: HashMap<String, usize> = HashMap::new();
+        for &index in &delivery_order {
+            if let Some(thread) = &files[index].thread_id {
+                thread_ids[index] = thread.clone();
+            } else {
+                let parents = references(header(index, "References"), header(index, "In-Reply-To"));
+                if let Some(&parent) = parents.iter().find_map(|id| by_message_id.get(id)) {
+                    thread_ids[index] = thread_ids[parent].clone();
+                }
+            }
+            if let Some(own) = header(index, "Message-ID") {
+                by_message_id.entry(own.trim().to_owned()).or_insert(index);
+            }
+        }
+
+        let mut history_ids = vec![0_u64; files.len()];
+        for (rank, &index) in delivery_order.iter().enumerate() {
+            history_ids[index] = FIRST_HISTORY_ID + HISTORY_ID_STEP * (rank as u64 + 1);
+        }
+        let messages: Vec<StoredMessage> = files
+            .into_iter()
+            .enumerate()
+            .map(|(index, file)| {
+                let labels = file
+                    .labels
+                    .clone()
+                    .unwrap_or_else(|| vec!["UNREAD".to_owned(), "INBOX".to_owned()]);
+                store(
+                    file,
+                    labels,
+                    StoredIds {
+                        id: ids[index].clone(),
+                        thread_id: thread_ids[index].clone(),
+                        history_id: history_ids[index],
+                        internal_date_ms: internal_dates[index],
+                    },
+                )
+            })
+            .collect();
+        let history_id = messages
+            .iter()
+            .map(|message| message.history_id)
+            .max()
+            .unwrap_or(FIRST_HISTORY_ID);
+        let mut mailbox = Mailbox {
+            messages,
+            position_by_id: HashMap::new(),
+            id_seed: seed.to_owned(),
+            history_id,
+            history: Vec::new(),
+            delivered: 0,
+        };
+        mailbox.reindex();
+        mailbox
+    }
+
+    /// Sorts newest first (ties by id) and rebuilds the id lookup.
+    fn reindex(&mut self) {
+        self.messages.sort_by(|a, b| {
+            b.internal_date_ms
+                .cmp(&a.internal_date_ms)
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        self.position_by_id = self
+            .messages
+            .iter()
+            .enumerate()
+            .map(|(position, message)| (message.id.clone(), position))
+            .collect();
+    }
+
+    /// Whether `label` may be put on a message here: a system label or one the mailbox uses.
+    pub fn knows_label(&self, label: &str) -> bool {
+        SYSTEM_LABELS.contains(&label) || self.messages.iter().any(|m| m.has_label(label))
+    }
+
+    /// Delivers `raw` (RFC 5322) with `label_ids`, received at `received_at_ms`: a new message
+    /// with the next history id, in the thread its `References` / `In-Reply-To` name.
+    pub fn deliver(
+        &mut self,
+        raw: &[u8],
+        label_ids: Vec<String>,
+        received_at_ms: i64,
+    ) -> Result<&StoredMessage, DeliveryError> {
+        let raw = files::normalize_crlf(raw);
+        if !files::is_message(&raw) {
+            return Err(DeliveryError::NotAMessage);
+        }
+        let mut id;
+        loop {
+            id = message_id(&format!("{}\ndelivered", self.id_seed), self.delivered);
+            self.delivered += 1;
+            if !self.position_by_id.contains_key(&id) {
+                break;
+            }
+        }
+        let (thread_id, ) = {
+            let parsed = mailparse::parse_headers(&raw).map(|(h, _)| h).unwrap_or_default();
+            let get = |name: &str| {
+                parsed
+                    .iter()
+                    .find(|h| h.get_key_ref().eq_ignore_ascii_case(name))
+                    .map(|h| h.get_value())
+            };
+            let parents = references(get("References").as_deref(), get("In-Reply-To").as_deref());
+            let thread = parents.iter().find_map(|parent| {
+                self.messages
+                    .iter()
+                    .find(|m| m.header("Message-ID").is_some_and(|own| own.trim() == parent))
+                    .map(|m| m.thread_id.clone())
+            });
+            (thread.unwrap_or_else(|| id.clone()),)
+        };
+        self.history_id += HISTORY_ID_STEP;
+        let file = MailFile {
+            origin: "delivery".to_owned(),
+            raw,
+            ..MailFile::default()
+        };
+        let message = store(
+            file,
+            label_ids,
+            StoredIds {
+                id: id.clone(),
+                thread_id: thread_id.clone(),
+                history_id: self.history_id,
+                internal_date_ms: received_at_ms,
+            },
+        );
+        self.history.push(HistoryRecord {
+            id: self.history_id,
+            message_id: id.clone(),
+            thread_id,
+            change: HistoryChange::MessageAdded,
+        });
+        self.messages.push(message);
+        self.reindex();
+        self.get(&id).ok_or(DeliveryError::NotAMessage)
+    }
+
+    /// Adds and removes labels on message `id` as another mail client would; each actual
+    /// change is a history record and advances the history id. `None`: no such message.
+    pub fn change_labels(
+        &mut self,
+        id: &str,
+        add: &[String],
+        remove: &[String],
+    ) -> Option<&StoredMessage> {
+        let position = *self.position_by_id.get(id)?;
+        let message = self.messages.get_mut(position)?;
+        let removed: Vec<String> = remove
+            .iter()
+            .filter(|label| message.has_label(label) && !add.contains(label))
+            .cloned()
+            .collect();
+        message.label_ids.retain(|label| !removed.contains(label));
+        let mut added = Vec::new();
+        for label in add {
+            if !message.has_label(label) {
+                message.label_ids.push(label.clone());
+                added.push(label.clone());
+            }
+        }
+        for (labels, change) in [
+            (added, HistoryChange::LabelsAdded as fn(Vec<String>) -> HistoryChange),
+            (removed, HistoryChange::LabelsRemoved),
+        ] {
+            if labels.is_empty() {
+                continue;
+            }
+            self.history_id += HISTORY_ID_STEP;
+            message.history_id = self.history_id;
+            self.history.push(HistoryRecord {
+                id: self.history_id,
+                message_id: message.id.clone(),
+                thread_id: message.thread_id.clone(),
+                change: change(labels),
+            });
+        }
+        self.messages.get(position)
+    }
+
+    /// The changes since start-up, oldest first.
+    pub fn history(&self) -> &[HistoryRecord] {
+        &self.history
+    }
+
+    /// Kept for the one-off comparison with the files.
+    pub fn build_rendered(kind: MailboxKind, owner: &Owner<'_>) -> Mailbox {
         let owner = Person::owner(owner);
         let drafts = corpus::drafts(kind, &owner);
         let ids: Vec<String> = (0..drafts.len())
@@ -298,7 +612,7 @@ impl Mailbox {
                     boundary_seed: &ids[index],
                 };
                 let raw = render::render(&draft, &envelope);
-                store(
+                store_rendered(
                     draft,
                     raw,
                     StoredIds {
@@ -320,9 +634,14 @@ impl Mailbox {
             .enumerate()
             .map(|(position, message)| (message.id.clone(), position))
             .collect();
+        let history_id = messages.iter().map(|m| m.history_id).max().unwrap_or(FIRST_HISTORY_ID);
         Mailbox {
             messages,
             position_by_id,
+            id_seed: String::new(),
+            history_id,
+            history: Vec::new(),
+            delivered: 0,
         }
     }
 
@@ -337,13 +656,10 @@ impl Mailbox {
             .and_then(|&position| self.messages.get(position))
     }
 
-    /// The mailbox's current history id (the largest of its messages').
+    /// The mailbox's current history id: the largest of its messages' at start-up, then
+    /// advanced by every delivery and label change.
     pub fn history_id(&self) -> u64 {
-        self.messages
-            .iter()
-            .map(|message| message.history_id)
-            .max()
-            .unwrap_or(FIRST_HISTORY_ID)
+        self.history_id
     }
 }
 
@@ -354,7 +670,7 @@ struct StoredIds {
     internal_date_ms: i64,
 }
 
-fn store(draft: Draft, raw: Vec<u8>, ids: StoredIds) -> StoredMessage {
+fn store_rendered(draft: Draft, raw: Vec<u8>, ids: StoredIds) -> StoredMessage {
     let parsed = gmail_json::parse(&raw, &ids.id);
     let spec = draft.spec();
     let label_ids = draft.placement.label_ids();
@@ -390,6 +706,131 @@ fn store(draft: Draft, raw: Vec<u8>, ids: StoredIds) -> StoredMessage {
         attachments: parsed.attachments,
         search_text,
     }
+}
+
+/// A message from a file: parsed once for Gmail's payload, headers and the spec.
+fn store(file: MailFile, label_ids: Vec<String>, ids: StoredIds) -> StoredMessage {
+    let raw = file.raw;
+    let parsed = gmail_json::parse(&raw, &ids.id);
+    let spec = spec::derive(
+        &raw,
+        &parsed.payload,
+        ids.internal_date_ms,
+        file.expected_text.as_deref(),
+    );
+    let snippet = snippet(&spec.expected_text);
+    let header_value = |name: &str| {
+        parsed
+            .headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+            .unwrap_or_default()
+    };
+    let search_text = [
+        header_value("From"),
+        header_value("To"),
+        header_value("Subject"),
+        spec.expected_text.as_str(),
+    ]
+    .join("\n")
+    .to_lowercase();
+    StoredMessage {
+        id: ids.id,
+        thread_id: ids.thread_id,
+        label_ids,
+        internal_date_ms: ids.internal_date_ms,
+        history_id: ids.history_id,
+        size_estimate: raw.len() as u64,
+        raw,
+        snippet,
+        spec,
+        headers: parsed.headers,
+        full_payload: parsed.payload,
+        attachments: parsed.attachments,
+        search_text,
+    }
+}
+
+impl MailboxKind {
+    /// The folder under `mailboxes/` and the demo account its files are addressed to.
+    fn files(self) -> (&'static str, Owner<'static>) {
+        match self {
+            MailboxKind::Large => (
+                "large",
+                Owner {
+                    name: "Alice Example",
+                    email: "alice@example.com",
+                },
+            ),
+            MailboxKind::Small => (
+                "small",
+                Owner {
+                    name: "Bob Example",
+                    email: "bob@example.com",
+                },
+            ),
+            MailboxKind::AllRead => (
+                "all-read",
+                Owner {
+                    name: "Carol Example",
+                    email: "carol@example.com",
+                },
+            ),
+        }
+    }
+}
+
+/// The embedded `.eml` files of one folder in name order, each with the `.txt` beside it.
+fn embedded_files(folder: &str) -> Vec<MailFile> {
+    let in_folder = || {
+        embedded::FILES
+            .iter()
+            .filter(move |(kind, _, _)| *kind == folder)
+    };
+    in_folder()
+        .filter_map(|(_, name, bytes)| {
+            let stem = name.strip_suffix(".eml")?;
+            let mut file = files::with_metadata(format!("{folder}/{name}"), bytes);
+            file.expected_text = in_folder()
+                .find(|(_, other, _)| other.strip_suffix(".txt") == Some(stem))
+                .map(|(_, _, text)| {
+                    let text = String::from_utf8_lossy(text);
+                    text.strip_suffix('\n').unwrap_or(&text).to_owned()
+                });
+            Some(file)
+        })
+        .collect()
+}
+
+/// What message ids of a mailbox derive from: the owner's address and the mailbox's kind.
+fn id_seed(owner_email: &str, kind: &str) -> String {
+    format!("{}\n{kind}", owner_email.to_ascii_lowercase())
+}
+
+/// Gmail message ids look like `18f0c2a4b6d8e0f1`: 16 lowercase hex characters, here from
+/// the mailbox's seed and the message's position.
+fn message_id(seed: &str, index: usize) -> String {
+    let digest = Sha256::digest(format!("gmail-message-id\n{seed}\n{index}"));
+    hex(&digest)[..16].to_string()
+}
+
+/// A `Date:` header value as milliseconds since the epoch.
+fn header_date_ms(value: Option<&str>) -> Option<i64> {
+    DateTime::parse_from_rfc2822(value?.trim())
+        .ok()
+        .map(|date| date.timestamp_millis())
+}
+
+/// The message ids a message answers: `References` oldest first, then `In-Reply-To`.
+fn references(references: Option<&str>, in_reply_to: Option<&str>) -> Vec<String> {
+    references
+        .into_iter()
+        .chain(in_reply_to)
+        .flat_map(|value| value.split_whitespace())
+        .filter(|token| token.starts_with('<') && token.ends_with('>'))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Gmail message ids look like `18f0c2a4b6d8e0f1`: 16 lowercase hex

@@ -2,10 +2,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod authorize;
+mod delivery;
 mod binary;
 mod extra_accounts;
 mod faults;
 mod gmail;
 mod helpers;
+mod mail_files;
 mod independent_client;
 mod token;
