@@ -87,16 +87,20 @@ impl Accounts {
                 email: a.email.to_owned(),
                 name: a.name.to_owned(),
                 mailbox: Arc::new(
-                    (if index == 0 { default_mailbox.take() } else { None })
-                        .unwrap_or_else(|| {
-                            Mailbox::build(
-                                a.mailbox,
-                                &Owner {
-                                    name: a.name,
-                                    email: a.email,
-                                },
-                            )
-                        }),
+                    (if index == 0 {
+                        default_mailbox.take()
+                    } else {
+                        None
+                    })
+                    .unwrap_or_else(|| {
+                        Mailbox::build(
+                            a.mailbox,
+                            &Owner {
+                                name: a.name,
+                                email: a.email,
+                            },
+                        )
+                    }),
                 ),
             })
             .collect();

@@ -113,18 +113,19 @@ fn problem(status: actix_web::http::StatusCode, detail: &str) -> HttpResponse {
     HttpResponse::build(status).json(json!({ "error": detail }))
 }
 
-/// The labels named, each known to the mailbox (system labels or its own user labels).
+/// The labels named, each known to the mailbox (system labels or its own user labels); else
+/// the 400 answer.
 fn checked_labels<'a>(
     mailbox: &Mailbox,
     labels: impl IntoIterator<Item = &'a str>,
-) -> Result<Vec<String>, HttpResponse> {
+) -> Result<Vec<String>, Box<HttpResponse>> {
     let mut out: Vec<String> = Vec::new();
     for label in labels.into_iter().map(str::trim).filter(|l| !l.is_empty()) {
         if !mailbox.knows_label(label) {
-            return Err(problem(
+            return Err(Box::new(problem(
                 actix_web::http::StatusCode::BAD_REQUEST,
                 &format!("unknown label {label:?}"),
-            ));
+            )));
         }
         if !out.iter().any(|l| l == label) {
             out.push(label.to_owned());
@@ -166,7 +167,7 @@ pub async fn deliver_message(
         query.labels.as_deref().unwrap_or("INBOX,UNREAD").split(','),
     ) {
         Ok(labels) => labels,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let now_ms = chrono::Utc::now().timestamp_millis();
     let delivered = state.change_mailbox(account, |mailbox| {
@@ -218,7 +219,7 @@ pub async fn change_labels(
         checked_labels(&current, change.remove.iter().map(String::as_str)),
     ) {
         (Ok(add), Ok(remove)) => (add, remove),
-        (Err(response), _) | (_, Err(response)) => return response,
+        (Err(response), _) | (_, Err(response)) => return *response,
     };
     let changed = state.change_mailbox(account, |mailbox| {
         mailbox.change_labels(&id, &add, &remove).map(|message| {

@@ -124,9 +124,9 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 )
                 .service(
                     web::resource("/accounts/{email}/messages")
-                        .app_data(
-                            web::PayloadConfig::new(control::MAX_DELIVERED_MESSAGE_BYTES),
-                        )
+                        .app_data(web::PayloadConfig::new(
+                            control::MAX_DELIVERED_MESSAGE_BYTES,
+                        ))
                         .route(web::post().to(control::deliver_message)),
                 )
                 .route(

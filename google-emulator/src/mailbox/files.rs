@@ -56,10 +56,7 @@ pub(super) fn with_metadata(origin: String, bytes: &[u8]) -> MailFile {
         ..MailFile::default()
     };
     let mut rest = bytes;
-    loop {
-        let Some((name, value, after)) = leading_header(rest) else {
-            break;
-        };
+    while let Some((name, value, after)) = leading_header(rest) {
         if name.eq_ignore_ascii_case(LABELS_HEADER) {
             file.labels = Some(takeout_labels(&value));
         } else if name.eq_ignore_ascii_case(THREAD_HEADER) {
@@ -145,7 +142,14 @@ fn maildir_labels(file_name: &str) -> Vec<String> {
     if flags.contains('F') {
         labels.push("STARRED".to_owned());
     }
-    labels.push(if flags.contains('T') { "TRASH" } else { "INBOX" }.to_owned());
+    labels.push(
+        if flags.contains('T') {
+            "TRASH"
+        } else {
+            "INBOX"
+        }
+        .to_owned(),
+    );
     labels
 }
 
@@ -336,11 +340,7 @@ fn from_line_date(line: &[u8]) -> Option<i64> {
 
 /// Writes `owner` where the file's demo owner stands in the top-level header block: the
 /// address everywhere in it, the display name where written whole. Bodies are left alone.
-pub(super) fn rewrite_owner(
-    raw: &[u8],
-    from: (&str, &str),
-    to: (&str, &str),
-) -> Vec<u8> {
+pub(super) fn rewrite_owner(raw: &[u8], from: (&str, &str), to: (&str, &str)) -> Vec<u8> {
     let (from_name, from_email) = from;
     let (to_name, to_email) = to;
     if from_name == to_name && from_email.eq_ignore_ascii_case(to_email) {
@@ -372,4 +372,133 @@ pub(super) fn rewrite_owner(
         .replace(from_email, to_email)
         .replace(&format!("{from_name} <"), &format!("{name} <"));
     [head.as_bytes(), body].concat()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leading_metadata_lines_are_cut_off_and_read() {
+        let file = with_metadata(
+            "t".into(),
+            b"X-GM-THRID: 1790000000000000002\r\nX-Gmail-Labels: Inbox,Unread,\r\n Category Promotions,Opened,My  label\r\nX-Emulator-Internal-Date: 2026-08-03T09:14:07.357Z\r\nFrom: a@example.com\r\nX-Gmail-Labels: Spam\r\n\r\nbody\r\n",
+        );
+        assert_eq!(
+            file.raw, b"From: a@example.com\r\nX-Gmail-Labels: Spam\r\n\r\nbody\r\n",
+            "only leading metadata lines are metadata"
+        );
+        assert_eq!(
+            file.labels.unwrap(),
+            ["INBOX", "UNREAD", "CATEGORY_PROMOTIONS", "Label_My_label"]
+        );
+        assert_eq!(file.thread_id.as_deref(), Some("18d75b8423f30002"));
+        assert_eq!(file.internal_date_ms, Some(1_785_748_447_357));
+
+        let plain = with_metadata("t".into(), b"From: a@example.com\r\n\r\nx");
+        assert!(plain.labels.is_none() && plain.internal_date_ms.is_none());
+        assert_eq!(plain.raw, b"From: a@example.com\r\n\r\nx");
+    }
+
+    #[test]
+    fn takeout_label_names_map_to_gmail_ids() {
+        assert_eq!(
+            takeout_labels(
+                "Archived,Sent,Starred,Important,Trash,Drafts,Category Social,Unread,unread"
+            ),
+            [
+                "SENT",
+                "STARRED",
+                "IMPORTANT",
+                "TRASH",
+                "DRAFT",
+                "CATEGORY_SOCIAL",
+                "UNREAD"
+            ]
+        );
+        assert!(takeout_labels(" , ,Opened").is_empty());
+    }
+
+    #[test]
+    fn maildir_flags_give_unread_star_and_trash() {
+        assert_eq!(maildir_labels("1.M1.host:2,S"), ["INBOX"]);
+        assert_eq!(maildir_labels("1.M1.host:2,"), ["UNREAD", "INBOX"]);
+        assert_eq!(maildir_labels("1.M1.host"), ["UNREAD", "INBOX"]);
+        assert_eq!(maildir_labels("1.M1.host:2,FRST"), ["STARRED", "TRASH"]);
+    }
+
+    #[test]
+    fn mbox_splits_at_from_lines_and_unquotes_from() {
+        let mbox = b"preamble is not mail\nFrom a@b Tue Oct 13 20:02:06 +0000 2026\nSubject: one\n\nFrom here on, no separator: not at a line start? it is!\n>From quoted\n>>From twice\n>Fromage\n\nFrom b@c Thu Jan  1 00:00:10 1970\r\nSubject: two\r\n\r\nlast";
+        let messages = split_mbox(mbox);
+        assert_eq!(messages.len(), 3);
+        assert_eq!(messages[0].0, Some(1_791_921_726_000));
+        // The blank line before the next `From ` line separates; it is not content.
+        assert_eq!(messages[0].1, b"Subject: one\r\n");
+        // A line starting `From ` always separates (mboxo cannot tell; Takeout quotes them).
+        assert_eq!(messages[1].1, b"From quoted\r\n>From twice\r\n>Fromage\r\n");
+        assert_eq!(messages[1].0, None);
+        assert_eq!(messages[2].0, Some(10_000));
+        assert_eq!(messages[2].1, b"Subject: two\r\n\r\nlast");
+        assert!(split_mbox(b"no From line at all\n").is_empty());
+    }
+
+    #[test]
+    fn only_header_blocks_with_from_or_date_are_messages() {
+        assert!(is_message(b"From: a@example.com\r\n\r\nhi"));
+        assert!(is_message(b"Date: Tue, 13 Oct 2026 20:02:00 +0000\n\nhi"));
+        assert!(!is_message(b""));
+        assert!(!is_message(b" \r\n\r\n"));
+        assert!(!is_message(b"Subject: no sender\r\n\r\nhi"));
+        assert!(!is_message(b"just some words\r\n\r\nand more"));
+        assert!(!is_message(b"\x00\x01\xff binary"));
+    }
+
+    #[test]
+    fn line_ends_become_crlf_once() {
+        assert_eq!(normalize_crlf(b"a\nb\r\nc\n\n"), b"a\r\nb\r\nc\r\n\r\n");
+        assert_eq!(normalize_crlf(b"\n"), b"\r\n");
+    }
+
+    #[test]
+    fn the_owner_is_rewritten_in_the_headers_only() {
+        let raw = b"Delivered-To: alice@example.com\r\nTo: Alice Example <alice@example.com>\r\n\r\nHi Alice, alice@example.com\r\n";
+        let ascii = rewrite_owner(
+            raw,
+            ("Alice Example", "alice@example.com"),
+            ("Ada Lovelace", "ada@example.org"),
+        );
+        assert_eq!(
+            ascii,
+            b"Delivered-To: ada@example.org\r\nTo: Ada Lovelace <ada@example.org>\r\n\r\nHi Alice, alice@example.com\r\n"
+        );
+        let quoted = rewrite_owner(
+            raw,
+            ("Alice Example", "alice@example.com"),
+            ("Dr. A", "a@x.org"),
+        );
+        assert!(
+            String::from_utf8(quoted)
+                .unwrap()
+                .contains("To: \"Dr. A\" <a@x.org>")
+        );
+        let encoded = rewrite_owner(
+            raw,
+            ("Alice Example", "alice@example.com"),
+            ("山田", "y@x.jp"),
+        );
+        let (header, _) = mailparse::parse_header(
+            &encoded[encoded.iter().position(|&b| b == b'\n').unwrap() + 1..],
+        )
+        .unwrap();
+        assert_eq!(header.get_value(), "山田 <y@x.jp>");
+        assert_eq!(
+            rewrite_owner(
+                raw,
+                ("Alice Example", "alice@example.com"),
+                ("Alice Example", "alice@example.com")
+            ),
+            raw
+        );
+    }
 }

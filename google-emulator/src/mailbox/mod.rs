@@ -1,30 +1,31 @@
-//! The emulator's deterministic demo mailboxes.
+//! The emulator's mailboxes: the demo mail, your own mail (`EMULATOR_MAILBOX`), and mail
+//! delivered while it runs.
 //!
-//! This module owns the mail the emulator serves: which messages each kind of
-//! mailbox holds, how each one is written as real RFC 5322 bytes, and how
-//! those bytes are shown through the Gmail API (`format=minimal|metadata|full|raw`).
+//! The demo mailboxes are real mail files, `google-emulator/mailboxes/<kind>/NNN-subject.eml`
+//! (`large`, `small`, `all-read`), embedded at build time by `build.rs`. Each file opens with
+//! metadata lines that are not part of the message (`X-Gmail-Labels`, Takeout's label names;
+//! `X-Emulator-Internal-Date`); an HTML-only message has a `.txt` beside it with the text a
+//! reader sees in it. The files are addressed to their demo account (alice, bob, carol); a
+//! mailbox built for another owner has that name and address replaced in the top-level
+//! headers (bodies keep their greetings).
 //!
-//! Every message starts as a [`MessageSpec`] (the ground truth: who wrote what,
-//! in which charset and MIME shape), is rendered to raw RFC 5322 bytes, and is
-//! then parsed back with `mailparse` to produce Gmail's `payload`, so the `raw`
-//! and `full` formats agree by construction. Nothing depends on randomness or on
-//! the current time: building the same kind for the same owner twice gives
-//! byte-identical messages.
+//! Every message is parsed with `mailparse`: Gmail's `payload` for `format=full|metadata`, and
+//! its [`MessageSpec`] (sender, subject, date, shape, charset, readable text, attachments),
+//! which other crates' tests compare what they show against. Nothing depends on randomness
+//! or on the current time: building the same kind for the same owner twice gives identical
+//! messages, ids, threads and history ids. After start-up, [`Mailbox::deliver`] and
+//! [`Mailbox::change_labels`] change a mailbox, advance its history id and keep
+//! [`HistoryRecord`]s.
 //!
 //! Files:
-//! - `mod.rs`: the public types and [`Mailbox::build`] (ids, threads, history ids, labels).
-//! - `corpus.rs` and `corpus/`: the drafts, i.e. who writes what to whom, per mailbox kind.
-//! - `mime.rs`: charsets, base64 / quoted-printable bodies, RFC 2047 words, RFC 2231 parameters.
-//! - `render.rs`: a draft to RFC 5322 bytes.
-//! - `assets.rs`: the attachment bytes (a tiny real PNG, a small PDF, CSV and text files).
+//! - `mod.rs`: the public types, [`Mailbox::build`] / [`Mailbox::load`] (ids, threads, history
+//!   ids, labels), delivery and label changes.
+//! - `files.rs`: metadata lines, Takeout labels, Maildir flags, mbox splitting, reading a path.
+//! - `spec.rs`: a message's [`MessageSpec`], read back from its bytes.
 //! - `gmail_json.rs`: raw bytes, parsed with `mailparse`, to Gmail's message JSON.
 
-mod assets;
-mod corpus;
 mod files;
 mod gmail_json;
-mod mime;
-mod render;
 mod spec;
 
 /// The demo mailboxes' files, embedded by `build.rs`.
@@ -35,8 +36,6 @@ mod embedded {
 pub use files::{MailFile, MailboxSourceError, read_path};
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod dump;
 
 use std::collections::HashMap;
 
@@ -46,8 +45,6 @@ use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use sha2::{Digest as _, Sha256};
-
-use corpus::{Draft, Folder, Person};
 
 /// The account whose mailbox is built: its address appears in `To:` of received
 /// mail and in `From:` of the few messages it sent.
@@ -90,10 +87,10 @@ impl MessageFormat {
     }
 }
 
-/// The MIME structure a message was rendered with.
+/// The MIME structure of a message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum MessageShape {
-    /// `text/plain` at the root.
+    /// `text/plain` at the root (and any other shape of mail not listed here).
     PlainOnly,
     /// `multipart/alternative` of `text/plain` and `text/html`.
     Alternative,
@@ -120,7 +117,7 @@ pub struct ExpectedAttachment {
     pub size: u64,
 }
 
-/// The ground truth a message was rendered from. Other crates' tests compare
+/// The ground truth of a message, read from its file. Other crates' tests compare
 /// what they show against it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MessageSpec {
@@ -463,8 +460,10 @@ impl Mailbox {
                 break;
             }
         }
-        let (thread_id, ) = {
-            let parsed = mailparse::parse_headers(&raw).map(|(h, _)| h).unwrap_or_default();
+        let thread_id = {
+            let parsed = mailparse::parse_headers(&raw)
+                .map(|(h, _)| h)
+                .unwrap_or_default();
             let get = |name: &str| {
                 parsed
                     .iter()
@@ -475,10 +474,13 @@ impl Mailbox {
             let thread = parents.iter().find_map(|parent| {
                 self.messages
                     .iter()
-                    .find(|m| m.header("Message-ID").is_some_and(|own| own.trim() == parent))
+                    .find(|m| {
+                        m.header("Message-ID")
+                            .is_some_and(|own| own.trim() == parent)
+                    })
                     .map(|m| m.thread_id.clone())
             });
-            (thread.unwrap_or_else(|| id.clone()),)
+            thread.unwrap_or_else(|| id.clone())
         };
         self.history_id += HISTORY_ID_STEP;
         let file = MailFile {
@@ -531,7 +533,10 @@ impl Mailbox {
             }
         }
         for (labels, change) in [
-            (added, HistoryChange::LabelsAdded as fn(Vec<String>) -> HistoryChange),
+            (
+                added,
+                HistoryChange::LabelsAdded as fn(Vec<String>) -> HistoryChange,
+            ),
             (removed, HistoryChange::LabelsRemoved),
         ] {
             if labels.is_empty() {
@@ -552,97 +557,6 @@ impl Mailbox {
     /// The changes since start-up, oldest first.
     pub fn history(&self) -> &[HistoryRecord] {
         &self.history
-    }
-
-    /// Kept for the one-off comparison with the files.
-    pub fn build_rendered(kind: MailboxKind, owner: &Owner<'_>) -> Mailbox {
-        let owner = Person::owner(owner);
-        let drafts = corpus::drafts(kind, &owner);
-        let ids: Vec<String> = (0..drafts.len())
-            .map(|index| message_id_for(&owner.email, kind, index))
-            .collect();
-        let header_message_ids: Vec<String> = drafts
-            .iter()
-            .enumerate()
-            .map(|(index, draft)| rfc5322_message_id(&ids[index], draft))
-            .collect();
-
-        // Delivery order: by date, then by corpus position.
-        let mut delivery_order: Vec<usize> = (0..drafts.len()).collect();
-        delivery_order.sort_by_key(|&index| (drafts[index].date, index));
-
-        // Threads: each message replies to the previous one of its conversation.
-        let mut thread_ids = ids.clone();
-        let mut in_reply_to: Vec<Option<String>> = vec![None; drafts.len()];
-        let mut references: Vec<Vec<String>> = vec![Vec::new(); drafts.len()];
-        let mut conversations: HashMap<&str, Vec<usize>> = HashMap::new();
-        for &index in &delivery_order {
-            let Some(key) = drafts[index].thread.as_deref() else {
-                continue;
-            };
-            let earlier = conversations.entry(key).or_default();
-            if let (Some(&first), Some(&previous)) = (earlier.first(), earlier.last()) {
-                thread_ids[index] = ids[first].clone();
-                in_reply_to[index] = Some(header_message_ids[previous].clone());
-                references[index] = earlier
-                    .iter()
-                    .map(|&earlier_index| header_message_ids[earlier_index].clone())
-                    .collect();
-            }
-            earlier.push(index);
-        }
-
-        let mut history_ids = vec![0_u64; drafts.len()];
-        for (rank, &index) in delivery_order.iter().enumerate() {
-            history_ids[index] = FIRST_HISTORY_ID + HISTORY_ID_STEP * (rank as u64 + 1);
-        }
-
-        let mut messages: Vec<StoredMessage> = drafts
-            .into_iter()
-            .enumerate()
-            .map(|(index, draft)| {
-                let received_at_ms =
-                    draft.date.timestamp_millis() + delivery_delay_ms(&draft, index);
-                let envelope = render::Envelope {
-                    message_id: &header_message_ids[index],
-                    in_reply_to: in_reply_to[index].as_deref(),
-                    references: &references[index],
-                    owner_email: &owner.email,
-                    received_at_ms,
-                    boundary_seed: &ids[index],
-                };
-                let raw = render::render(&draft, &envelope);
-                store_rendered(
-                    draft,
-                    raw,
-                    StoredIds {
-                        id: ids[index].clone(),
-                        thread_id: thread_ids[index].clone(),
-                        history_id: history_ids[index],
-                        internal_date_ms: received_at_ms,
-                    },
-                )
-            })
-            .collect();
-        messages.sort_by(|a, b| {
-            b.internal_date_ms
-                .cmp(&a.internal_date_ms)
-                .then_with(|| a.id.cmp(&b.id))
-        });
-        let position_by_id = messages
-            .iter()
-            .enumerate()
-            .map(|(position, message)| (message.id.clone(), position))
-            .collect();
-        let history_id = messages.iter().map(|m| m.history_id).max().unwrap_or(FIRST_HISTORY_ID);
-        Mailbox {
-            messages,
-            position_by_id,
-            id_seed: String::new(),
-            history_id,
-            history: Vec::new(),
-            delivered: 0,
-        }
     }
 
     /// All messages, newest first (by internal date, ties by id).
@@ -668,44 +582,6 @@ struct StoredIds {
     thread_id: String,
     history_id: u64,
     internal_date_ms: i64,
-}
-
-fn store_rendered(draft: Draft, raw: Vec<u8>, ids: StoredIds) -> StoredMessage {
-    let parsed = gmail_json::parse(&raw, &ids.id);
-    let spec = draft.spec();
-    let label_ids = draft.placement.label_ids();
-    let snippet = snippet(&spec.expected_text);
-    let header_value = |name: &str| {
-        parsed
-            .headers
-            .iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
-            .unwrap_or_default()
-    };
-    let search_text = [
-        header_value("From"),
-        header_value("To"),
-        header_value("Subject"),
-        spec.expected_text.as_str(),
-    ]
-    .join("\n")
-    .to_lowercase();
-    StoredMessage {
-        id: ids.id,
-        thread_id: ids.thread_id,
-        label_ids,
-        internal_date_ms: ids.internal_date_ms,
-        history_id: ids.history_id,
-        size_estimate: raw.len() as u64,
-        raw,
-        snippet,
-        spec,
-        headers: parsed.headers,
-        full_payload: parsed.payload,
-        attachments: parsed.attachments,
-        search_text,
-    }
 }
 
 /// A message from a file: parsed once for Gmail's payload, headers and the spec.
@@ -831,37 +707,6 @@ fn references(references: Option<&str>, in_reply_to: Option<&str>) -> Vec<String
         .filter(|token| token.starts_with('<') && token.ends_with('>'))
         .map(str::to_owned)
         .collect()
-}
-
-/// Gmail message ids look like `18f0c2a4b6d8e0f1`: 16 lowercase hex
-/// characters, here from the owner's address, the mailbox kind and the index.
-fn message_id_for(owner_email: &str, kind: MailboxKind, index: usize) -> String {
-    let digest = Sha256::digest(format!(
-        "gmail-message-id\n{}\n{kind:?}\n{index}",
-        owner_email.to_ascii_lowercase()
-    ));
-    hex(&digest)[..16].to_string()
-}
-
-/// The `Message-ID:` header value, on the sender's domain.
-fn rfc5322_message_id(gmail_id: &str, draft: &Draft) -> String {
-    let digest = Sha256::digest(format!("rfc5322-message-id\n{gmail_id}"));
-    let domain = draft
-        .from
-        .email
-        .rsplit_once('@')
-        .map(|(_, domain)| domain)
-        .unwrap_or("mail.example");
-    format!("<{}@{domain}>", &hex(&digest)[..32])
-}
-
-/// Received mail reaches Gmail a few seconds after its `Date:`; sent mail is stored at once.
-fn delivery_delay_ms(draft: &Draft, index: usize) -> i64 {
-    if draft.placement.folder == Folder::Sent {
-        0
-    } else {
-        1_000 + (index as i64 * 2_357) % 40_000
-    }
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -127,7 +127,8 @@ fn main_text_part<'a>(mail: &'a ParsedMail<'a>) -> Option<&'a ParsedMail<'a>> {
     let body_part = |mime: &str| {
         all.iter().copied().find(|part| {
             part.ctype.mimetype == mime
-                && part.get_content_disposition().disposition != mailparse::DispositionType::Attachment
+                && part.get_content_disposition().disposition
+                    != mailparse::DispositionType::Attachment
         })
     };
     body_part("text/plain").or_else(|| body_part("text/html"))

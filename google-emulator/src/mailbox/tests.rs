@@ -969,7 +969,11 @@ fn crc32(data: &[u8]) -> u32 {
     for &byte in data {
         crc ^= u32::from(byte);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -982,10 +986,10 @@ fn attachments_of_type(mime_type: &str) -> Vec<Vec<u8>> {
     for message in mailbox.messages() {
         let full = message.to_gmail_json(MessageFormat::Full, &[]);
         for leaf in leaves(&full["payload"]) {
-            if leaf["mimeType"] == mime_type {
-                if let Some(id) = leaf["body"]["attachmentId"].as_str() {
-                    found.push(message.attachment_data(id).unwrap().to_vec());
-                }
+            if leaf["mimeType"] == mime_type
+                && let Some(id) = leaf["body"]["attachmentId"].as_str()
+            {
+                found.push(message.attachment_data(id).unwrap().to_vec());
             }
         }
     }

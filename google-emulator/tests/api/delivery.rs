@@ -15,7 +15,13 @@ fn message(subject: &str, extra_headers: &str) -> String {
 }
 
 impl TestApp {
-    async fn deliver(&self, email: &str, query: &str, content_type: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+    async fn deliver(
+        &self,
+        email: &str,
+        query: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
         self.http
             .post(self.url(&format!("/emulator/accounts/{email}/messages{query}")))
             .header("content-type", content_type)
@@ -59,7 +65,9 @@ async fn a_delivered_message_is_listed_counted_and_advances_the_history_id() {
     let token = bob_token(&app).await;
     let unread_before = unread_count(&app, &token).await;
     let history_before = history_id(&app, &token).await;
-    let total_before = app.gmail_json(&token, "profile").await["messagesTotal"].as_u64().unwrap();
+    let total_before = app.gmail_json(&token, "profile").await["messagesTotal"]
+        .as_u64()
+        .unwrap();
 
     let response = app
         .deliver(BOB, "", "message/rfc822", message("Fresh news", ""))
@@ -76,8 +84,14 @@ async fn a_delivered_message_is_listed_counted_and_advances_the_history_id() {
     assert_eq!(unread_count(&app, &token).await, unread_before + 1);
     let profile = app.gmail_json(&token, "profile").await;
     assert_eq!(profile["messagesTotal"].as_u64().unwrap(), total_before + 1);
-    let newest = app.gmail_json(&token, "messages?q=is:unread&maxResults=1").await;
-    assert_eq!(newest["messages"][0]["id"], id.as_str(), "received now: newest first");
+    let newest = app
+        .gmail_json(&token, "messages?q=is:unread&maxResults=1")
+        .await;
+    assert_eq!(
+        newest["messages"][0]["id"],
+        id.as_str(),
+        "received now: newest first"
+    );
     let full = app.gmail_json(&token, &format!("messages/{id}")).await;
     assert_eq!(full["labelIds"], json!(["INBOX", "UNREAD"]));
     assert_eq!(full["historyId"], history.to_string());
@@ -89,40 +103,62 @@ async fn a_delivered_message_is_listed_counted_and_advances_the_history_id() {
             BOB,
             "?labels=INBOX,STARRED",
             "message/rfc822; charset=utf-8",
-            message("Re Fresh news", "In-Reply-To: <Fresh-news@example.org>\r\nReferences: <Fresh-news@example.org>\r\n"),
+            message(
+                "Re Fresh news",
+                "In-Reply-To: <Fresh-news@example.org>\r\nReferences: <Fresh-news@example.org>\r\n",
+            ),
         )
         .await;
     assert_eq!(reply.status(), 201);
     let reply: Value = reply.json().await.unwrap();
     assert_eq!(reply["threadId"], id.as_str());
     let reply_id = reply["id"].as_str().unwrap();
-    let full = app.gmail_json(&token, &format!("messages/{reply_id}")).await;
+    let full = app
+        .gmail_json(&token, &format!("messages/{reply_id}"))
+        .await;
     assert_eq!(full["labelIds"], json!(["INBOX", "STARRED"]));
     assert_eq!(unread_count(&app, &token).await, unread_before + 1);
 
     // Another account's mailbox is untouched.
     let alice = app.login().await.access_token;
     let alice_total = app.gmail_json(&alice, "profile").await["messagesTotal"].clone();
-    assert_eq!(alice_total, app.emulator.state.mailbox(0).unwrap().messages().len());
+    assert_eq!(
+        alice_total,
+        app.emulator.state.mailbox(0).unwrap().messages().len()
+    );
 }
 
 #[tokio::test]
 async fn label_changes_move_counts_and_history() {
     let app = spawn_app().await;
     let token = bob_token(&app).await;
-    let unread = app.gmail_json(&token, "messages?q=is:unread&maxResults=1").await;
+    let unread = app
+        .gmail_json(&token, "messages?q=is:unread&maxResults=1")
+        .await;
     let id = unread["messages"][0]["id"].as_str().unwrap().to_owned();
     let before = unread_count(&app, &token).await;
     let history_before = history_id(&app, &token).await;
 
     let response = app
-        .relabel(BOB, &id, json!({"remove": ["UNREAD", "INBOX"], "add": ["TRASH"]}))
+        .relabel(
+            BOB,
+            &id,
+            json!({"remove": ["UNREAD", "INBOX"], "add": ["TRASH"]}),
+        )
         .await;
     assert_eq!(response.status(), 200);
     let changed: Value = response.json().await.unwrap();
     assert_eq!(changed["id"], id.as_str());
-    let labels: Vec<&str> = changed["labelIds"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
-    assert!(labels.contains(&"TRASH") && !labels.contains(&"UNREAD") && !labels.contains(&"INBOX"), "{labels:?}");
+    let labels: Vec<&str> = changed["labelIds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert!(
+        labels.contains(&"TRASH") && !labels.contains(&"UNREAD") && !labels.contains(&"INBOX"),
+        "{labels:?}"
+    );
     let history: u64 = changed["historyId"].as_str().unwrap().parse().unwrap();
     assert!(history > history_before);
     assert_eq!(history_id(&app, &token).await, history);
@@ -131,9 +167,7 @@ async fn label_changes_move_counts_and_history() {
     assert!(trash["messagesTotal"].as_u64().unwrap() >= 1);
 
     // The same change again changes nothing, the history id stays.
-    let again = app
-        .relabel(BOB, &id, json!({"remove": ["UNREAD"]}))
-        .await;
+    let again = app.relabel(BOB, &id, json!({"remove": ["UNREAD"]})).await;
     assert_eq!(again.status(), 200);
     assert_eq!(history_id(&app, &token).await, history);
 
@@ -150,21 +184,64 @@ async fn label_changes_move_counts_and_history() {
 #[tokio::test]
 async fn bad_deliveries_and_label_changes_are_refused_clearly() {
     let app = spawn_app().await;
-    let some_id = app.emulator.state.mailbox(1).unwrap().messages()[0].id.clone();
+    let some_id = app.emulator.state.mailbox(1).unwrap().messages()[0]
+        .id
+        .clone();
     let cases = [
-        (app.deliver(BOB, "", "text/plain", message("x", "")).await, 415),
-        (app.deliver(BOB, "", "message/rfc822", "").await, 400),
-        (app.deliver(BOB, "", "message/rfc822", "just some words\r\n\r\nand more").await, 400),
-        (app.deliver(BOB, "?labels=INBOX,NOPE", "message/rfc822", message("x", "")).await, 400),
-        (app.deliver("nobody@example.com", "", "message/rfc822", message("x", "")).await, 404),
         (
-            app.deliver(BOB, "", "message/rfc822", format!("{}{}", message("big", ""), "x".repeat(26 * 1024 * 1024))).await,
+            app.deliver(BOB, "", "text/plain", message("x", "")).await,
+            415,
+        ),
+        (app.deliver(BOB, "", "message/rfc822", "").await, 400),
+        (
+            app.deliver(BOB, "", "message/rfc822", "just some words\r\n\r\nand more")
+                .await,
+            400,
+        ),
+        (
+            app.deliver(
+                BOB,
+                "?labels=INBOX,NOPE",
+                "message/rfc822",
+                message("x", ""),
+            )
+            .await,
+            400,
+        ),
+        (
+            app.deliver("nobody@example.com", "", "message/rfc822", message("x", ""))
+                .await,
+            404,
+        ),
+        (
+            app.deliver(
+                BOB,
+                "",
+                "message/rfc822",
+                format!("{}{}", message("big", ""), "x".repeat(26 * 1024 * 1024)),
+            )
+            .await,
             413,
         ),
-        (app.relabel(BOB, "0000000000000000", json!({"add": ["STARRED"]})).await, 404),
-        (app.relabel("nobody@example.com", &some_id, json!({"add": ["STARRED"]})).await, 404),
-        (app.relabel(BOB, &some_id, json!({"add": ["NOT_A_LABEL"]})).await, 400),
-        (app.relabel(BOB, &some_id, json!({"add": "STARRED"})).await, 400),
+        (
+            app.relabel(BOB, "0000000000000000", json!({"add": ["STARRED"]}))
+                .await,
+            404,
+        ),
+        (
+            app.relabel("nobody@example.com", &some_id, json!({"add": ["STARRED"]}))
+                .await,
+            404,
+        ),
+        (
+            app.relabel(BOB, &some_id, json!({"add": ["NOT_A_LABEL"]}))
+                .await,
+            400,
+        ),
+        (
+            app.relabel(BOB, &some_id, json!({"add": "STARRED"})).await,
+            400,
+        ),
     ];
     for (index, (response, status)) in cases.into_iter().enumerate() {
         assert_eq!(response.status(), status, "case {index}");
@@ -172,7 +249,10 @@ async fn bad_deliveries_and_label_changes_are_refused_clearly() {
     // Nothing was delivered or changed.
     let token = bob_token(&app).await;
     let total = app.gmail_json(&token, "profile").await["messagesTotal"].clone();
-    assert_eq!(total, app.emulator.state.mailbox(1).unwrap().messages().len());
+    assert_eq!(
+        total,
+        app.emulator.state.mailbox(1).unwrap().messages().len()
+    );
     let mailbox = app.emulator.state.current_mailbox(1).unwrap();
     assert!(mailbox.history().is_empty());
 }

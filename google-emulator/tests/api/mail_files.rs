@@ -75,21 +75,33 @@ async fn a_takeout_mbox_gives_labels_threads_and_dates() {
     assert_eq!(offer["internalDate"], "1791921720000");
     // `>From ` lines lose one `>`; the metadata headers are not part of the message.
     let raw = app
-        .gmail_json(&token, &format!("messages/{}?format=raw", offer["id"].as_str().unwrap()))
+        .gmail_json(
+            &token,
+            &format!("messages/{}?format=raw", offer["id"].as_str().unwrap()),
+        )
         .await;
     let raw = String::from_utf8(URL_SAFE.decode(raw["raw"].as_str().unwrap()).unwrap()).unwrap();
-    assert!(raw.starts_with("Delivered-To: alice@example.com\r\n"), "{raw}");
+    assert!(
+        raw.starts_with("Delivered-To: alice@example.com\r\n"),
+        "{raw}"
+    );
     assert!(raw.contains("\r\nFrom the manager: this line"), "{raw}");
     assert!(raw.contains("\r\n>From a quote in a quote."), "{raw}");
     assert!(!raw.contains("X-Gmail-Labels"));
-    assert!(!raw.contains("\r\n\r\nFrom "), "the separator line is not in the message");
+    assert!(
+        !raw.contains("\r\n\r\nFrom "),
+        "the separator line is not in the message"
+    );
 
     let trip = by_subject(&messages, "Trip to Lyon");
     let reply = by_subject(&messages, "Re: Trip to Lyon");
     assert_eq!(labels(trip), ["SENT", "Label_Travel_plans"]);
     assert_eq!(labels(reply), ["INBOX", "Label_Travel_plans"]);
     // X-GM-THRID, in Gmail's hex form.
-    assert_eq!(trip["threadId"], format!("{:016x}", 1_790_000_000_000_000_002_u64));
+    assert_eq!(
+        trip["threadId"],
+        format!("{:016x}", 1_790_000_000_000_000_002_u64)
+    );
     assert_eq!(reply["threadId"], trip["threadId"]);
 
     let spam = by_subject(&messages, "You won");
@@ -121,7 +133,10 @@ async fn a_folder_of_eml_files_is_unread_in_the_inbox() {
     }
     // internalDate from the Date header (10:00 +01:00).
     assert_eq!(first["internalDate"], "1793610000000");
-    assert_eq!(reply["threadId"], first["id"], "threads from In-Reply-To/References");
+    assert_eq!(
+        reply["threadId"], first["id"],
+        "threads from In-Reply-To/References"
+    );
     assert_eq!(messages[0]["id"], reply["id"], "newest first");
     // The Latin-1 body is served in its charset (base64url of the decoded bytes).
     let data = reply["payload"]["body"]["data"].as_str().unwrap();
@@ -158,12 +173,20 @@ async fn a_maildir_takes_unread_and_trash_from_its_flags() {
 async fn an_unreadable_path_stops_the_start_with_a_clear_error() {
     let mut config = google_emulator::EmulatorConfig::for_tests(&[REDIRECT]);
     config.mailbox_path = Some(fixture("does-not-exist.mbox"));
-    let error = google_emulator::spawn(config).await.err().unwrap().to_string();
+    let error = google_emulator::spawn(config)
+        .await
+        .err()
+        .unwrap()
+        .to_string();
     assert!(error.contains("EMULATOR_MAILBOX"), "{error}");
     assert!(error.contains("does-not-exist.mbox"), "{error}");
 
     let mut config = google_emulator::EmulatorConfig::for_tests(&[REDIRECT]);
     config.mailbox_path = Some(fixture("maildir/tmp"));
-    let error = google_emulator::spawn(config).await.err().unwrap().to_string();
+    let error = google_emulator::spawn(config)
+        .await
+        .err()
+        .unwrap()
+        .to_string();
     assert!(error.contains("no readable message"), "{error}");
 }

@@ -2,12 +2,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod authorize;
-mod delivery;
 mod binary;
+mod delivery;
 mod extra_accounts;
 mod faults;
 mod gmail;
 mod helpers;
-mod mail_files;
 mod independent_client;
+mod mail_files;
 mod token;
