@@ -13,7 +13,8 @@
 //!   200 `{"id","threadId","labelIds","historyId"}`; unknown account or message 404.
 //!
 //! Both advance the account's history id (`users.getProfile`) and are kept as history records
-//! ([`crate::mailbox::HistoryRecord`]). Errors answer `{"error": "…"}`.
+//! ([`crate::mailbox::HistoryRecord`]) that `users.history.list` answers from. Errors answer
+//! `{"error": "…"}`.
 
 use actix_web::{HttpResponse, web};
 use serde_json::json;

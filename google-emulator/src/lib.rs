@@ -4,12 +4,14 @@
 //! - [`config`]: settings from the environment.
 //! - [`startup`]: [`Application::build`] (binds its own listener) and [`spawn`] for tests.
 //! - [`oauth`]: authorization (consent page), token, revocation, discovery, userinfo.
-//! - [`gmail`]: messages list/get, labels, profile, with Google's error envelope and quota.
-//! - [`mailbox`]: the deterministic demo mailboxes, real RFC 5322 messages parsed by `mailparse`.
+//! - [`gmail`]: messages list/get, labels, profile, history, with Google's error envelope and quota.
+//! - [`mailbox`]: the mailboxes: the demo mail as `.eml` files (`mailboxes/<kind>/`, embedded by
+//!   `build.rs`), or your own mail (`EMULATOR_MAILBOX`: mbox, `.eml` folder, Maildir), parsed by
+//!   `mailparse`; delivery, label changes and their history.
 //! - [`accounts`]: the demo accounts.
 //! - [`faults`]: latency and injected 429/500/503/slow answers.
-//! - [`state`]: codes, grants and tokens in memory, counters.
-//! - [`control`]: `/emulator/*` endpoints for tests and benchmarks.
+//! - [`state`]: codes, grants and tokens in memory, counters, the mailboxes changed since start-up.
+//! - [`control`]: `/emulator/*` endpoints for tests and benchmarks, mail delivery and label changes.
 
 pub mod accounts;
 pub mod config;

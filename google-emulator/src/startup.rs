@@ -108,7 +108,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/messages", web::get().to(gmail::list_messages))
                 .route("/messages/{id}", web::get().to(gmail::get_message))
                 .route("/labels/{id}", web::get().to(gmail::get_label))
-                .route("/profile", web::get().to(gmail::profile)),
+                .route("/profile", web::get().to(gmail::profile))
+                .route("/history", web::get().to(gmail::list_history)),
         )
         .service(
             web::scope("/emulator")

@@ -1,5 +1,6 @@
 //! The Gmail API v1 subset under `/gmail/v1/users/{userId}/`: `messages` (list), `messages/{id}`,
-//! `labels/{id}` and `profile`, with Google's paging, formats, scopes, quota and errors.
+//! `labels/{id}`, `profile` and `history` (the changes since start-up: mail delivered and labels
+//! changed through `/emulator/…`), with Google's paging, formats, scopes, quota and errors.
 //!
 //! Every call goes through [`begin`]: count it, apply latency and injected faults, check the
 //! bearer token, the scope and the user, then charge the per-user quota.
@@ -18,7 +19,7 @@ use sha2::{Digest, Sha256};
 use crate::{
     faults::Fault,
     gmail::{error::GoogleApiError, query::Query},
-    mailbox::{Mailbox, MessageFormat, SYSTEM_LABELS},
+    mailbox::{HistoryChange, Mailbox, MessageFormat, SYSTEM_LABELS},
     oauth::scopes::{GMAIL_METADATA, GMAIL_READONLY},
     params::Params,
     state::{AccessToken, EmulatorState},
@@ -283,4 +284,131 @@ pub async fn profile(
         "threadsTotal": threads.len(),
         "historyId": mailbox.history_id().to_string(),
     })))
+}
+
+/// `GET …/history`: the changes after `startHistoryId` (deliveries and label changes since
+/// start-up), filtered by `historyTypes` and `labelId`, paged by `maxResults` / `pageToken`.
+/// A `startHistoryId` older than the emulator's start answers 404 (sync in full).
+pub async fn list_history(
+    request: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<EmulatorState>,
+) -> Result<HttpResponse, GoogleApiError> {
+    let caller = begin(&request, &state, &path, "gmail.history.list", 2).await?;
+    let params = Params::parse(request.query_string());
+    let start: u64 = match one(&params, "startHistoryId")? {
+        None => {
+            return Err(GoogleApiError::invalid_argument(
+                "Missing required parameter startHistoryId",
+            ));
+        }
+        Some(raw) => raw.parse().map_err(|_| {
+            GoogleApiError::invalid_argument(&format!(
+                "Invalid value at 'start_history_id' (TYPE_UINT64), \"{raw}\""
+            ))
+        })?,
+    };
+    let mut types: BTreeSet<HistoryType> = BTreeSet::new();
+    for raw in params.all("historyTypes") {
+        types.insert(HistoryType::parse(raw).ok_or_else(|| {
+            GoogleApiError::invalid_argument(&format!(
+                "Invalid value at 'history_types' (type.googleapis.com/google.apps.gmail.v1.ListHistoryRequest.HistoryType), \"{raw}\""
+            ))
+        })?);
+    }
+    let label = one(&params, "labelId")?.map(str::to_owned);
+    let max_results = match one(&params, "maxResults")? {
+        None => DEFAULT_PAGE,
+        Some(raw) => match raw.parse::<usize>() {
+            Ok(n) if n >= 1 => n.min(MAX_PAGE),
+            _ => {
+                return Err(GoogleApiError::invalid_argument(&format!(
+                    "Invalid value at 'max_results' (TYPE_UINT32), \"{raw}\""
+                )));
+            }
+        },
+    };
+    let fingerprint = {
+        let material = format!("{start}\u{1}{types:?}\u{1}{label:?}");
+        hex_prefix(&Sha256::digest(material.as_bytes()))
+    };
+    let offset = match one(&params, "pageToken")? {
+        None => 0,
+        Some(token) => parse_page_token(token, &fingerprint)
+            .ok_or_else(|| GoogleApiError::invalid_argument("Invalid pageToken"))?,
+    };
+    let mailbox = mailbox(&state, &caller)?;
+    let records = mailbox
+        .history_since(start)
+        .ok_or_else(GoogleApiError::not_found)?;
+    let matching: Vec<_> = records
+        .iter()
+        .filter(|r| types.is_empty() || types.contains(&HistoryType::of(&r.change)))
+        .filter(|r| label.as_ref().is_none_or(|l| r.label_ids.contains(l)))
+        .collect();
+    let page: Vec<_> = matching
+        .iter()
+        .skip(offset)
+        .take(max_results)
+        .map(|record| {
+            let message = json!({
+                "id": record.message_id,
+                "threadId": record.thread_id,
+                "labelIds": record.label_ids,
+            });
+            let mut entry = json!({
+                "id": record.id.to_string(),
+                "messages": [{"id": record.message_id, "threadId": record.thread_id}],
+            });
+            match &record.change {
+                HistoryChange::MessageAdded => {
+                    entry["messagesAdded"] = json!([{ "message": message }]);
+                }
+                HistoryChange::LabelsAdded(labels) => {
+                    entry["labelsAdded"] = json!([{ "message": message, "labelIds": labels }]);
+                }
+                HistoryChange::LabelsRemoved(labels) => {
+                    entry["labelsRemoved"] = json!([{ "message": message, "labelIds": labels }]);
+                }
+            }
+            entry
+        })
+        .collect();
+    let mut body = json!({ "historyId": mailbox.history_id().to_string() });
+    if !page.is_empty() {
+        body["history"] = json!(page);
+    }
+    if offset + max_results < matching.len() {
+        body["nextPageToken"] = json!(page_token(offset + max_results, &fingerprint));
+    }
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// Gmail's `historyTypes` values the emulator records (`messageDeleted` never happens here).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum HistoryType {
+    MessageAdded,
+    MessageDeleted,
+    LabelAdded,
+    LabelRemoved,
+}
+
+impl HistoryType {
+    fn parse(value: &str) -> Option<Self> {
+        match value {
+            "messageAdded" => Some(Self::MessageAdded),
+            "messageDeleted" => Some(Self::MessageDeleted),
+            "labelAdded" => Some(Self::LabelAdded),
+            "labelRemoved" => Some(Self::LabelRemoved),
+            _ => None,
+        }
+    }
+
+    fn of(change: &HistoryChange) -> Self {
+        match change {
+            HistoryChange::MessageAdded => Self::MessageAdded,
+            HistoryChange::LabelsAdded(_) => Self::LabelAdded,
+            HistoryChange::LabelsRemoved(_) => Self::LabelRemoved,
+        }
+    }
 }

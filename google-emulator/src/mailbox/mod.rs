@@ -244,6 +244,8 @@ pub struct Mailbox {
     /// Message ids are derived from this (the owner's address and the mailbox kind).
     id_seed: String,
     history_id: u64,
+    /// The history id at start-up: history before it is not kept.
+    first_history_id: u64,
     history: Vec<HistoryRecord>,
     /// Messages delivered since start-up.
     delivered: usize,
@@ -281,7 +283,22 @@ pub struct HistoryRecord {
     pub id: u64,
     pub message_id: String,
     pub thread_id: String,
+    /// The message's labels right after the change.
+    pub label_ids: Vec<String>,
     pub change: HistoryChange,
+}
+
+impl HistoryRecord {
+    /// A record of `change` to `message`, now at history id `id`.
+    fn of(message: &StoredMessage, id: u64, change: HistoryChange) -> Self {
+        Self {
+            id,
+            message_id: message.id.clone(),
+            thread_id: message.thread_id.clone(),
+            label_ids: message.label_ids.clone(),
+            change,
+        }
+    }
 }
 
 /// Why a delivered body was refused.
@@ -413,6 +430,7 @@ impl Mailbox {
             position_by_id: HashMap::new(),
             id_seed: seed.to_owned(),
             history_id,
+            first_history_id: history_id,
             history: Vec::new(),
             delivered: 0,
         };
@@ -502,6 +520,7 @@ impl Mailbox {
             id: self.history_id,
             message_id: id.clone(),
             thread_id,
+            label_ids: message.label_ids.clone(),
             change: HistoryChange::MessageAdded,
         });
         self.messages.push(message);
@@ -519,37 +538,41 @@ impl Mailbox {
     ) -> Option<&StoredMessage> {
         let position = *self.position_by_id.get(id)?;
         let message = self.messages.get_mut(position)?;
+        // Removals first, then additions: a label both removed and added stays.
         let removed: Vec<String> = remove
             .iter()
             .filter(|label| message.has_label(label) && !add.contains(label))
             .cloned()
             .collect();
-        message.label_ids.retain(|label| !removed.contains(label));
-        let mut added = Vec::new();
-        for label in add {
-            if !message.has_label(label) {
-                message.label_ids.push(label.clone());
-                added.push(label.clone());
-            }
-        }
-        for (labels, change) in [
-            (
-                added,
-                HistoryChange::LabelsAdded as fn(Vec<String>) -> HistoryChange,
-            ),
-            (removed, HistoryChange::LabelsRemoved),
-        ] {
-            if labels.is_empty() {
-                continue;
-            }
+        if !removed.is_empty() {
+            message.label_ids.retain(|label| !removed.contains(label));
             self.history_id += HISTORY_ID_STEP;
+            self.history.push(HistoryRecord::of(
+                message,
+                self.history_id,
+                HistoryChange::LabelsRemoved(removed),
+            ));
+        }
+        let added: Vec<String> = add
+            .iter()
+            .filter(|label| !message.has_label(label))
+            .cloned()
+            .collect();
+        if !added.is_empty() {
+            message.label_ids.extend(added.iter().cloned());
+            self.history_id += HISTORY_ID_STEP;
+            self.history.push(HistoryRecord::of(
+                message,
+                self.history_id,
+                HistoryChange::LabelsAdded(added),
+            ));
+        }
+        if self
+            .history
+            .last()
+            .is_some_and(|last| last.id == self.history_id && last.message_id == message.id)
+        {
             message.history_id = self.history_id;
-            self.history.push(HistoryRecord {
-                id: self.history_id,
-                message_id: message.id.clone(),
-                thread_id: message.thread_id.clone(),
-                change: change(labels),
-            });
         }
         self.messages.get(position)
     }
@@ -557,6 +580,16 @@ impl Mailbox {
     /// The changes since start-up, oldest first.
     pub fn history(&self) -> &[HistoryRecord] {
         &self.history
+    }
+
+    /// The changes after history id `start`, oldest first; `None` when `start` is older than
+    /// the history kept (before start-up): the client must sync in full (Gmail's 404).
+    pub fn history_since(&self, start: u64) -> Option<&[HistoryRecord]> {
+        if start < self.first_history_id {
+            return None;
+        }
+        let from = self.history.partition_point(|record| record.id <= start);
+        Some(&self.history[from..])
     }
 
     /// All messages, newest first (by internal date, ties by id).

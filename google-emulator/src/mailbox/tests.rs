@@ -1051,3 +1051,136 @@ fn the_png_and_pdf_attachments_are_well_formed() {
         }
     }
 }
+
+#[test]
+fn the_demo_files_are_numbered_and_html_only_mail_has_its_text_beside_it() {
+    for (kind, folder) in [
+        (MailboxKind::Large, "large"),
+        (MailboxKind::Small, "small"),
+        (MailboxKind::AllRead, "all-read"),
+    ] {
+        let names: Vec<&str> = embedded::FILES
+            .iter()
+            .filter(|(k, _, _)| *k == folder)
+            .map(|(_, name, _)| *name)
+            .collect();
+        let emls: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|n| n.ends_with(".eml"))
+            .collect();
+        for (index, name) in emls.iter().enumerate() {
+            assert!(name.starts_with(&format!("{index:03}-")), "{folder}/{name}");
+        }
+        let mailbox = Mailbox::build(kind, &ADA);
+        assert_eq!(mailbox.messages().len(), emls.len());
+        let html_only = mailbox
+            .messages()
+            .iter()
+            .filter(|m| m.spec.shape == MessageShape::HtmlOnly)
+            .count();
+        let texts: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|n| n.ends_with(".txt"))
+            .collect();
+        assert_eq!(
+            texts.len(),
+            html_only,
+            "{folder}: one .txt per HTML-only message"
+        );
+        for text in texts {
+            let stem = text.trim_end_matches(".txt");
+            assert!(
+                emls.contains(&format!("{stem}.eml").as_str()),
+                "{folder}/{text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn delivery_and_label_changes_advance_the_history_and_keep_records() {
+    let mut mailbox = Mailbox::build(MailboxKind::Small, &GRACE);
+    let start = mailbox.history_id();
+    let count = mailbox.messages().len();
+    let parent = mailbox.messages()[0].clone();
+    let parent_message_id = parent.header("Message-ID").unwrap().to_owned();
+    let raw = format!(
+        "From: x@example.org\nDate: Tue, 01 Dec 2026 09:00:00 +0000\nSubject: Re: hi\nIn-Reply-To: {parent_message_id}\n\nreply\n"
+    );
+    let delivered = mailbox
+        .deliver(
+            raw.as_bytes(),
+            vec!["INBOX".into(), "UNREAD".into()],
+            1_796_000_000_000,
+        )
+        .unwrap()
+        .clone();
+    assert_eq!(delivered.thread_id, parent.thread_id);
+    assert!(
+        delivered.raw.ends_with(b"\r\n\r\nreply\r\n"),
+        "CRLF line ends"
+    );
+    assert_eq!(delivered.history_id, start + HISTORY_ID_STEP);
+    assert_eq!(mailbox.history_id(), delivered.history_id);
+    assert_eq!(mailbox.messages().len(), count + 1);
+    assert_eq!(mailbox.messages()[0].id, delivered.id, "newest first");
+    assert_eq!(
+        mailbox.deliver(b"", Vec::new(), 0).unwrap_err(),
+        DeliveryError::NotAMessage
+    );
+
+    // The same delivery into a fresh copy gives the same id: ids are deterministic.
+    let mut again = Mailbox::build(MailboxKind::Small, &GRACE);
+    let id_again = again
+        .deliver(raw.as_bytes(), Vec::new(), 0)
+        .unwrap()
+        .id
+        .clone();
+    assert_eq!(id_again, delivered.id);
+
+    let changed = mailbox
+        .change_labels(&delivered.id, &["STARRED".into()], &["UNREAD".into()])
+        .unwrap();
+    assert_eq!(changed.label_ids, ["INBOX", "STARRED"]);
+    assert_eq!(changed.history_id, start + 3 * HISTORY_ID_STEP);
+    assert!(
+        mailbox
+            .change_labels(&delivered.id, &[], &["UNREAD".into()])
+            .is_some()
+    );
+    assert_eq!(
+        mailbox.history_id(),
+        start + 3 * HISTORY_ID_STEP,
+        "no change, no history"
+    );
+    assert!(
+        mailbox
+            .change_labels("0000000000000000", &[], &[])
+            .is_none()
+    );
+    let changes: Vec<&HistoryChange> = mailbox.history().iter().map(|r| &r.change).collect();
+    assert_eq!(
+        changes,
+        [
+            &HistoryChange::MessageAdded,
+            &HistoryChange::LabelsRemoved(vec!["UNREAD".into()]),
+            &HistoryChange::LabelsAdded(vec!["STARRED".into()]),
+        ]
+    );
+    assert_eq!(mailbox.history_since(start).unwrap().len(), 3);
+    assert_eq!(
+        mailbox
+            .history_since(start + HISTORY_ID_STEP)
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(mailbox.history_since(start - 1).is_none());
+    // The start-up mailbox is untouched by changes to a copy.
+    assert_eq!(
+        Mailbox::build(MailboxKind::Small, &GRACE).messages().len(),
+        count
+    );
+}

@@ -256,3 +256,88 @@ async fn bad_deliveries_and_label_changes_are_refused_clearly() {
     let mailbox = app.emulator.state.current_mailbox(1).unwrap();
     assert!(mailbox.history().is_empty());
 }
+
+#[tokio::test]
+async fn history_list_reports_deliveries_and_label_changes_since_a_history_id() {
+    let app = spawn_app().await;
+    let token = bob_token(&app).await;
+    let start = history_id(&app, &token).await;
+    let nothing = app
+        .gmail_json(&token, &format!("history?startHistoryId={start}"))
+        .await;
+    assert_eq!(nothing, json!({"historyId": start.to_string()}));
+
+    let delivered: Value = app
+        .deliver(BOB, "", "message/rfc822", message("History one", ""))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = delivered["id"].as_str().unwrap();
+    let read = app
+        .relabel(BOB, id, json!({"remove": ["UNREAD"], "add": ["STARRED"]}))
+        .await;
+    assert_eq!(read.status(), 200);
+    let now = history_id(&app, &token).await;
+
+    let all = app
+        .gmail_json(&token, &format!("history?startHistoryId={start}"))
+        .await;
+    assert_eq!(all["historyId"], now.to_string());
+    let records = all["history"].as_array().unwrap();
+    assert_eq!(records.len(), 3, "{all}");
+    assert_eq!(records[0]["messagesAdded"][0]["message"]["id"], id);
+    assert_eq!(
+        records[0]["messagesAdded"][0]["message"]["labelIds"],
+        json!(["INBOX", "UNREAD"])
+    );
+    assert_eq!(
+        records[1]["labelsRemoved"][0]["labelIds"],
+        json!(["UNREAD"])
+    );
+    assert_eq!(
+        records[1]["labelsRemoved"][0]["message"]["labelIds"],
+        json!(["INBOX"])
+    );
+    assert_eq!(records[2]["labelsAdded"][0]["labelIds"], json!(["STARRED"]));
+    assert_eq!(records[2]["id"], now.to_string());
+    assert_eq!(records[2]["messages"][0]["id"], id);
+
+    // From the delivery on, filtered, paged.
+    let after = records[0]["id"].as_str().unwrap();
+    let removed = app
+        .gmail_json(
+            &token,
+            &format!("history?startHistoryId={after}&historyTypes=labelAdded"),
+        )
+        .await;
+    assert_eq!(removed["history"].as_array().unwrap().len(), 1);
+    let first_page = app
+        .gmail_json(
+            &token,
+            &format!("history?startHistoryId={start}&maxResults=2"),
+        )
+        .await;
+    assert_eq!(first_page["history"].as_array().unwrap().len(), 2);
+    let next = first_page["nextPageToken"].as_str().unwrap();
+    let second_page = app
+        .gmail_json(
+            &token,
+            &format!("history?startHistoryId={start}&maxResults=2&pageToken={next}"),
+        )
+        .await;
+    assert_eq!(second_page["history"].as_array().unwrap().len(), 1);
+    assert!(second_page.get("nextPageToken").is_none());
+
+    // Older than what is kept: 404, sync in full; no or bad start: 400.
+    let old = app.gmail(&token, "history?startHistoryId=1").await;
+    google_error(old, 404).await;
+    for bad in [
+        "history",
+        "history?startHistoryId=abc",
+        &format!("history?startHistoryId={start}&historyTypes=nope"),
+    ] {
+        let response = app.gmail(&token, bad).await;
+        google_error(response, 400).await;
+    }
+}
