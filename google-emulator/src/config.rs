@@ -120,3 +120,30 @@ impl EmulatorConfig {
         Self::from_env(&env).unwrap_or_else(|_| unreachable!("test defaults parse"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn emulator_mailbox_is_an_optional_path() {
+        let unset = EmulatorConfig::from_env(&Env::default()).unwrap();
+        assert_eq!(unset.mailbox_path, None);
+        let blank =
+            EmulatorConfig::from_env(&Env::default().with("EMULATOR_MAILBOX", "  ")).unwrap();
+        assert_eq!(blank.mailbox_path, None);
+        let set = EmulatorConfig::from_env(&Env::default().with(
+            "EMULATOR_MAILBOX",
+            "/mail/All mail Including Spam and Trash.mbox",
+        ))
+        .unwrap();
+        assert_eq!(
+            set.mailbox_path,
+            Some(PathBuf::from(
+                "/mail/All mail Including Spam and Trash.mbox"
+            ))
+        );
+    }
+}

@@ -58,7 +58,11 @@ pub(super) fn with_metadata(origin: String, bytes: &[u8]) -> MailFile {
     let mut rest = bytes;
     while let Some((name, value, after)) = leading_header(rest) {
         if name.eq_ignore_ascii_case(LABELS_HEADER) {
-            file.labels = Some(takeout_labels(&value));
+            // Non-ASCII label names come as RFC 2047 encoded words.
+            let decoded = mailparse::parse_header(format!("{LABELS_HEADER}: {value}").as_bytes())
+                .map(|(header, _)| header.get_value())
+                .unwrap_or(value);
+            file.labels = Some(takeout_labels(&decoded));
         } else if name.eq_ignore_ascii_case(THREAD_HEADER) {
             file.thread_id = value
                 .trim()
@@ -394,6 +398,12 @@ mod tests {
         );
         assert_eq!(file.thread_id.as_deref(), Some("18d75b8423f30002"));
         assert_eq!(file.internal_date_ms, Some(1_785_748_447_357));
+
+        let encoded = with_metadata(
+            "t".into(),
+            b"X-Gmail-Labels: Inbox,=?UTF-8?Q?R=C3=A9unions?=\r\nFrom: a@example.com\r\n\r\n",
+        );
+        assert_eq!(encoded.labels.unwrap(), ["INBOX", "Label_R\u{e9}unions"]);
 
         let plain = with_metadata("t".into(), b"From: a@example.com\r\n\r\nx");
         assert!(plain.labels.is_none() && plain.internal_date_ms.is_none());
