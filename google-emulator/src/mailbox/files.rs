@@ -16,7 +16,7 @@ use chrono::DateTime;
 
 /// One message read from a file, its metadata separated.
 #[derive(Clone, Debug, Default)]
-pub struct MailFile {
+pub(super) struct MailFile {
     /// Where it came from, for warnings (a file name, or `mbox message 12`).
     pub(super) origin: String,
     /// The RFC 5322 message.
@@ -159,7 +159,7 @@ fn maildir_labels(file_name: &str) -> Vec<String> {
 
 /// Reads `EMULATOR_MAILBOX`: a file is an mbox; a folder with `cur/` or `new/` is a Maildir;
 /// another folder holds `.eml` files. Unreadable single files are skipped with a warning.
-pub fn read_path(path: &Path) -> Result<Vec<MailFile>, MailboxSourceError> {
+pub(super) fn read_path(path: &Path) -> Result<Vec<MailFile>, MailboxSourceError> {
     let unreadable = |source| MailboxSourceError::Unreadable {
         path: path.to_owned(),
         source,

@@ -33,7 +33,8 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/mailboxes.rs"));
 }
 
-pub use files::{MailFile, MailboxSourceError, read_path};
+pub use files::MailboxSourceError;
+use files::{MailFile, read_path};
 #[cfg(test)]
 mod tests;
 
