@@ -9,6 +9,7 @@
 use std::net::TcpListener;
 
 use actix_web::{App, HttpServer, middleware::from_fn, web};
+use contract::paths::{self, auth};
 use common::{
     health,
     http_metrics::{self, HttpMetrics},
@@ -54,9 +55,9 @@ impl Application {
                     .wrap(from_fn(http_metrics::track))
                     .wrap(from_fn(telemetry::request_id_header))
                     .wrap(telemetry::request_tracing())
-                    .route("/healthz", web::get().to(health::healthz))
+                    .route(paths::HEALTHZ, web::get().to(health::healthz))
                     .route(
-                        "/internal/google-access-token",
+                        auth::INTERNAL_GOOGLE_ACCESS_TOKEN,
                         web::post().to(routes::internal::google_access_token),
                     )
                     .default_service(web::to(problem::not_found))
@@ -78,23 +79,23 @@ impl Application {
                 .wrap(from_fn(http_metrics::track))
                 .wrap(from_fn(telemetry::request_id_header))
                 .wrap(telemetry::request_tracing())
-                .route("/healthz", web::get().to(health::healthz))
-                .route("/readyz", web::get().to(routes::health::readyz))
-                .route("/metrics", web::get().to(http_metrics::endpoint))
-                .route("/oauth/login", web::get().to(routes::login::login))
-                .route("/oauth/callback", web::get().to(routes::callback::callback))
-                .route("/oauth/logout", web::post().to(routes::logout::logout))
+                .route(paths::HEALTHZ, web::get().to(health::healthz))
+                .route(paths::READYZ, web::get().to(routes::health::readyz))
+                .route(paths::METRICS, web::get().to(http_metrics::endpoint))
+                .route(auth::OAUTH_LOGIN, web::get().to(routes::login::login))
+                .route(auth::OAUTH_CALLBACK, web::get().to(routes::callback::callback))
+                .route(auth::OAUTH_LOGOUT, web::post().to(routes::logout::logout))
                 .route(
-                    "/v1/session/token",
+                    auth::SESSION_TOKEN,
                     web::post().to(routes::tokens::session_token),
                 )
-                .route("/v1/api-tokens", web::post().to(routes::tokens::api_token))
+                .route(auth::API_TOKENS, web::post().to(routes::tokens::api_token))
                 .route(
-                    "/v1/api-tokens/revoke",
+                    auth::API_TOKENS_REVOKE,
                     web::post().to(routes::tokens::revoke_api_tokens),
                 )
                 .route(
-                    "/.well-known/jwks.json",
+                    auth::JWKS,
                     web::get().to(routes::tokens::jwks),
                 )
                 .default_service(web::to(problem::not_found))

@@ -1,7 +1,7 @@
 //! Internal JWTs: what auth-service mints and gmail-service accepts.
 //!
 //! - [`InternalClaims`]: the claims of the contract (`iss`, `aud`, `sub`, `email`, `iat`, `nbf`,
-//!   `exp`, `jti`).
+//!   `exp`, `jti`), defined in `contract::jwt` and re-exported here.
 //! - [`Es256KeyPair`]: a P-256 signing key, its RFC 7638 thumbprint as `kid`, and its public JWK.
 //! - [`JwtVerifier`]: accepts only ES256 tokens whose `kid` is in the issuer's JWKS, checks
 //!   `iss`, `aud`, `exp` and `nbf`, and refetches the JWKS on an unknown `kid` at most once per
@@ -10,7 +10,7 @@
 //!   fetches only when that is too old, within the same once-per-interval limit, and never waits
 //!   behind a fetch already in flight.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use crate::jwks::{KeySet, KeySetError, Lifetime};
 use base64::{Engine, engine::general_purpose::STANDARD, engine::general_purpose::URL_SAFE_NO_PAD};
@@ -26,59 +26,14 @@ use ring::{
     signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair},
 };
 use secrecy::{ExposeSecret, SecretBox, SecretString};
-use serde::{Deserialize, Serialize};
 
-/// The audience of every internal JWT.
-pub const GMAIL_SERVICE_AUDIENCE: &str = "gmail-service";
+pub use contract::jwt::{GMAIL_SERVICE_AUDIENCE, InternalClaims, unix_now};
 
 /// Longest token the verifier looks at; anything longer is malformed.
 const MAX_TOKEN_LEN: usize = 8 * 1024;
 
 /// Seconds of clock skew tolerated on `exp` and `nbf`.
 const LEEWAY_SECS: u64 = 5;
-
-/// The claims of an internal JWT (see the contract).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InternalClaims {
-    /// auth-service's issuer id.
-    pub iss: String,
-    /// Always [`GMAIL_SERVICE_AUDIENCE`].
-    pub aud: String,
-    /// The Google account's `sub`.
-    pub sub: String,
-    /// The Google account's address.
-    pub email: String,
-    pub iat: i64,
-    pub nbf: i64,
-    pub exp: i64,
-    /// Unique per token.
-    pub jti: String,
-}
-
-impl InternalClaims {
-    /// Claims for `sub`/`email` valid from now for `lifetime`, with a fresh `jti`.
-    pub fn new(issuer: &str, sub: &str, email: &str, lifetime: Duration) -> Self {
-        let now = unix_now();
-        Self {
-            iss: issuer.to_owned(),
-            aud: GMAIL_SERVICE_AUDIENCE.to_owned(),
-            sub: sub.to_owned(),
-            email: email.to_owned(),
-            iat: now,
-            nbf: now,
-            exp: now + i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX / 2),
-            jti: uuid::Uuid::new_v4().to_string(),
-        }
-    }
-}
-
-/// Seconds since the Unix epoch.
-pub fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
 
 /// Why a signing key could not be made or used.
 #[derive(Debug, thiserror::Error)]

@@ -15,7 +15,7 @@ use crate::{
     auth::Caller,
     gmail::{GmailCall, GmailClient, GmailError, MessageFormat, UNITS_MESSAGES_GET},
     google_token::{GoogleAccessToken, TokenSource},
-    mail::{MessageDetail, MessageSummary, UnreadCount, UnreadPage, is_valid_message_id},
+    mail::{self, MessageDetail, MessageSummary, UnreadCount, UnreadPage, is_valid_message_id},
     message_cache::MessageCache,
 };
 
@@ -110,7 +110,7 @@ impl Mailbox {
                                 gmail.get_message(call, id, MessageFormat::Metadata).await
                             })
                             .await;
-                        (index, message.map(|m| MessageSummary::from_gmail(&m)))
+                        (index, message.map(|m| mail::summary_from_gmail(&m)))
                     }
                 })
                 .buffer_unordered(gmail.get_concurrency())
@@ -161,7 +161,7 @@ impl Mailbox {
                 gmail.get_message(call, id, MessageFormat::Full).await
             })
             .await?;
-        let detail = MessageDetail::from_gmail(&message);
+        let detail = mail::detail_from_gmail(&message);
         self.cache.put_many(account, &[detail.summary()]).await;
         Ok(detail)
     }

@@ -383,3 +383,70 @@ async fn google_unavailable_has_its_own_page() {
         "{html:.600}"
     );
 }
+
+#[tokio::test]
+async fn mistyped_message_ids_and_refused_page_tokens_are_the_persons_input_not_failures() {
+    let stack = spawn_stack().await;
+    let mut browser = Browser::new();
+    stack.login(&mut browser).await;
+    // Gmail refuses these ids (`Invalid id value`): a message that does not exist.
+    for id in ["doesnotexist0000", &"a".repeat(40), &"0".repeat(64)] {
+        let (page, _) = browser
+            .get(&format!("{}/messages/{id}", stack.base))
+            .await;
+        assert_eq!(page.status(), 404, "{id}");
+        let html = page.text().await.unwrap();
+        assert!(html.contains("data-kind=\"not_found\""), "{id}: {html:.400}");
+        assert!(!html.contains("Something went wrong"), "{id}");
+    }
+    // A page token Gmail refuses (`Invalid pageToken`): a link that does not work.
+    let (page, _) = browser.get(&format!("{}/?trail=AAAA", stack.base)).await;
+    assert_eq!(page.status(), 400);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("data-kind=\"bad_request\""), "{html:.400}");
+    assert!(!html.contains("Something went wrong"));
+    assert!(
+        html.contains("href=\"/\""),
+        "no way back to the first page"
+    );
+}
+
+#[tokio::test]
+async fn unavailable_pages_carry_retry_after() {
+    // Google failing: gmail-service's own Retry-After reaches the person.
+    let stack = spawn_stack().await;
+    let mut browser = Browser::new();
+    stack.login(&mut browser).await;
+    stack
+        .emulator
+        .set_faults(serde_json::json!({"gmail": {"unavailable": 1.0}}))
+        .unwrap();
+    let (page, _) = browser.get(&format!("{}/?trail=w", stack.base)).await;
+    assert_eq!(page.status(), 503);
+    let seconds: u64 = page.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(seconds >= 1, "{seconds}");
+    stack.emulator.set_faults(serde_json::json!({})).unwrap();
+
+    // Nothing answering at all: a default wait.
+    let closed = format!("http://127.0.0.1:{}", common::testing::free_port());
+    let app = crate::helpers::spawn_app(&closed, &closed).await;
+    let page = app
+        .http
+        .get(format!("{}/", app.address))
+        .header("cookie", "session=x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 503);
+    assert_eq!(page.headers()["retry-after"], "5");
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("data-kind=\"unavailable\"")
+    );
+}

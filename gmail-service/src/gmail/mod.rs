@@ -358,16 +358,11 @@ fn transport_reason(error: &reqwest::Error) -> String {
     }
 }
 
-/// `Retry-After` in seconds (an HTTP date is not worth parsing here: the backoff covers it).
+/// `Retry-After` in seconds, at most an hour (`contract::headers::retry_after_secs`; an HTTP
+/// date is not worth parsing here: the backoff covers it).
 fn retry_after(headers: &header::HeaderMap) -> Option<Duration> {
-    headers
-        .get(header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(|s| Duration::from_secs(s.min(3_600)))
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?;
+    contract::headers::retry_after_secs(value).map(Duration::from_secs)
 }
 
 fn outcome_label<T>(outcome: &Result<T, Result<Retryable, GmailError>>) -> &'static str {

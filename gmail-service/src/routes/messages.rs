@@ -1,36 +1,17 @@
 //! `GET /v1/messages/unread`, `GET /v1/messages/{id}`, `GET /v1/unread-count`.
 
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
-use utoipa::IntoParams;
+use contract::{
+    gmail::{UnreadQuery, is_valid_message_id},
+    problem::Problem as ProblemBody,
+};
 
 use crate::{
     api_error::ApiError,
     auth::Caller,
-    mail::{MessageDetail, UnreadCount, UnreadPage, is_valid_message_id},
+    mail::{MessageDetail, UnreadCount, UnreadPage},
     mailbox::Mailbox,
-    routes::openapi::ProblemBody,
 };
-
-/// Page size bounds of the contract.
-pub const MIN_LIMIT: u32 = 1;
-pub const MAX_LIMIT: u32 = 100;
-pub const DEFAULT_LIMIT: u32 = 50;
-/// Gmail's page tokens are short; anything much longer is not one.
-const MAX_PAGE_TOKEN_LEN: usize = 1024;
-
-/// Query of `GET /v1/messages/unread`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct UnreadQuery {
-    /// Messages per page.
-    #[param(minimum = 1, maximum = 100, default = 50)]
-    pub limit: Option<u32>,
-    /// `next_page_token` of the previous page (opaque).
-    #[param(min_length = 1, max_length = 1024)]
-    pub page_token: Option<String>,
-}
 
 fn no_store(response: &mut actix_web::HttpResponseBuilder) -> &mut actix_web::HttpResponseBuilder {
     response.insert_header((actix_web::http::header::CACHE_CONTROL, "private, no-store"))
@@ -63,20 +44,12 @@ pub async fn unread(
     query: web::Query<UnreadQuery>,
     mailbox: web::Data<Mailbox>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(MIN_LIMIT..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::BadRequest(format!(
-            "limit must be between {MIN_LIMIT} and {MAX_LIMIT}."
-        )));
-    }
-    let page_token = query.page_token.as_deref();
-    if let Some(token) = page_token
-        && (token.is_empty() || token.len() > MAX_PAGE_TOKEN_LEN)
-    {
-        return Err(ApiError::BadRequest(
-            "page_token is not a page token.".into(),
-        ));
-    }
+    let limit = query
+        .limit()
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let page_token = query
+        .page_token()
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let page = mailbox.unread_page(&caller, limit, page_token).await?;
     Ok(no_store(&mut HttpResponse::Ok()).json(page))
 }
