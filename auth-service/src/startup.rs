@@ -9,7 +9,6 @@
 use std::net::TcpListener;
 
 use actix_web::{App, HttpServer, middleware::from_fn, web};
-use contract::paths::{self, auth};
 use common::{
     health,
     http_metrics::{self, HttpMetrics},
@@ -18,6 +17,7 @@ use common::{
     server::BoundServer,
     telemetry,
 };
+use contract::paths::{self, auth};
 
 use crate::{
     configuration::Settings, google::GoogleClient, keys::Keys, metrics::AuthMetrics, routes,
@@ -83,7 +83,10 @@ impl Application {
                 .route(paths::READYZ, web::get().to(routes::health::readyz))
                 .route(paths::METRICS, web::get().to(http_metrics::endpoint))
                 .route(auth::OAUTH_LOGIN, web::get().to(routes::login::login))
-                .route(auth::OAUTH_CALLBACK, web::get().to(routes::callback::callback))
+                .route(
+                    auth::OAUTH_CALLBACK,
+                    web::get().to(routes::callback::callback),
+                )
                 .route(auth::OAUTH_LOGOUT, web::post().to(routes::logout::logout))
                 .route(
                     auth::SESSION_TOKEN,
@@ -94,10 +97,7 @@ impl Application {
                     auth::API_TOKENS_REVOKE,
                     web::post().to(routes::tokens::revoke_api_tokens),
                 )
-                .route(
-                    auth::JWKS,
-                    web::get().to(routes::tokens::jwks),
-                )
+                .route(auth::JWKS, web::get().to(routes::tokens::jwks))
                 .default_service(web::to(problem::not_found))
         })
         .keep_alive(common::server::SERVER_KEEP_ALIVE)

@@ -88,7 +88,10 @@ impl AuthClient {
     }
 
     /// `POST /v1/session/token`: a 5-minute internal JWT for the browser's session.
-    pub async fn session_token(&self, browser: &BrowserHeaders) -> Result<IssuedToken, ClientError> {
+    pub async fn session_token(
+        &self,
+        browser: &BrowserHeaders,
+    ) -> Result<IssuedToken, ClientError> {
         read(SERVICE, self.post(auth::SESSION_TOKEN, browser)).await
     }
 
@@ -116,7 +119,11 @@ impl AuthClient {
     ) -> Result<GoogleAccessTokenAnswer, ClientError> {
         let call = self
             .http
-            .post(format!("{}{}", self.base, auth::INTERNAL_GOOGLE_ACCESS_TOKEN))
+            .post(format!(
+                "{}{}",
+                self.base,
+                auth::INTERNAL_GOOGLE_ACCESS_TOKEN
+            ))
             .header(paths::SERVICE_CREDENTIAL_HEADER, credential)
             .bearer_auth(jwt)
             .json(request);

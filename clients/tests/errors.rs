@@ -25,7 +25,9 @@ fn stand_in() -> String {
                 web::get().to(|request: HttpRequest| async move {
                     // Echo what arrived, as a page, so the test sees the query and bearer.
                     let query = request.query_string().to_owned();
-                    let bearer = request.headers().get("authorization")
+                    let bearer = request
+                        .headers()
+                        .get("authorization")
                         .unwrap()
                         .to_str()
                         .unwrap()
@@ -133,7 +135,10 @@ async fn gmail_service_answers_and_refusals() {
     assert_eq!(refused.service(), "gmail-service");
 
     let malformed = client.unread_count("jwt").await.unwrap_err();
-    assert!(matches!(malformed, ClientError::Malformed { status: 200, .. }));
+    assert!(matches!(
+        malformed,
+        ClientError::Malformed { status: 200, .. }
+    ));
     assert!(
         !malformed.to_string().contains("secret-looking-value"),
         "{malformed}"
@@ -167,7 +172,10 @@ async fn auth_service_answers_and_refusals() {
         .google_access_token("cred", "jwt", &GoogleAccessTokenRequest::default())
         .await
         .unwrap();
-    assert_eq!((answer.access_token.as_str(), answer.expires_at), ("ya29", 5));
+    assert_eq!(
+        (answer.access_token.as_str(), answer.expires_at),
+        ("ya29", 5)
+    );
     let refused = client
         .google_access_token("wrong", "jwt", &GoogleAccessTokenRequest::default())
         .await
@@ -180,7 +188,8 @@ async fn no_answer_is_unreachable() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     drop(listener);
-    let client = GmailServiceClient::new(reqwest::Client::new(), format!("http://127.0.0.1:{port}"));
+    let client =
+        GmailServiceClient::new(reqwest::Client::new(), format!("http://127.0.0.1:{port}"));
     let error = client.unread_count("jwt").await.unwrap_err();
     assert_eq!(
         error,

@@ -74,7 +74,10 @@ mod tests {
     #[test]
     fn message_paths_encode_anything_but_letters_and_digits() {
         assert_eq!(super::gmail::message("18c2f0"), "/v1/messages/18c2f0");
-        assert_eq!(super::gmail::message("a/../b"), "/v1/messages/a%2F%2E%2E%2Fb");
+        assert_eq!(
+            super::gmail::message("a/../b"),
+            "/v1/messages/a%2F%2E%2E%2Fb"
+        );
         assert_eq!(super::gmail::message("é"), "/v1/messages/%C3%A9");
     }
 }

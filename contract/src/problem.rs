@@ -206,7 +206,11 @@ impl Problem {
         use ProblemCode as C;
         let (code, title, detail) = match status {
             400 => (C::BadRequest, "Bad request", "The request is malformed."),
-            404 => (C::NotFound, "Not found", "There is nothing at this address."),
+            404 => (
+                C::NotFound,
+                "Not found",
+                "There is nothing at this address.",
+            ),
             405 => (
                 C::MethodNotAllowed,
                 "Method not allowed",
@@ -238,7 +242,7 @@ impl Problem {
                 "Request headers too large",
                 "The request's headers are larger than this service accepts.",
             ),
-            400..=499 => (
+            _ if (400..500).contains(&status) => (
                 C::ClientError,
                 "Request refused",
                 "The request cannot be served as it is.",

@@ -1,14 +1,13 @@
 //! The exact JSON of every type of the contract: each value serialises to the literal, and the
 //! literal reads back as the value. A change here is a change of the wire format.
+#![allow(clippy::unwrap_used)]
 
 use contract::{
     auth::{
-        GoogleAccessTokenAnswer, GoogleAccessTokenRequest, IssuedToken, LoginFailure,
-        RevokedTokens,
+        GoogleAccessTokenAnswer, GoogleAccessTokenRequest, IssuedToken, LoginFailure, RevokedTokens,
     },
     gmail::{
-        AttachmentInfo, MessageDetail, MessageSummary, Sender, UnreadCount, UnreadPage,
-        UnreadQuery,
+        AttachmentInfo, MessageDetail, MessageSummary, Sender, UnreadCount, UnreadPage, UnreadQuery,
     },
     jwt::InternalClaims,
     problem::{Problem, ProblemCode},
@@ -253,7 +252,10 @@ fn every_problem_code_is_its_snake_case_name() {
         (C::PayloadTooLarge, "payload_too_large"),
         (C::UriTooLong, "uri_too_long"),
         (C::UnsupportedMediaType, "unsupported_media_type"),
-        (C::RequestHeaderFieldsTooLarge, "request_header_fields_too_large"),
+        (
+            C::RequestHeaderFieldsTooLarge,
+            "request_header_fields_too_large",
+        ),
         (C::ClientError, "client_error"),
         (C::RateLimited, "rate_limited"),
         (C::UpstreamRateLimited, "upstream_rate_limited"),

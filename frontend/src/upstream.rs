@@ -143,7 +143,7 @@ impl OauthRoute {
 }
 
 /// Request headers the `/oauth/` routes forward, and response headers they return.
-const FORWARDED_REQUEST_HEADERS: &[&'static str] = &[
+const FORWARDED_REQUEST_HEADERS: &[&str] = &[
     "cookie",
     "origin",
     "sec-fetch-site",
@@ -281,13 +281,10 @@ impl Upstreams {
             .await
             .map_err(|_| UpstreamError::unavailable("auth-service"))?;
         let status = response.status();
-        let is_problem = response
-            .headers()
-            .get("content-type")
-            .is_some_and(|v| {
-                v.as_bytes()
-                    .starts_with(contract::problem::PROBLEM_JSON.as_bytes())
-            });
+        let is_problem = response.headers().get("content-type").is_some_and(|v| {
+            v.as_bytes()
+                .starts_with(contract::problem::PROBLEM_JSON.as_bytes())
+        });
         if status.is_server_error() || (is_problem && !status.is_redirection()) {
             return Err(ClientError::from_response("auth-service", response)
                 .await

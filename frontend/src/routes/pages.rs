@@ -170,7 +170,8 @@ pub fn problem_response(error: &UpstreamError, account: Option<String>) -> HttpR
     };
     let mut response = html(status, &page);
     let retry_after = match error {
-        UpstreamError::RateLimited { retry_after } | UpstreamError::TooManyAttempts { retry_after } => *retry_after,
+        UpstreamError::RateLimited { retry_after }
+        | UpstreamError::TooManyAttempts { retry_after } => *retry_after,
         UpstreamError::Unavailable { retry_after, .. } => {
             Some(retry_after.unwrap_or(DEFAULT_RETRY_AFTER_SECS))
         }

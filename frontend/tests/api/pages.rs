@@ -391,12 +391,13 @@ async fn mistyped_message_ids_and_refused_page_tokens_are_the_persons_input_not_
     stack.login(&mut browser).await;
     // Gmail refuses these ids (`Invalid id value`): a message that does not exist.
     for id in ["doesnotexist0000", &"a".repeat(40), &"0".repeat(64)] {
-        let (page, _) = browser
-            .get(&format!("{}/messages/{id}", stack.base))
-            .await;
+        let (page, _) = browser.get(&format!("{}/messages/{id}", stack.base)).await;
         assert_eq!(page.status(), 404, "{id}");
         let html = page.text().await.unwrap();
-        assert!(html.contains("data-kind=\"not_found\""), "{id}: {html:.400}");
+        assert!(
+            html.contains("data-kind=\"not_found\""),
+            "{id}: {html:.400}"
+        );
         assert!(!html.contains("Something went wrong"), "{id}");
     }
     // A page token Gmail refuses (`Invalid pageToken`): a link that does not work.
@@ -405,10 +406,7 @@ async fn mistyped_message_ids_and_refused_page_tokens_are_the_persons_input_not_
     let html = page.text().await.unwrap();
     assert!(html.contains("data-kind=\"bad_request\""), "{html:.400}");
     assert!(!html.contains("Something went wrong"));
-    assert!(
-        html.contains("href=\"/\""),
-        "no way back to the first page"
-    );
+    assert!(html.contains("href=\"/\""), "no way back to the first page");
 }
 
 #[tokio::test]

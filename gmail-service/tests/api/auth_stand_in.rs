@@ -307,7 +307,11 @@ async fn google_access_token(
                 .as_str()
                 .map(str::to_owned),
             Err(_) => {
-                return problem(StatusCode::BAD_REQUEST, ProblemCode::BadRequest, "Malformed JSON.");
+                return problem(
+                    StatusCode::BAD_REQUEST,
+                    ProblemCode::BadRequest,
+                    "Malformed JSON.",
+                );
             }
         }
     };

@@ -110,7 +110,12 @@ async fn the_description_covers_every_route_parameter_and_error() {
         .iter()
         .map(|c| c.as_str().unwrap())
         .collect();
-    for code in ["invalid_token", "reauth_required", "upstream_rate_limited", "not_ready"] {
+    for code in [
+        "invalid_token",
+        "reauth_required",
+        "upstream_rate_limited",
+        "not_ready",
+    ] {
         assert!(codes.contains(&code), "{code} in {codes:?}");
     }
     let detail = &schemas["MessageDetail"]["properties"];
