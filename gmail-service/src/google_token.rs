@@ -2,7 +2,8 @@
 //! `POST /internal/google-access-token` (docs/internal-api.md, on auth-service's internal
 //! listener `AUTH_SERVICE_INTERNAL_URL`) with the caller's own JWT, so gmail-service can only
 //! ever get the token of the account the JWT names, and with gmail-service's own credential
-//! (`X-Service-Credential`), so the person's JWT alone buys nothing there.
+//! (`X-Service-Credential`), so the person's JWT alone buys nothing there. The call goes
+//! through the typed `clients::AuthClient`; its answer is `contract::auth`'s.
 //!
 //! [`TokenSource`] keeps each account's token in memory (never in Redis, never logged) until a
 //! minute before it expires. After a 401 from Gmail the caller asks again with the rejected
@@ -195,8 +196,8 @@ impl TokenSource {
         let answer = self.fetch(caller, rejected).await;
         let outcome = match &answer {
             Ok(_) => "ok",
-            Err(TokenSourceError::InvalidToken) => "invalid_token",
-            Err(TokenSourceError::ReauthRequired) => "reauth_required",
+            Err(TokenSourceError::InvalidToken) => ProblemCode::InvalidToken.as_str(),
+            Err(TokenSourceError::ReauthRequired) => ProblemCode::ReauthRequired.as_str(),
             Err(_) => "unavailable",
         };
         self.metrics

@@ -14,7 +14,9 @@
 //! - [`gmail`]: the Gmail API client (pooled, timeouts, retries with backoff).
 //! - [`quota`]: the per-account Gmail quota budget in Redis.
 //! - [`message_cache`]: message metadata in Redis.
-//! - [`mail`]: what the API shows of a message (sender, date, readable text, attachments).
+//! - [`mail`]: what the API shows of a message (sender, date, readable text, attachments),
+//!   filling the answer types of the `contract` crate (which also holds the problem codes,
+//!   paths and the OpenAPI schemas).
 //! - [`api_error`]: failures as problem+json.
 //! - [`metrics`]: the service's Prometheus metrics.
 
