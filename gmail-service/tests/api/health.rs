@@ -259,6 +259,6 @@ async fn unknown_routes_and_methods_are_problems() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.headers().get("allow").unwrap(), "GET");
+    assert_eq!(response.headers().get("allow").unwrap(), "GET, HEAD");
     assert_problem(response, 405, "method_not_allowed").await;
 }
