@@ -141,22 +141,24 @@ impl Es256KeyPair {
         let pair =
             EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der, &SystemRandom::new())
                 .map_err(|rejected| {
-                    KeyError::NotP256Pkcs8(match rejected.to_string().as_str() {
-                        // Another algorithm (RSA, Ed25519) or another curve (P-384).
-                        "WrongAlgorithm" => "it is not an EC P-256 key; ES256 needs P-256",
-                        "InvalidEncoding" => "the DER is malformed",
-                        "VersionNotSupported" => "its PKCS#8 version is not supported",
-                        "InconsistentComponents" | "InvalidComponent" => {
-                            "its public and private parts do not match"
-                        }
-                        "PublicKeyIsMissing" => "it carries no public key",
-                        _ => "the key is rejected",
-                    })
-                })?;
+                KeyError::NotP256Pkcs8(match rejected.to_string().as_str() {
+                    // Another algorithm (RSA, Ed25519) or another curve (P-384).
+                    "WrongAlgorithm" => "it is not an EC P-256 key; ES256 needs P-256",
+                    "InvalidEncoding" => "the DER is malformed",
+                    "VersionNotSupported" => "its PKCS#8 version is not supported",
+                    "InconsistentComponents" | "InvalidComponent" => {
+                        "its public and private parts do not match"
+                    }
+                    "PublicKeyIsMissing" => "it carries no public key",
+                    _ => "the key is rejected",
+                })
+            })?;
         // Uncompressed SEC1 point: 0x04 || x (32 bytes) || y (32 bytes).
         let point = pair.public_key().as_ref();
         if point.len() != 65 || point[0] != 4 {
-            return Err(KeyError::NotP256Pkcs8("its public key is not a P-256 point"));
+            return Err(KeyError::NotP256Pkcs8(
+                "its public key is not a P-256 point",
+            ));
         }
         let x = URL_SAFE_NO_PAD.encode(&point[1..33]);
         let y = URL_SAFE_NO_PAD.encode(&point[33..65]);
@@ -402,9 +404,17 @@ mod tests {
             "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n{}",
             pem.replace('\n', "\r\n")
         );
-        assert_eq!(Es256KeyPair::from_pkcs8_pem(&framed).unwrap().kid(), key.kid());
+        assert_eq!(
+            Es256KeyPair::from_pkcs8_pem(&framed).unwrap().kid(),
+            key.kid()
+        );
         let token = key
-            .sign(&InternalClaims::new("iss", "sub", "a@b.c", Duration::from_secs(60)))
+            .sign(&InternalClaims::new(
+                "iss",
+                "sub",
+                "a@b.c",
+                Duration::from_secs(60),
+            ))
             .unwrap();
         assert_eq!(es256_kid(&token).unwrap(), key.kid());
     }

@@ -267,7 +267,10 @@ mod tests {
         assert_eq!(read("60000").unwrap(), Duration::from_secs(60));
         for nonsense in ["0", "-5", "soon", "1.5", "60001"] {
             let message = read(nonsense).unwrap_err().to_string();
-            assert!(message.contains("REQUEST_DEADLINE_MS"), "{nonsense}: {message}");
+            assert!(
+                message.contains("REQUEST_DEADLINE_MS"),
+                "{nonsense}: {message}"
+            );
         }
     }
 

@@ -45,7 +45,11 @@ async fn head_matches_get(url: &str) -> u16 {
     let head = http.head(url).send().await.unwrap();
     assert_eq!(head.status(), get.status(), "{url}");
     for name in ["content-type", "cache-control", "allow"] {
-        assert_eq!(head.headers().get(name), get.headers().get(name), "{url}: {name}");
+        assert_eq!(
+            head.headers().get(name),
+            get.headers().get(name),
+            "{url}: {name}"
+        );
     }
     assert_eq!(
         head.headers().contains_key("location"),
@@ -53,7 +57,10 @@ async fn head_matches_get(url: &str) -> u16 {
         "{url}"
     );
     let status = head.status().as_u16();
-    assert!(head.bytes().await.unwrap().is_empty(), "{url}: HEAD with a body");
+    assert!(
+        head.bytes().await.unwrap().is_empty(),
+        "{url}: HEAD with a body"
+    );
     status
 }
 

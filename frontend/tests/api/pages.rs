@@ -75,9 +75,16 @@ async fn every_get_route_answers_head_as_it_answers_get() {
             "content-security-policy",
             "x-content-type-options",
         ] {
-            assert_eq!(head.headers().get(name), get.headers().get(name), "{path}: {name}");
+            assert_eq!(
+                head.headers().get(name),
+                get.headers().get(name),
+                "{path}: {name}"
+            );
         }
-        assert!(head.bytes().await.unwrap().is_empty(), "{path}: HEAD with a body");
+        assert!(
+            head.bytes().await.unwrap().is_empty(),
+            "{path}: HEAD with a body"
+        );
     }
 }
 

@@ -386,8 +386,9 @@ impl GmailClient {
             }
         }
         if status == StatusCode::OK {
-            return serde_json::from_slice(&body)
-                .map_err(|e| Failure::Fatal(GmailError::BadResponse(format!("malformed JSON: {e}"))));
+            return serde_json::from_slice(&body).map_err(|e| {
+                Failure::Fatal(GmailError::BadResponse(format!("malformed JSON: {e}")))
+            });
         }
         let envelope: wire::ErrorEnvelope = serde_json::from_slice(&body).unwrap_or_default();
         let message = envelope.error.message.chars().take(200).collect::<String>();

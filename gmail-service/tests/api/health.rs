@@ -294,8 +294,15 @@ async fn every_get_route_answers_head() {
         assert_eq!(get.status(), status, "{path}");
         assert_eq!(head.status(), status, "{path}");
         for name in ["content-type", "cache-control", "www-authenticate"] {
-            assert_eq!(head.headers().get(name), get.headers().get(name), "{path}: {name}");
+            assert_eq!(
+                head.headers().get(name),
+                get.headers().get(name),
+                "{path}: {name}"
+            );
         }
-        assert!(head.bytes().await.unwrap().is_empty(), "{path}: HEAD with a body");
+        assert!(
+            head.bytes().await.unwrap().is_empty(),
+            "{path}: HEAD with a body"
+        );
     }
 }

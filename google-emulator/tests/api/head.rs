@@ -15,7 +15,11 @@ async fn head_matches_get(app: &TestApp, path: &str, token: Option<&str>) -> u16
     let head = send(reqwest::Method::HEAD).await.unwrap();
     assert_eq!(head.status(), get.status(), "{path}");
     for name in ["content-type", "www-authenticate"] {
-        assert_eq!(head.headers().get(name), get.headers().get(name), "{path}: {name}");
+        assert_eq!(
+            head.headers().get(name),
+            get.headers().get(name),
+            "{path}: {name}"
+        );
     }
     // A redirect carries a fresh code each time: both have one.
     assert_eq!(
@@ -24,7 +28,10 @@ async fn head_matches_get(app: &TestApp, path: &str, token: Option<&str>) -> u16
         "{path}"
     );
     let status = head.status().as_u16();
-    assert!(head.bytes().await.unwrap().is_empty(), "{path}: HEAD with a body");
+    assert!(
+        head.bytes().await.unwrap().is_empty(),
+        "{path}: HEAD with a body"
+    );
     status
 }
 
@@ -46,7 +53,11 @@ async fn every_get_route_answers_head() {
     );
     // Gmail, with and without a token.
     let token = app.login().await.access_token;
-    for path in ["profile", "labels/UNREAD", "messages?q=is:unread&maxResults=2"] {
+    for path in [
+        "profile",
+        "labels/UNREAD",
+        "messages?q=is:unread&maxResults=2",
+    ] {
         let path = format!("/gmail/v1/users/me/{path}");
         assert_eq!(head_matches_get(&app, &path, Some(&token)).await, 200);
         assert_eq!(head_matches_get(&app, &path, None).await, 401);
