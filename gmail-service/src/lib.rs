@@ -7,6 +7,7 @@
 //! - [`startup`]: [`startup::Application::build`] binds the listener and wires the routes.
 //! - [`routes`]: the HTTP handlers and the OpenAPI description.
 //! - [`auth`]: the verified caller of a request.
+//! - [`deadline`]: one deadline per request, shared by its retries and upstream calls.
 //! - [`revocation`]: tokens revoked by the account's not-before time in Redis.
 //! - [`service_credential`]: gmail-service's own credential towards auth-service.
 //! - [`mailbox`]: the reads the API offers, put together from the pieces below.
@@ -23,6 +24,7 @@
 pub mod api_error;
 pub mod auth;
 pub mod configuration;
+pub mod deadline;
 pub mod gmail;
 pub mod google_token;
 pub mod mail;

@@ -35,7 +35,7 @@ fn no_store(response: &mut actix_web::HttpResponseBuilder) -> &mut actix_web::Ht
         (status = 429, description = "`upstream_rate_limited`: Gmail's per-account quota is spent", body = ProblemBody, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 502, description = "`upstream_error`: Gmail answered unexpectedly", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 503, description = "`upstream_unavailable` (Google failed or timed out) or `dependency_unavailable` (Redis, auth-service)", body = ProblemBody, content_type = "application/problem+json",
+        (status = 503, description = "`upstream_unavailable` (Google failed or timed out, or the request's deadline passed) or `dependency_unavailable` (Redis, auth-service)", body = ProblemBody, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
@@ -66,7 +66,7 @@ pub async fn unread(
         (status = 400, description = "`bad_request`: malformed id", body = ProblemBody, content_type = "application/problem+json"),
         (status = 401, description = "`invalid_token` or `reauth_required`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 403, description = "`insufficient_scope`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`: no such message in this account", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such message in this account, or an id Gmail could never have made (mistyped)", body = ProblemBody, content_type = "application/problem+json"),
         (status = 429, description = "`upstream_rate_limited`", body = ProblemBody, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 502, description = "`upstream_error`", body = ProblemBody, content_type = "application/problem+json"),
@@ -89,13 +89,15 @@ pub async fn message(
 }
 
 /// How many messages are unread.
+///
+/// The number of messages `GET /v1/messages/unread` pages through (spam and trash excluded).
 #[utoipa::path(
     get,
     path = "/v1/unread-count",
     tag = "messages",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The count of the UNREAD label", body = UnreadCount),
+        (status = 200, description = "How many messages the unread list holds (the UNREAD label's count less the unread in SPAM and TRASH)", body = UnreadCount),
         (status = 401, description = "`invalid_token` or `reauth_required`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 403, description = "`insufficient_scope`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 429, description = "`upstream_rate_limited`", body = ProblemBody, content_type = "application/problem+json",

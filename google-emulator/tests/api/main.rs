@@ -6,6 +6,7 @@ mod binary;
 mod extra_accounts;
 mod faults;
 mod gmail;
+mod head;
 mod helpers;
 mod independent_client;
 mod token;
