@@ -7,7 +7,8 @@
 //! - [`configuration`]: settings from the environment (demo mode without Google credentials).
 //! - [`startup`]: [`startup::Application::build`] binds the two listeners (the browser-facing
 //!   routes, and `/internal/*` for gmail-service only) and wires the routes.
-//! - [`routes`]: the HTTP handlers.
+//! - [`routes`]: the HTTP handlers; what they answer (token answers, the internal API, login
+//!   failure reasons, problem codes, paths) is defined in the `contract` crate.
 //! - [`domain`]: PKCE verifiers, states, session ids, pending logins, sessions, stored tokens.
 //! - [`google`]: the authorization URL, the token and revocation calls, id_token checks
 //!   (signature against Google's cached JWKS in [`google::jwks`]).

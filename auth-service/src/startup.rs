@@ -17,6 +17,7 @@ use common::{
     server::BoundServer,
     telemetry,
 };
+use contract::paths::{self, auth};
 
 use crate::{
     configuration::Settings, google::GoogleClient, keys::Keys, metrics::AuthMetrics, routes,
@@ -50,13 +51,14 @@ impl Application {
                     .app_data(state.clone())
                     .app_data(metrics.clone())
                     .app_data(web::PayloadConfig::new(16 * 1024))
+                    .wrap(from_fn(common::server::head_as_get))
                     .wrap(from_fn(problem::bare_errors_as_problems))
                     .wrap(from_fn(http_metrics::track))
                     .wrap(from_fn(telemetry::request_id_header))
                     .wrap(telemetry::request_tracing())
-                    .route("/healthz", web::get().to(health::healthz))
+                    .route(paths::HEALTHZ, web::get().to(health::healthz))
                     .route(
-                        "/internal/google-access-token",
+                        auth::INTERNAL_GOOGLE_ACCESS_TOKEN,
                         web::post().to(routes::internal::google_access_token),
                     )
                     .default_service(web::to(problem::not_found))
@@ -74,29 +76,30 @@ impl Application {
                 .app_data(web::PayloadConfig::new(16 * 1024))
                 .app_data(problem::query_config())
                 .app_data(problem::path_config())
+                .wrap(from_fn(common::server::head_as_get))
                 .wrap(from_fn(problem::bare_errors_as_problems))
                 .wrap(from_fn(http_metrics::track))
                 .wrap(from_fn(telemetry::request_id_header))
                 .wrap(telemetry::request_tracing())
-                .route("/healthz", web::get().to(health::healthz))
-                .route("/readyz", web::get().to(routes::health::readyz))
-                .route("/metrics", web::get().to(http_metrics::endpoint))
-                .route("/oauth/login", web::get().to(routes::login::login))
-                .route("/oauth/callback", web::get().to(routes::callback::callback))
-                .route("/oauth/logout", web::post().to(routes::logout::logout))
+                .route(paths::HEALTHZ, web::get().to(health::healthz))
+                .route(paths::READYZ, web::get().to(routes::health::readyz))
+                .route(paths::METRICS, web::get().to(http_metrics::endpoint))
+                .route(auth::OAUTH_LOGIN, web::get().to(routes::login::login))
                 .route(
-                    "/v1/session/token",
+                    auth::OAUTH_CALLBACK,
+                    web::get().to(routes::callback::callback),
+                )
+                .route(auth::OAUTH_LOGOUT, web::post().to(routes::logout::logout))
+                .route(
+                    auth::SESSION_TOKEN,
                     web::post().to(routes::tokens::session_token),
                 )
-                .route("/v1/api-tokens", web::post().to(routes::tokens::api_token))
+                .route(auth::API_TOKENS, web::post().to(routes::tokens::api_token))
                 .route(
-                    "/v1/api-tokens/revoke",
+                    auth::API_TOKENS_REVOKE,
                     web::post().to(routes::tokens::revoke_api_tokens),
                 )
-                .route(
-                    "/.well-known/jwks.json",
-                    web::get().to(routes::tokens::jwks),
-                )
+                .route(auth::JWKS, web::get().to(routes::tokens::jwks))
                 .default_service(web::to(problem::not_found))
         })
         .keep_alive(common::server::SERVER_KEEP_ALIVE)

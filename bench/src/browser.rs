@@ -1,7 +1,9 @@
 //! A browser without a browser: a cookie jar (`common::testing::CookieJar`) that follows
-//! redirects as a browser does, for logins and pages in the benchmark.
+//! redirects as a browser does, for logins and pages in the benchmark; its API token comes
+//! through the typed [`clients::AuthClient`].
 
 use anyhow::{Context, Result, bail};
+use clients::{AuthClient, BrowserHeaders};
 use common::testing::CookieJar;
 
 /// One person's browser.
@@ -64,27 +66,13 @@ impl Browser {
 
     /// A one-hour API token (`POST /v1/api-tokens` on auth-service, as from the frontend's page).
     pub async fn api_token(&self, auth: &str, frontend: &str) -> Result<String> {
-        let answer = self
-            .post_json(&format!("{auth}/v1/api-tokens"), frontend)
-            .await?;
-        Ok(answer["access_token"]
-            .as_str()
-            .context("no access_token in the API token answer")?
-            .to_owned())
-    }
-
-    /// `POST path` on `base` with this browser's cookies; the JSON answer.
-    pub async fn post_json(&self, url: &str, origin: &str) -> Result<serde_json::Value> {
-        let response = self
-            .http
-            .post(url)
-            .header("cookie", self.jar.header())
-            .header("origin", origin)
-            .send()
-            .await?;
-        if !response.status().is_success() {
-            bail!("POST {url}: {}", response.status());
-        }
-        Ok(response.json().await?)
+        let browser = BrowserHeaders::new()
+            .cookie(&self.jar.header())
+            .origin(frontend);
+        let answer = AuthClient::new(self.http.clone(), auth)
+            .api_token(&browser)
+            .await
+            .context("POST /v1/api-tokens")?;
+        Ok(answer.access_token)
     }
 }

@@ -67,15 +67,10 @@ async fn add_account(bench: &Bench, n: usize) -> Result<String> {
     let token = browser
         .api_token(&system.auth.url, &system.frontend.url)
         .await?;
-    let page = bench
-        .http
-        .get(system.unread_page_url())
-        .bearer_auth(&token)
-        .send()
-        .await?;
-    if !page.status().is_success() {
-        bail!("first page of {email}: {}", page.status());
-    }
+    clients::GmailServiceClient::new(bench.http.clone(), system.gmail.url.clone())
+        .unread(&token, &contract::gmail::UnreadQuery::new(50, None))
+        .await
+        .with_context(|| format!("first page of {email}"))?;
     Ok(token)
 }
 

@@ -146,7 +146,11 @@ pub async fn run(bench: &Bench) -> Result<String> {
         round_trips: 1,
         google_calls: calls,
     });
-    let message = format!("{}/v1/messages/{}", system.gmail.url, bench.message_id);
+    let message = format!(
+        "{}{}",
+        system.gmail.url,
+        contract::paths::gmail::message(&bench.message_id)
+    );
     let (runs, calls) = measure_get(bench, &message, true, MESSAGE_RUNS, false).await?;
     rows.push(Row {
         what: "open one message (API)",

@@ -121,17 +121,16 @@ async fn main() -> Result<()> {
     let api_token = browser
         .api_token(&system.auth.url, &system.frontend.url)
         .await?;
-    let page: serde_json::Value = http
-        .get(system.unread_page_url())
-        .bearer_auth(&api_token)
-        .send()
-        .await?
-        .json()
-        .await?;
-    let message_id = page["messages"][0]["id"]
-        .as_str()
+    let page = clients::GmailServiceClient::new(http.clone(), system.gmail.url.clone())
+        .unread(&api_token, &contract::gmail::UnreadQuery::new(50, None))
+        .await
+        .context("GET /v1/messages/unread")?;
+    let message_id = page
+        .messages
+        .first()
         .context("the demo mailbox has no unread message")?
-        .to_owned();
+        .id
+        .clone();
     let bench = Bench {
         system,
         http,

@@ -247,7 +247,11 @@ impl System {
 
     /// gmail-service's first unread page of 50, the page every scenario measures.
     pub fn unread_page_url(&self) -> String {
-        format!("{}/v1/messages/unread?limit=50", self.gmail.url)
+        format!(
+            "{}{}?limit=50",
+            self.gmail.url,
+            contract::paths::gmail::UNREAD
+        )
     }
 
     /// The emulator's added latency for every Google answer.

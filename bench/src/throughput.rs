@@ -16,7 +16,11 @@ pub async fn run(bench: &Bench) -> Result<String> {
     let system = &bench.system;
     system.set_latency(&bench.http, 0).await?;
     let page = system.unread_page_url();
-    let token = format!("{}/v1/session/token", system.auth.url);
+    let token = format!(
+        "{}{}",
+        system.auth.url,
+        contract::paths::auth::SESSION_TOKEN
+    );
     let inbox = format!("{}/", system.frontend.url);
     let targets: [(&str, &str, bool, (&'static str, String)); 3] = [
         (

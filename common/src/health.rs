@@ -6,7 +6,7 @@
 use actix_web::{HttpResponse, http::StatusCode};
 use serde_json::json;
 
-use crate::problem::Problem;
+use crate::problem::{Problem, ProblemCode};
 
 /// `GET /healthz`.
 pub async fn healthz() -> HttpResponse {
@@ -28,7 +28,7 @@ pub fn readiness(checks: &[(&str, Result<(), String>)]) -> HttpResponse {
     }
     let problem = Problem::new(
         StatusCode::SERVICE_UNAVAILABLE,
-        "not_ready",
+        ProblemCode::NotReady,
         "Not ready",
         format!("Unavailable dependencies: {}", failed.join("; ")),
     )

@@ -1,8 +1,9 @@
 //! Internal JWTs: what auth-service mints and gmail-service accepts.
 //!
 //! - [`InternalClaims`]: the claims of the contract (`iss`, `aud`, `sub`, `email`, `iat`, `nbf`,
-//!   `exp`, `jti`).
-//! - [`Es256KeyPair`]: a P-256 signing key, its RFC 7638 thumbprint as `kid`, and its public JWK.
+//!   `exp`, `jti`), defined in `contract::jwt` and re-exported here.
+//! - [`Es256KeyPair`]: a P-256 signing key (PKCS#8, as DER or as a PEM `PRIVATE KEY` block read
+//!   with the `pem` crate), its RFC 7638 thumbprint as `kid`, and its public JWK.
 //! - [`JwtVerifier`]: accepts only ES256 tokens whose `kid` is in the issuer's JWKS, checks
 //!   `iss`, `aud`, `exp` and `nbf`, and refetches the JWKS on an unknown `kid` at most once per
 //!   refetch interval (so a flood of forged `kid`s cannot turn into a flood of JWKS requests).
@@ -10,10 +11,10 @@
 //!   fetches only when that is too old, within the same once-per-interval limit, and never waits
 //!   behind a fetch already in flight.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use crate::jwks::{KeySet, KeySetError, Lifetime};
-use base64::{Engine, engine::general_purpose::STANDARD, engine::general_purpose::URL_SAFE_NO_PAD};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use jsonwebtoken::{
     Algorithm, DecodingKey, EncodingKey, Header, Validation,
     jwk::{
@@ -26,10 +27,8 @@ use ring::{
     signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair},
 };
 use secrecy::{ExposeSecret, SecretBox, SecretString};
-use serde::{Deserialize, Serialize};
 
-/// The audience of every internal JWT.
-pub const GMAIL_SERVICE_AUDIENCE: &str = "gmail-service";
+pub use contract::jwt::{GMAIL_SERVICE_AUDIENCE, InternalClaims, unix_now};
 
 /// Longest token the verifier looks at; anything longer is malformed.
 const MAX_TOKEN_LEN: usize = 8 * 1024;
@@ -37,60 +36,34 @@ const MAX_TOKEN_LEN: usize = 8 * 1024;
 /// Seconds of clock skew tolerated on `exp` and `nbf`.
 const LEEWAY_SECS: u64 = 5;
 
-/// The claims of an internal JWT (see the contract).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InternalClaims {
-    /// auth-service's issuer id.
-    pub iss: String,
-    /// Always [`GMAIL_SERVICE_AUDIENCE`].
-    pub aud: String,
-    /// The Google account's `sub`.
-    pub sub: String,
-    /// The Google account's address.
-    pub email: String,
-    pub iat: i64,
-    pub nbf: i64,
-    pub exp: i64,
-    /// Unique per token.
-    pub jti: String,
-}
-
-impl InternalClaims {
-    /// Claims for `sub`/`email` valid from now for `lifetime`, with a fresh `jti`.
-    pub fn new(issuer: &str, sub: &str, email: &str, lifetime: Duration) -> Self {
-        let now = unix_now();
-        Self {
-            iss: issuer.to_owned(),
-            aud: GMAIL_SERVICE_AUDIENCE.to_owned(),
-            sub: sub.to_owned(),
-            email: email.to_owned(),
-            iat: now,
-            nbf: now,
-            exp: now + i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX / 2),
-            jti: uuid::Uuid::new_v4().to_string(),
-        }
-    }
-}
-
-/// Seconds since the Unix epoch.
-pub fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
-
 /// Why a signing key could not be made or used.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
-    #[error("the key is not a PKCS#8 P-256 private key")]
-    NotP256Pkcs8,
-    #[error("the PEM text is not a PKCS#8 private key")]
-    BadPem,
+    #[error("the key is not a PKCS#8 P-256 private key: {0}")]
+    NotP256Pkcs8(&'static str),
+    #[error("the PEM text holds no PKCS#8 private key: {0}")]
+    BadPem(String),
     #[error("the system random generator failed")]
     Random,
     #[error("signing failed: {0}")]
     Signing(#[from] jsonwebtoken::errors::Error),
+}
+
+/// The PEM label of a PKCS#8 private key (RFC 7468).
+const PKCS8_LABEL: &str = "PRIVATE KEY";
+
+/// What to tell a person whose PEM block has another label.
+fn wrong_label(label: &str) -> String {
+    match label {
+        "EC PRIVATE KEY" => "it is an `EC PRIVATE KEY` (SEC1); convert it to PKCS#8 with \
+                             `openssl pkcs8 -topk8 -nocrypt`"
+            .into(),
+        "RSA PRIVATE KEY" => "it is an RSA key; ES256 needs an EC P-256 key".into(),
+        "ENCRYPTED PRIVATE KEY" => "the key is encrypted; give it unencrypted \
+                                    (`openssl pkcs8 -topk8 -nocrypt`)"
+            .into(),
+        other => format!("expected a `{PKCS8_LABEL}` block, found `{other}`"),
+    }
 }
 
 /// An ES256 (P-256) signing key with its `kid` and public JWK. `Debug` shows only the `kid`.
@@ -122,11 +95,25 @@ impl Es256KeyPair {
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, KeyError> {
         let pair =
             EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der, &SystemRandom::new())
-                .map_err(|_| KeyError::NotP256Pkcs8)?;
+                .map_err(|rejected| {
+                KeyError::NotP256Pkcs8(match rejected.to_string().as_str() {
+                    // Another algorithm (RSA, Ed25519) or another curve (P-384).
+                    "WrongAlgorithm" => "it is not an EC P-256 key; ES256 needs P-256",
+                    "InvalidEncoding" => "the DER is malformed",
+                    "VersionNotSupported" => "its PKCS#8 version is not supported",
+                    "InconsistentComponents" | "InvalidComponent" => {
+                        "its public and private parts do not match"
+                    }
+                    "PublicKeyIsMissing" => "it carries no public key",
+                    _ => "the key is rejected",
+                })
+            })?;
         // Uncompressed SEC1 point: 0x04 || x (32 bytes) || y (32 bytes).
         let point = pair.public_key().as_ref();
         if point.len() != 65 || point[0] != 4 {
-            return Err(KeyError::NotP256Pkcs8);
+            return Err(KeyError::NotP256Pkcs8(
+                "its public key is not a P-256 point",
+            ));
         }
         let x = URL_SAFE_NO_PAD.encode(&point[1..33]);
         let y = URL_SAFE_NO_PAD.encode(&point[33..65]);
@@ -153,32 +140,29 @@ impl Es256KeyPair {
         })
     }
 
-    /// A key from a PEM `PRIVATE KEY` (PKCS#8) block.
-    pub fn from_pkcs8_pem(pem: &str) -> Result<Self, KeyError> {
-        let body: String = pem
-            .lines()
-            .map(str::trim)
-            .skip_while(|l| *l != "-----BEGIN PRIVATE KEY-----")
-            .skip(1)
-            .take_while(|l| *l != "-----END PRIVATE KEY-----")
-            .collect();
-        let der = STANDARD.decode(body).map_err(|_| KeyError::BadPem)?;
-        if der.is_empty() {
-            return Err(KeyError::BadPem);
+    /// A key from a PEM `PRIVATE KEY` (PKCS#8) block, read with the `pem` crate (RFC 7468);
+    /// other blocks around it (a certificate, say) are skipped.
+    pub fn from_pkcs8_pem(text: &str) -> Result<Self, KeyError> {
+        let blocks = pem::parse_many(text).map_err(|e| KeyError::BadPem(e.to_string()))?;
+        let Some(block) = blocks.iter().find(|b| b.tag() == PKCS8_LABEL) else {
+            return Err(KeyError::BadPem(match blocks.first() {
+                Some(other) => wrong_label(other.tag()),
+                None => format!("no `-----BEGIN {PKCS8_LABEL}-----` block"),
+            }));
+        };
+        if block.contents().is_empty() {
+            return Err(KeyError::BadPem("the block is empty".into()));
         }
-        Self::from_pkcs8_der(&der)
+        Self::from_pkcs8_der(block.contents())
     }
 
     /// The key as a PEM `PRIVATE KEY` block (to share a generated key through a secret store).
     pub fn to_pkcs8_pem(&self) -> SecretString {
-        let encoded = STANDARD.encode(self.pkcs8.expose_secret());
-        let mut pem = String::from("-----BEGIN PRIVATE KEY-----\n");
-        for chunk in encoded.as_bytes().chunks(64) {
-            pem.push_str(&String::from_utf8_lossy(chunk));
-            pem.push('\n');
-        }
-        pem.push_str("-----END PRIVATE KEY-----\n");
-        SecretString::from(pem)
+        let block = pem::Pem::new(PKCS8_LABEL, self.pkcs8.expose_secret().as_slice());
+        SecretString::from(pem::encode_config(
+            &block,
+            pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
+        ))
     }
 
     /// The key id: the RFC 7638 thumbprint of the public key.
@@ -361,6 +345,92 @@ fn is_es256_key(jwk: &Jwk) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn reading(pem: &str) -> String {
+        Es256KeyPair::from_pkcs8_pem(pem).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_p256_key_made_by_openssl_is_read() {
+        let pem = include_str!("../tests/keys/p256-openssl.pem");
+        let key = Es256KeyPair::from_pkcs8_pem(pem).unwrap();
+        // The same key, with a certificate-like block before it and CRLF line endings.
+        let framed = format!(
+            "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n{}",
+            pem.replace('\n', "\r\n")
+        );
+        assert_eq!(
+            Es256KeyPair::from_pkcs8_pem(&framed).unwrap().kid(),
+            key.kid()
+        );
+        let token = key
+            .sign(&InternalClaims::new(
+                "iss",
+                "sub",
+                "a@b.c",
+                Duration::from_secs(60),
+            ))
+            .unwrap();
+        assert_eq!(es256_kid(&token).unwrap(), key.kid());
+    }
+
+    #[test]
+    fn another_curve_is_refused_naming_p256() {
+        let message = reading(include_str!("../tests/keys/p384.pem"));
+        assert!(message.contains("not an EC P-256 key"), "{message}");
+        let p384 = EcdsaKeyPair::generate_pkcs8(
+            &ring::signature::ECDSA_P384_SHA384_FIXED_SIGNING,
+            &SystemRandom::new(),
+        )
+        .unwrap();
+        let message = Es256KeyPair::from_pkcs8_der(p384.as_ref())
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("P-256"), "{message}");
+    }
+
+    #[test]
+    fn rsa_keys_are_refused_as_rsa() {
+        let message = reading(include_str!("../tests/keys/rsa-2048.pem"));
+        assert!(message.contains("not an EC P-256 key"), "{message}");
+        let message = reading(include_str!("../tests/keys/rsa-pkcs1.pem"));
+        assert!(message.contains("RSA key"), "{message}");
+    }
+
+    #[test]
+    fn a_sec1_key_is_refused_with_the_conversion_to_pkcs8() {
+        let message = reading(include_str!("../tests/keys/p256-sec1.pem"));
+        assert!(message.contains("EC PRIVATE KEY"), "{message}");
+        assert!(message.contains("openssl pkcs8 -topk8"), "{message}");
+    }
+
+    #[test]
+    fn garbage_is_refused_clearly() {
+        for (garbage, expected) in [
+            ("", "no `-----BEGIN PRIVATE KEY-----` block"),
+            ("not a key", "no `-----BEGIN PRIVATE KEY-----` block"),
+            (
+                "-----BEGIN PRIVATE KEY-----\n!!!!\n-----END PRIVATE KEY-----\n",
+                "invalid data",
+            ),
+            (
+                "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+                "malformed",
+            ),
+            (
+                "-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n",
+                "the block is empty",
+            ),
+            (
+                "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
+                "mismatching BEGIN",
+            ),
+        ] {
+            let message = reading(garbage);
+            assert!(message.contains(expected), "{garbage:?}: {message}");
+            assert!(message.starts_with("the "), "{message}");
+        }
+    }
 
     #[test]
     fn pem_round_trip_keeps_the_kid_and_debug_hides_the_key() {

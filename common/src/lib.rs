@@ -9,7 +9,8 @@
 //! - [`redis_store`]: a lazily connecting, self-healing Redis handle with the key prefix.
 //! - [`server`]: the bound server every `Application::build` returns.
 //! - [`jwks`]: a JSON Web Key Set fetched over HTTP and cached (internal JWTs and Google's id_tokens).
-//! - [`jwt`]: internal-JWT claims, the ES256 signing key pair, JWKS and the verifier.
+//! - [`jwt`]: internal-JWT claims (the `contract` crate's, re-exported), the ES256 signing key
+//!   pair, JWKS and the verifier.
 //! - `testing` (feature `testing`): a throw-away Redis server and unique key prefixes for tests.
 
 pub mod client_address;

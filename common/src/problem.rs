@@ -1,13 +1,14 @@
 //! The error body every API of the system answers with: RFC 9457 `application/problem+json`
 //! plus a stable machine-readable `code`.
 //!
-//! Services build a [`Problem`] from their own error enums. 5xx problems carry a generic detail;
+//! The body and its codes are the `contract` crate's ([`contract::problem`]); this module makes
+//! them actix answers. Services build a [`Problem`] from their own error enums. 5xx problems carry a generic detail;
 //! the cause is logged, never sent. The extractor configurations here turn malformed JSON, query
 //! strings and paths into 400 problems instead of actix's plain-text errors, and the
 //! [`bare_errors_as_problems`] middleware catches every other error actix answers by itself
 //! (an oversized body's 413, a bad `Content-Length`, ...) and makes it a problem too.
 
-use std::{borrow::Cow, fmt};
+use std::{fmt, ops::Deref};
 
 use actix_web::{
     HttpRequest, HttpResponse, ResponseError,
@@ -18,171 +19,98 @@ use actix_web::{
     middleware::Next,
     web,
 };
-use serde::{Deserialize, Serialize};
+pub use contract::problem::{PROBLEM_JSON, ProblemCode};
 
-/// The media type of problem bodies.
-pub const PROBLEM_JSON: &str = "application/problem+json";
+/// A problem answer: the contract's [`contract::problem::Problem`] body as an actix response
+/// (`ResponseError`, `Responder`), with `Retry-After` and, for a 401, `WWW-Authenticate`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem(contract::problem::Problem);
 
-/// A problem details object (RFC 9457) with the system's `code` extension.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Problem {
-    /// A URI naming the kind of problem: `urn:gmail-unread:problem:<code>`.
-    #[serde(rename = "type")]
-    pub type_uri: String,
-    /// Short, human-readable summary of the kind of problem.
-    pub title: String,
-    /// The HTTP status code.
-    pub status: u16,
-    /// What happened in this occurrence, for a person; never secrets or internals.
-    pub detail: String,
-    /// Stable machine-readable code, e.g. `invalid_token`, `reauth_required`.
-    pub code: Cow<'static, str>,
-    /// Seconds after which a retry makes sense; sent as the `Retry-After` header too.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub retry_after: Option<u64>,
+impl From<contract::problem::Problem> for Problem {
+    fn from(body: contract::problem::Problem) -> Self {
+        Self(body)
+    }
+}
+
+impl Deref for Problem {
+    type Target = contract::problem::Problem;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 impl Problem {
     /// A problem with the given status, code, title and detail.
     pub fn new(
         status: StatusCode,
-        code: impl Into<Cow<'static, str>>,
+        code: ProblemCode,
         title: impl Into<String>,
         detail: impl Into<String>,
     ) -> Self {
-        let code = code.into();
-        Self {
-            type_uri: format!("urn:gmail-unread:problem:{code}"),
-            title: title.into(),
-            status: status.as_u16(),
-            detail: detail.into(),
+        Self(contract::problem::Problem::new(
+            status.as_u16(),
             code,
-            retry_after: None,
-        }
+            title,
+            detail,
+        ))
     }
 
     /// Adds a `Retry-After` hint in seconds.
-    pub fn with_retry_after(mut self, seconds: u64) -> Self {
-        self.retry_after = Some(seconds);
-        self
+    pub fn with_retry_after(self, seconds: u64) -> Self {
+        Self(self.0.with_retry_after(seconds))
     }
 
     /// 400 `bad_request`.
     pub fn bad_request(detail: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            "Bad request",
-            detail,
-        )
+        Self(contract::problem::Problem::bad_request(detail))
     }
 
     /// 404 `not_found`.
     pub fn not_found(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", "Not found", detail)
+        Self(contract::problem::Problem::not_found(detail))
     }
 
     /// 401 `invalid_token`.
     pub fn invalid_token(detail: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_token",
-            "Invalid or missing token",
-            detail,
-        )
+        Self(contract::problem::Problem::invalid_token(detail))
     }
 
     /// 503 `dependency_unavailable`, e.g. Redis down.
     pub fn dependency_unavailable(detail: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "dependency_unavailable",
-            "A service this one depends on is unavailable",
-            detail,
-        )
-        .with_retry_after(5)
+        Self(contract::problem::Problem::dependency_unavailable(detail))
     }
 
     /// 500 `internal_error` with nothing internal in it.
     pub fn internal() -> Self {
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
-            "Internal error",
-            "The request could not be completed; it has been logged.",
-        )
+        Self(contract::problem::Problem::internal())
     }
 
     /// 413 `payload_too_large`.
     pub fn payload_too_large() -> Self {
-        Self::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            "Payload too large",
-            "The request body is larger than this endpoint accepts.",
-        )
+        Self(contract::problem::Problem::payload_too_large())
     }
 
     /// The problem for an error status that actix produced by itself, with a fixed detail
     /// (actix's own text is not passed on).
     pub fn for_status(status: StatusCode) -> Self {
-        let (code, title, detail) = match status.as_u16() {
-            400 => ("bad_request", "Bad request", "The request is malformed."),
-            404 => (
-                "not_found",
-                "Not found",
-                "There is nothing at this address.",
-            ),
-            405 => (
-                "method_not_allowed",
-                "Method not allowed",
-                "This address does not accept this method.",
-            ),
-            408 => (
-                "request_timeout",
-                "Request timeout",
-                "The request did not arrive in time.",
-            ),
-            411 => (
-                "length_required",
-                "Length required",
-                "This request needs a Content-Length.",
-            ),
-            413 => return Self::payload_too_large(),
-            414 => (
-                "uri_too_long",
-                "URI too long",
-                "The request's address is longer than this service accepts.",
-            ),
-            415 => (
-                "unsupported_media_type",
-                "Unsupported media type",
-                "The request body's Content-Type is not accepted here.",
-            ),
-            431 => (
-                "request_header_fields_too_large",
-                "Request headers too large",
-                "The request's headers are larger than this service accepts.",
-            ),
-            _ if status.is_client_error() => (
-                "client_error",
-                "Request refused",
-                "The request cannot be served as it is.",
-            ),
-            _ => return Self::internal(),
-        };
-        Self::new(status, code, title, detail)
+        Self(contract::problem::Problem::for_status(status.as_u16()))
+    }
+
+    /// The body.
+    pub fn body(&self) -> &contract::problem::Problem {
+        &self.0
     }
 
     /// The status as a [`StatusCode`].
     pub fn status_code(&self) -> StatusCode {
-        StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 }
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({}): {}", self.title, self.code, self.detail)
+        self.0.fmt(f)
     }
 }
 
@@ -196,13 +124,13 @@ impl ResponseError for Problem {
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status_code());
         response.content_type(PROBLEM_JSON);
-        if let Some(seconds) = self.retry_after {
+        if let Some(seconds) = self.0.retry_after {
             response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
-        if self.status == 401 {
+        if self.0.status == 401 {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
-        response.json(self)
+        response.json(&self.0)
     }
 }
 
@@ -301,7 +229,7 @@ mod tests {
     fn serialises_as_problem_json_with_retry_after() {
         let problem = Problem::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "upstream_rate_limited",
+            ProblemCode::UpstreamRateLimited,
             "Rate limited",
             "Gmail asked us to slow down.",
         )

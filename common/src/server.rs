@@ -7,6 +7,9 @@
 //! ([`CLIENT_POOL_IDLE_TIMEOUT`]). Otherwise a server may close a connection at the moment a
 //! peer's pool reuses it, and that request fails with "error sending request" (actix-web's
 //! default keep-alive is 5 s, reqwest's pool keeps connections for 90 s).
+//!
+//! [`head_as_get`] is the middleware with which every service answers `HEAD` wherever it
+//! answers `GET`.
 
 use std::time::Duration;
 
@@ -86,4 +89,19 @@ impl BoundServer {
             }
         }
     }
+}
+
+/// Middleware: a `HEAD` request is routed as the `GET` of the same path, so every route that
+/// answers `GET` answers `HEAD` with the same status and headers (RFC 9110 9.3.2). The body is
+/// left out by actix-http itself, which remembers that the request was a `HEAD` (both its
+/// HTTP/1 and HTTP/2 writers drop the body of a `HEAD` answer and keep its length). Wrap it
+/// innermost (the first `.wrap`), so logs and metrics outside it still see `HEAD`.
+pub async fn head_as_get(
+    mut request: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    if request.method() == actix_web::http::Method::HEAD {
+        request.head_mut().method = actix_web::http::Method::GET;
+    }
+    next.call(request).await
 }

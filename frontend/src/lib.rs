@@ -7,7 +7,9 @@
 //! - [`startup`]: [`startup::Application::build`] binds the listener, wires routes and the
 //!   security headers.
 //! - [`routes`]: pages, the forwarded `/oauth/` routes, assets, readiness.
-//! - [`views`]: templates and their view models; [`upstream`]: the clients of the other services.
+//! - [`views`]: templates and their view models; [`upstream`]: the other services through the
+//!   typed clients of the `clients` crate (answers are the `contract` crate's types), and what
+//!   their failures mean for a page.
 
 pub mod configuration;
 pub mod routes;

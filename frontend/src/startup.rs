@@ -69,6 +69,7 @@ impl Application {
                     )
                     .into()
                 }))
+                .wrap(from_fn(common::server::head_as_get))
                 .wrap(from_fn(routes::pages::bare_errors_as_pages))
                 .wrap(security_headers(https))
                 .wrap(from_fn(http_metrics::track))

@@ -1,7 +1,8 @@
 //! The frontend's only way to the other services: auth-service (session and API tokens, the
 //! three forwarded `/oauth/` routes) and gmail-service (unread list, one message, unread count),
-//! through one pooled HTTP client with a timeout. Their problem+json answers become
-//! [`UpstreamError`]s that the pages explain to people.
+//! through the typed clients of the `clients` crate on one pooled HTTP client with a timeout.
+//! Their failures become [`UpstreamError`]s that the pages explain to people; the answers are
+//! the `contract` crate's types, never copies.
 //!
 //! Every call to auth-service carries `X-Forwarded-For: <client address>` (never what the
 //! browser sent; see [`common::client_address`]), so its rate limits count the person's
@@ -10,8 +11,15 @@
 use std::net::IpAddr;
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web::Bytes};
+use clients::{AuthClient, BrowserHeaders, ClientError, GmailServiceClient};
 use common::client_address::{TrustedProxies, client_address};
-use serde::{Deserialize, de::DeserializeOwned};
+use contract::{
+    auth::IssuedToken,
+    gmail::{MessageDetail, UnreadPage, UnreadQuery},
+    paths::auth,
+    problem::ProblemCode,
+};
+use reqwest::header::HeaderName;
 
 use crate::configuration::Settings;
 
@@ -28,8 +36,15 @@ pub enum UpstreamError {
     /// this connection.
     #[error("too many attempts from this connection")]
     TooManyAttempts { retry_after: Option<u64> },
-    #[error("{0} is unavailable")]
-    Unavailable(&'static str),
+    /// A service (or Google behind it) does not answer; `retry_after` is the upstream's hint.
+    #[error("{what} is unavailable")]
+    Unavailable {
+        what: &'static str,
+        retry_after: Option<u64>,
+    },
+    /// A 400 for what the person sent (a message id or page token Gmail refuses).
+    #[error("bad request")]
+    BadRequest,
     #[error("not found")]
     NotFound,
     #[error("refused as cross-site")]
@@ -38,82 +53,51 @@ pub enum UpstreamError {
     Unexpected(String),
 }
 
-#[derive(Deserialize)]
-struct ProblemBody {
-    #[serde(default)]
-    code: String,
+impl UpstreamError {
+    /// `what` does not answer, with no hint of when it will.
+    fn unavailable(what: &'static str) -> Self {
+        Self::Unavailable {
+            what,
+            retry_after: None,
+        }
+    }
 }
 
-/// A sender or recipient.
-#[derive(Clone, Debug, Deserialize)]
-pub struct Address {
-    #[serde(default)]
-    pub name: Option<String>,
-    #[serde(default)]
-    pub email: String,
-}
-
-/// One row of the unread list.
-#[derive(Clone, Debug, Deserialize)]
-pub struct MessageSummary {
-    pub id: String,
-    pub from: Address,
-    #[serde(default)]
-    pub subject: String,
-    #[serde(default)]
-    pub date: Option<String>,
-    #[serde(default)]
-    pub snippet: String,
-}
-
-/// A page of unread messages.
-#[derive(Debug, Deserialize)]
-pub struct UnreadPage {
-    pub messages: Vec<MessageSummary>,
-    pub next_page_token: Option<String>,
-    #[serde(default)]
-    pub result_size_estimate: u64,
-}
-
-/// An attachment's description.
-#[derive(Clone, Debug, Deserialize)]
-pub struct Attachment {
-    #[serde(default)]
-    pub filename: String,
-    #[serde(default)]
-    pub mime_type: String,
-    #[serde(default)]
-    pub size: u64,
-}
-
-/// One message with its readable text.
-#[derive(Debug, Deserialize)]
-pub struct Message {
-    pub id: String,
-    pub from: Address,
-    #[serde(default)]
-    pub subject: String,
-    #[serde(default)]
-    pub date: Option<String>,
-    #[serde(default)]
-    pub body_text: String,
-    #[serde(default)]
-    pub attachments: Vec<Attachment>,
-}
-
-#[derive(Deserialize)]
-struct UnreadCount {
-    unread: u64,
-}
-
-/// An internal JWT and who it is for.
-#[derive(Debug, Deserialize)]
-pub struct IssuedToken {
-    pub access_token: String,
-    #[serde(default)]
-    pub email: String,
-    #[serde(default)]
-    pub expires_at: i64,
+impl From<ClientError> for UpstreamError {
+    fn from(error: ClientError) -> Self {
+        let service = error.service();
+        match error {
+            ClientError::Unreachable { .. } => Self::unavailable(service),
+            ClientError::Malformed { .. } => Self::Unexpected(error.to_string()),
+            ClientError::Refused {
+                status,
+                code,
+                retry_after,
+                ..
+            } => match (status, code) {
+                (401, Some(ProblemCode::ReauthRequired)) => Self::ReauthRequired,
+                (401, _) => Self::NotLoggedIn,
+                (403, Some(ProblemCode::CrossSiteRequest)) => Self::CrossSite,
+                (400, _) => Self::BadRequest,
+                (404, _) => Self::NotFound,
+                (429, Some(ProblemCode::RateLimited)) if service == "auth-service" => {
+                    Self::TooManyAttempts { retry_after }
+                }
+                (429, _) | (_, Some(ProblemCode::UpstreamRateLimited)) => {
+                    Self::RateLimited { retry_after }
+                }
+                (502..=504, Some(ProblemCode::UpstreamUnavailable)) => Self::Unavailable {
+                    what: "Google",
+                    retry_after,
+                },
+                (502..=504, _) => Self::Unavailable {
+                    what: service,
+                    retry_after,
+                },
+                _ => Self::Unexpected(error.to_string()),
+            },
+        }
+    }
 }
 
 /// The browser routes under `/oauth/` that reach auth-service, each at a fixed upstream path.
@@ -137,9 +121,9 @@ impl OauthRoute {
 
     fn path(self) -> &'static str {
         match self {
-            Self::Login => "/oauth/login",
-            Self::Callback => "/oauth/callback",
-            Self::Logout => "/oauth/logout",
+            Self::Login => auth::OAUTH_LOGIN,
+            Self::Callback => auth::OAUTH_CALLBACK,
+            Self::Logout => auth::OAUTH_LOGOUT,
         }
     }
 
@@ -177,60 +161,22 @@ const RETURNED_RESPONSE_HEADERS: &[&str] = &[
 /// Clients of auth-service and gmail-service.
 pub struct Upstreams {
     http: reqwest::Client,
-    auth: String,
-    gmail: String,
+    auth: AuthClient,
+    gmail: GmailServiceClient,
     trusted_proxies: TrustedProxies,
-}
-
-/// The header naming the client to auth-service.
-const X_FORWARDED_FOR: &str = "x-forwarded-for";
-
-fn retry_after(response: &reqwest::Response) -> Option<u64> {
-    response
-        .headers()
-        .get("retry-after")?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
-}
-
-async fn classify(response: reqwest::Response, service: &'static str) -> UpstreamError {
-    let status = response.status();
-    let retry = retry_after(&response);
-    let code = response
-        .json::<ProblemBody>()
-        .await
-        .map(|p| p.code)
-        .unwrap_or_default();
-    match (status.as_u16(), code.as_str()) {
-        (401, "reauth_required") => UpstreamError::ReauthRequired,
-        (401, _) => UpstreamError::NotLoggedIn,
-        (403, "cross_site_request") => UpstreamError::CrossSite,
-        (404, _) => UpstreamError::NotFound,
-        (429, "rate_limited") if service == "auth-service" => {
-            UpstreamError::TooManyAttempts { retry_after: retry }
-        }
-        (429, _) | (_, "upstream_rate_limited") => {
-            UpstreamError::RateLimited { retry_after: retry }
-        }
-        (502..=504, "upstream_unavailable") => UpstreamError::Unavailable("Google"),
-        (502..=504, _) => UpstreamError::Unavailable(service),
-        (status, code) => UpstreamError::Unexpected(format!("{service} answered {status} {code}")),
-    }
 }
 
 impl Upstreams {
     pub fn new(settings: &Settings) -> Result<Self, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .timeout(settings.upstream_timeout)
+            .pool_idle_timeout(common::server::CLIENT_POOL_IDLE_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
         Ok(Self {
-            http: reqwest::Client::builder()
-                .timeout(settings.upstream_timeout)
-                .pool_idle_timeout(common::server::CLIENT_POOL_IDLE_TIMEOUT)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()?,
-            auth: settings.auth_service_url.clone(),
-            gmail: settings.gmail_service_url.clone(),
+            auth: AuthClient::new(http.clone(), settings.auth_service_url.clone()),
+            gmail: GmailServiceClient::new(http.clone(), settings.gmail_service_url.clone()),
+            http,
             trusted_proxies: settings.trusted_proxies.clone(),
         })
     }
@@ -240,47 +186,20 @@ impl Upstreams {
         client_address(incoming, &self.trusted_proxies)
     }
 
-    /// A request to auth-service naming the client, with the browser's `names` headers.
-    fn to_auth(
-        &self,
-        method: reqwest::Method,
-        url: String,
-        incoming: &HttpRequest,
-        names: &[&str],
-    ) -> reqwest::RequestBuilder {
-        let mut request = self
-            .http
-            .request(method, url)
-            .header(X_FORWARDED_FOR, self.client_address(incoming).to_string());
+    /// The browser's `names` headers for auth-service, and the client address.
+    fn browser(&self, incoming: &HttpRequest, names: &[&'static str]) -> BrowserHeaders {
+        let mut headers = BrowserHeaders::new().forwarded_for(self.client_address(incoming));
         for name in names {
             for value in incoming.headers().get_all(*name) {
-                request = request.header(*name, value.as_bytes());
+                headers = headers.header(HeaderName::from_static(name), value.as_bytes());
             }
         }
-        request
+        headers
     }
 
     /// Base URLs, for readiness.
     pub fn bases(&self) -> (&str, &str, &reqwest::Client) {
-        (&self.auth, &self.gmail, &self.http)
-    }
-
-    async fn json<T: DeserializeOwned>(
-        &self,
-        request: reqwest::RequestBuilder,
-        service: &'static str,
-    ) -> Result<T, UpstreamError> {
-        let response = request
-            .send()
-            .await
-            .map_err(|_| UpstreamError::Unavailable(service))?;
-        if !response.status().is_success() {
-            return Err(classify(response, service).await);
-        }
-        response
-            .json()
-            .await
-            .map_err(|e| UpstreamError::Unexpected(format!("{service}: {e}")))
+        (self.auth.base(), self.gmail.base(), &self.http)
     }
 
     /// A session token for the browser's cookies.
@@ -297,40 +216,22 @@ impl Upstreams {
         if cookie.is_empty() {
             return Err(UpstreamError::NotLoggedIn);
         }
-        let request = self
-            .to_auth(
-                reqwest::Method::POST,
-                format!("{}/v1/session/token", self.auth),
-                incoming,
-                &[],
-            )
-            .header("cookie", cookie);
-        self.json(request, "auth-service").await
+        let browser = self.browser(incoming, &[]).cookie(&cookie);
+        Ok(self.auth.session_token(&browser).await?)
     }
 
     /// An API token, forwarding the browser's origin headers so auth-service can refuse cross-site use.
     pub async fn api_token(&self, incoming: &HttpRequest) -> Result<IssuedToken, UpstreamError> {
-        let request = self.to_auth(
-            reqwest::Method::POST,
-            format!("{}/v1/api-tokens", self.auth),
-            incoming,
-            &["cookie", "origin", "sec-fetch-site"],
-        );
-        self.json(request, "auth-service").await
+        let browser = self.browser(incoming, &["cookie", "origin", "sec-fetch-site"]);
+        Ok(self.auth.api_token(&browser).await?)
     }
 
     /// Revokes every internal token of the browser's account minted so far (API tokens too);
     /// forwards the origin headers so auth-service can refuse cross-site use.
     pub async fn revoke_api_tokens(&self, incoming: &HttpRequest) -> Result<(), UpstreamError> {
-        let request = self.to_auth(
-            reqwest::Method::POST,
-            format!("{}/v1/api-tokens/revoke", self.auth),
-            incoming,
-            &["cookie", "origin", "sec-fetch-site"],
-        );
-        self.json::<serde_json::Value>(request, "auth-service")
-            .await
-            .map(|_| ())
+        let browser = self.browser(incoming, &["cookie", "origin", "sec-fetch-site"]);
+        self.auth.revoke_api_tokens(&browser).await?;
+        Ok(())
     }
 
     /// A page of unread messages.
@@ -340,37 +241,20 @@ impl Upstreams {
         page_token: Option<&str>,
         limit: u32,
     ) -> Result<UnreadPage, UpstreamError> {
-        let mut query = vec![("limit", limit.to_string())];
-        if let Some(t) = page_token {
-            query.push(("page_token", t.to_owned()));
-        }
-        let request = self
-            .http
-            .get(format!("{}/v1/messages/unread", self.gmail))
-            .bearer_auth(jwt)
-            .query(&query);
-        self.json(request, "gmail-service").await
+        Ok(self
+            .gmail
+            .unread(jwt, &UnreadQuery::new(limit, page_token))
+            .await?)
     }
 
     /// The unread count.
     pub async fn unread_count(&self, jwt: &str) -> Result<u64, UpstreamError> {
-        let request = self
-            .http
-            .get(format!("{}/v1/unread-count", self.gmail))
-            .bearer_auth(jwt);
-        self.json::<UnreadCount>(request, "gmail-service")
-            .await
-            .map(|c| c.unread)
+        Ok(self.gmail.unread_count(jwt).await?.unread)
     }
 
     /// One message.
-    pub async fn message(&self, jwt: &str, id: &str) -> Result<Message, UpstreamError> {
-        let id: String = url::form_urlencoded::byte_serialize(id.as_bytes()).collect();
-        let request = self
-            .http
-            .get(format!("{}/v1/messages/{id}", self.gmail))
-            .bearer_auth(jwt);
-        self.json(request, "gmail-service").await
+    pub async fn message(&self, jwt: &str, id: &str) -> Result<MessageDetail, UpstreamError> {
+        Ok(self.gmail.message(jwt, id).await?)
     }
 
     /// Forwards one of the `/oauth/` browser routes to its fixed path at auth-service (the
@@ -381,26 +265,30 @@ impl Upstreams {
         incoming: &HttpRequest,
         body: Bytes,
     ) -> Result<HttpResponse, UpstreamError> {
-        let mut url = format!("{}{}", self.auth, route.path());
+        let mut url = format!("{}{}", self.auth.base(), route.path());
         let query = route.query(incoming.query_string());
         if !query.is_empty() {
             url.push('?');
             url.push_str(&query);
         }
-        let request = self
-            .to_auth(route.method(), url, incoming, FORWARDED_REQUEST_HEADERS)
-            .body(body);
-        let response = request
+        let browser = self.browser(incoming, FORWARDED_REQUEST_HEADERS);
+        let response = self
+            .http
+            .request(route.method(), url)
+            .headers(browser.into_headers())
+            .body(body)
             .send()
             .await
-            .map_err(|_| UpstreamError::Unavailable("auth-service"))?;
+            .map_err(|_| UpstreamError::unavailable("auth-service"))?;
         let status = response.status();
-        let is_problem = response
-            .headers()
-            .get("content-type")
-            .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+        let is_problem = response.headers().get("content-type").is_some_and(|v| {
+            v.as_bytes()
+                .starts_with(contract::problem::PROBLEM_JSON.as_bytes())
+        });
         if status.is_server_error() || (is_problem && !status.is_redirection()) {
-            return Err(classify(response, "auth-service").await);
+            return Err(ClientError::from_response("auth-service", response)
+                .await
+                .into());
         }
         let mut out = HttpResponse::build(
             StatusCode::from_u16(status.as_u16()).unwrap_or(StatusCode::BAD_GATEWAY),
@@ -413,7 +301,7 @@ impl Upstreams {
         let body = response
             .bytes()
             .await
-            .map_err(|_| UpstreamError::Unavailable("auth-service"))?;
+            .map_err(|_| UpstreamError::unavailable("auth-service"))?;
         Ok(out.body(body))
     }
 }

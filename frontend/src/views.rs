@@ -4,7 +4,10 @@
 use askama::Template;
 use chrono::{DateTime, Utc};
 
-use crate::upstream::{Attachment, MessageSummary};
+use contract::{
+    auth::LoginFailure,
+    gmail::{AttachmentInfo, MessageDetail, MessageSummary},
+};
 
 /// The logged-out home page, with an optional notice after a failed login.
 #[derive(Template)]
@@ -22,45 +25,46 @@ pub struct Notice {
 }
 
 impl Notice {
-    /// The notice for auth-service's `login_error` reason.
-    pub fn for_login_error(reason: &str) -> Self {
+    /// The notice for auth-service's `login_error` reason (`None`: one this build does not know).
+    pub fn for_login_error(reason: Option<LoginFailure>) -> Self {
+        use LoginFailure as F;
         let (title, explanation, what_to_do) = match reason {
-            "access_denied" => (
+            Some(F::AccessDenied) => (
                 "You did not give access",
                 "Google says you chose not to let gmail-unread read your mail.",
                 "To see your unread mail, connect again and press Allow.",
             ),
-            "login_expired" => (
+            Some(F::LoginExpired) => (
                 "Your sign-in expired",
                 "The sign-in took too long, or its link was already used.",
                 "Start again: press Connect to Gmail.",
             ),
-            "login_tampered" => (
+            Some(F::LoginTampered) => (
                 "We could not verify this sign-in",
                 "The sign-in did not start in this browser, or its reply was altered, so it was stopped for your safety.",
                 "Start again from this page.",
             ),
-            "code_rejected" => (
+            Some(F::CodeRejected) => (
                 "Google did not accept the sign-in",
                 "The sign-in code was already used or has expired.",
                 "Start again: press Connect to Gmail.",
             ),
-            "google_unavailable" => (
+            Some(F::GoogleUnavailable) => (
                 "Google did not answer",
                 "Google's sign-in service did not respond in time.",
                 "Wait a minute and connect again.",
             ),
-            "gmail_scope_missing" => (
+            Some(F::GmailScopeMissing) => (
                 "Gmail access was not granted",
                 "You signed in, but did not allow reading your Gmail.",
                 "Connect again and leave the Gmail permission ticked.",
             ),
-            "google_error" | "id_token_invalid" => (
+            Some(F::GoogleError | F::IdTokenInvalid) => (
                 "Google's answer could not be used",
                 "Google answered in a way this application cannot accept; it may be misconfigured.",
                 "Try again later, or tell the administrator.",
             ),
-            _ => (
+            Some(F::InvalidRequest) | None => (
                 "The sign-in did not complete",
                 "The reply from Google was incomplete.",
                 "Start again: press Connect to Gmail.",
@@ -86,10 +90,10 @@ pub struct Row {
 }
 
 /// `(RFC 3339, readable UTC)`; the page script turns the latter into the reader's local time.
-pub fn dates(date: Option<&str>) -> (String, String) {
-    let Some(raw) = date else {
+pub fn dates(raw: &str) -> (String, String) {
+    if raw.is_empty() {
         return (String::new(), String::new());
-    };
+    }
     match DateTime::parse_from_rfc3339(raw) {
         Ok(d) => (
             raw.to_owned(),
@@ -119,7 +123,7 @@ fn subject_or_placeholder(subject: &str) -> String {
 
 impl From<MessageSummary> for Row {
     fn from(m: MessageSummary) -> Self {
-        let (date_iso, date_fallback) = dates(m.date.as_deref());
+        let (date_iso, date_fallback) = dates(&m.date);
         Self {
             from_label: label(m.from.name.as_deref(), &m.from.email),
             from_email: m.from.email,
@@ -152,8 +156,8 @@ pub struct AttachmentRow {
     pub size_label: String,
 }
 
-impl From<Attachment> for AttachmentRow {
-    fn from(a: Attachment) -> Self {
+impl From<AttachmentInfo> for AttachmentRow {
+    fn from(a: AttachmentInfo) -> Self {
         let size_label = match a.size {
             s if s >= 1024 * 1024 => format!("{:.1} MB", s as f64 / (1024.0 * 1024.0)),
             s if s >= 1024 => format!("{:.0} KB", s as f64 / 1024.0),
@@ -186,8 +190,8 @@ pub struct MessagePage {
 }
 
 impl MessagePage {
-    pub fn new(account: String, m: crate::upstream::Message) -> Self {
-        let (date_iso, date_fallback) = dates(m.date.as_deref());
+    pub fn new(account: String, m: MessageDetail) -> Self {
+        let (date_iso, date_fallback) = dates(&m.date);
         Self {
             account: Some(account),
             subject: subject_or_placeholder(&m.subject),
@@ -239,10 +243,10 @@ mod tests {
 
     #[test]
     fn dates_fall_back_to_utc_text() {
-        let (iso, text) = dates(Some("2026-11-20T09:05:00+09:00"));
+        let (iso, text) = dates("2026-11-20T09:05:00+09:00");
         assert_eq!(iso, "2026-11-20T09:05:00+09:00");
         assert_eq!(text, "20 Nov 2026, 00:05 UTC");
-        assert_eq!(dates(None), (String::new(), String::new()));
+        assert_eq!(dates(""), (String::new(), String::new()));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use actix_web::{HttpResponse, ResponseError, http::StatusCode};
-use common::problem::Problem;
+use common::problem::{Problem, ProblemCode};
 
 use crate::{gmail::GmailError, google_token::TokenSourceError};
 
@@ -50,33 +50,33 @@ impl ApiError {
             Self::NotFound => Problem::not_found("There is no such message in this mailbox."),
             Self::ReauthRequired => Problem::new(
                 StatusCode::UNAUTHORIZED,
-                "reauth_required",
+                ProblemCode::ReauthRequired,
                 "Reconnect Gmail",
                 "Google no longer accepts this account's grant; connect Gmail again.",
             ),
             Self::InsufficientScope(_) => Problem::new(
                 StatusCode::FORBIDDEN,
-                "insufficient_scope",
+                ProblemCode::InsufficientScope,
                 "Gmail access not granted",
                 "The Google grant does not allow reading Gmail; connect again and allow it.",
             ),
             Self::UpstreamRateLimited { retry_after } => Problem::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "upstream_rate_limited",
+                ProblemCode::UpstreamRateLimited,
                 "Gmail asks to slow down",
                 "Gmail's per-account rate limit is reached; retry after the indicated time.",
             )
             .with_retry_after(seconds(*retry_after)),
             Self::UpstreamUnavailable { retry_after, .. } => Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "upstream_unavailable",
+                ProblemCode::UpstreamUnavailable,
                 "Google is unavailable",
                 "Google did not answer in time or failed; retry after the indicated time.",
             )
             .with_retry_after(seconds(*retry_after)),
             Self::UpstreamError(_) => Problem::new(
                 StatusCode::BAD_GATEWAY,
-                "upstream_error",
+                ProblemCode::UpstreamError,
                 "Unexpected answer from Gmail",
                 "Gmail answered in a way this service does not understand.",
             ),

@@ -40,7 +40,7 @@ impl Caller {
     }
 }
 
-/// The bearer token of an `Authorization` header, if well-formed.
+/// The bearer token of an `Authorization` header, if well-formed (`contract::headers::bearer_token`).
 fn bearer_token(request: &HttpRequest) -> Result<String, ApiError> {
     let value = request
         .headers()
@@ -49,15 +49,9 @@ fn bearer_token(request: &HttpRequest) -> Result<String, ApiError> {
     let value = value
         .to_str()
         .map_err(|_| ApiError::InvalidToken("The Authorization header is malformed.".into()))?;
-    let (scheme, token) = value.trim().split_once(' ').ok_or_else(|| {
-        ApiError::InvalidToken("Expected `Authorization: Bearer <token>`.".into())
-    })?;
-    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
-        return Err(ApiError::InvalidToken(
-            "Expected `Authorization: Bearer <token>`.".into(),
-        ));
-    }
-    Ok(token.trim().to_owned())
+    contract::headers::bearer_token(value)
+        .map(str::to_owned)
+        .ok_or_else(|| ApiError::InvalidToken("Expected `Authorization: Bearer <token>`.".into()))
 }
 
 impl FromRequest for Caller {

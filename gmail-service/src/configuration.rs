@@ -65,7 +65,18 @@ pub struct Settings {
     pub quota: QuotaSettings,
     /// `MESSAGE_CACHE_TTL_SECS` (default 86400): how long message metadata stays cached.
     pub message_cache_ttl: Duration,
+    /// `REQUEST_DEADLINE_MS` (default 8000, at most 60000): the time one request may take, all
+    /// its Gmail attempts, retries and auth-service calls together; past it the answer is 503
+    /// `upstream_unavailable` with `Retry-After`. Keep it under the frontend's
+    /// `UPSTREAM_TIMEOUT_MS` (default 15000).
+    pub request_deadline: Duration,
 }
+
+/// Default of `REQUEST_DEADLINE_MS`: about half the frontend's upstream timeout, so a person
+/// gets gmail-service's 503 (with `Retry-After`) rather than the frontend giving up.
+pub const DEFAULT_REQUEST_DEADLINE_MS: u64 = 8_000;
+/// Largest `REQUEST_DEADLINE_MS`: a request held longer helps nobody.
+pub const MAX_REQUEST_DEADLINE_MS: u64 = 60_000;
 
 /// How gmail-service talks to Gmail.
 #[derive(Clone, Debug)]
@@ -125,6 +136,18 @@ fn http_url(name: &str, value: &str) -> Result<String, ConfigError> {
             reason: "expected an http:// or https:// URL".into(),
         })
     }
+}
+
+fn request_deadline(env: &Env) -> Result<Duration, ConfigError> {
+    const NAME: &str = "REQUEST_DEADLINE_MS";
+    let millis: u64 = positive(NAME, env.parse_or(NAME, DEFAULT_REQUEST_DEADLINE_MS)?)?;
+    if millis > MAX_REQUEST_DEADLINE_MS {
+        return Err(ConfigError::Invalid {
+            name: NAME.to_owned(),
+            reason: format!("must be at most {MAX_REQUEST_DEADLINE_MS} (milliseconds)"),
+        });
+    }
+    Ok(Duration::from_millis(millis))
 }
 
 impl Settings {
@@ -215,6 +238,7 @@ impl Settings {
                 "MESSAGE_CACHE_TTL_SECS",
                 env.parse_or("MESSAGE_CACHE_TTL_SECS", 86_400)?,
             )?),
+            request_deadline: request_deadline(env)?,
         })
     }
 }
@@ -230,6 +254,24 @@ mod tests {
         assert_eq!(settings.quota.units_per_minute, 15_000);
         assert_eq!(settings.gmail.get_concurrency, 50);
         assert_eq!(settings.listen_addr.port(), DEFAULT_PORT);
+        assert_eq!(settings.request_deadline, Duration::from_secs(8));
+    }
+
+    #[test]
+    fn the_request_deadline_is_read_and_checked() {
+        let read = |value: &str| {
+            Settings::from_env(&Env::default().with("REQUEST_DEADLINE_MS", value))
+                .map(|s| s.request_deadline)
+        };
+        assert_eq!(read("1500").unwrap(), Duration::from_millis(1_500));
+        assert_eq!(read("60000").unwrap(), Duration::from_secs(60));
+        for nonsense in ["0", "-5", "soon", "1.5", "60001"] {
+            let message = read(nonsense).unwrap_err().to_string();
+            assert!(
+                message.contains("REQUEST_DEADLINE_MS"),
+                "{nonsense}: {message}"
+            );
+        }
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! `POST /internal/google-access-token` (docs/internal-api.md, on auth-service's internal
 //! listener `AUTH_SERVICE_INTERNAL_URL`) with the caller's own JWT, so gmail-service can only
 //! ever get the token of the account the JWT names, and with gmail-service's own credential
-//! (`X-Service-Credential`), so the person's JWT alone buys nothing there.
+//! (`X-Service-Credential`), so the person's JWT alone buys nothing there. The call goes
+//! through the typed `clients::AuthClient`; its answer is `contract::auth`'s.
 //!
 //! [`TokenSource`] keeps each account's token in memory (never in Redis, never logged) until a
 //! minute before it expires. After a 401 from Gmail the caller asks again with the rejected
@@ -17,16 +18,12 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::{ExposeSecret, SecretString, jwt::unix_now, problem::Problem};
-use reqwest::StatusCode;
-use serde::Deserialize;
+use clients::{AuthClient, ClientError};
+use common::{ExposeSecret, SecretString, jwt::unix_now};
+use contract::{auth::GoogleAccessTokenRequest, problem::ProblemCode};
 use sha2::{Digest, Sha256};
 
-use crate::{
-    auth::Caller,
-    metrics::ServiceMetrics,
-    service_credential::{SERVICE_CREDENTIAL_HEADER, ServiceCredentialSource},
-};
+use crate::{auth::Caller, metrics::ServiceMetrics, service_credential::ServiceCredentialSource};
 
 /// A Google access token. `Debug` never shows it.
 pub struct GoogleAccessToken(SecretString);
@@ -76,12 +73,6 @@ pub enum TokenSourceError {
     },
 }
 
-#[derive(Deserialize)]
-struct TokenAnswer {
-    access_token: String,
-    expires_at: i64,
-}
-
 struct CachedToken {
     token: Arc<GoogleAccessToken>,
     usable_until: Instant,
@@ -96,8 +87,7 @@ const MAX_CACHED_ACCOUNTS: usize = 50_000;
 
 /// Obtains and caches Google access tokens.
 pub struct TokenSource {
-    http: reqwest::Client,
-    url: String,
+    auth: AuthClient,
     credential: ServiceCredentialSource,
     cache: Mutex<HashMap<String, CachedToken>>,
     locks: Vec<tokio::sync::Mutex<()>>,
@@ -113,8 +103,7 @@ impl TokenSource {
         metrics: ServiceMetrics,
     ) -> Self {
         Self {
-            http,
-            url: format!("{internal_url}/internal/google-access-token"),
+            auth: AuthClient::new(http, internal_url),
             credential,
             cache: Mutex::new(HashMap::new()),
             locks: (0..LOCK_SHARDS)
@@ -207,8 +196,8 @@ impl TokenSource {
         let answer = self.fetch(caller, rejected).await;
         let outcome = match &answer {
             Ok(_) => "ok",
-            Err(TokenSourceError::InvalidToken) => "invalid_token",
-            Err(TokenSourceError::ReauthRequired) => "reauth_required",
+            Err(TokenSourceError::InvalidToken) => ProblemCode::InvalidToken.as_str(),
+            Err(TokenSourceError::ReauthRequired) => ProblemCode::ReauthRequired.as_str(),
             Err(_) => "unavailable",
         };
         self.metrics
@@ -232,11 +221,8 @@ impl TokenSource {
         caller: &Caller,
         rejected: Option<&GoogleAccessToken>,
     ) -> Result<(GoogleAccessToken, i64), TokenSourceError> {
-        let body = match rejected {
-            Some(token) => {
-                serde_json::json!({ "rejected_access_token_sha256": token.sha256_hex() })
-            }
-            None => serde_json::json!({}),
+        let request = GoogleAccessTokenRequest {
+            rejected_access_token_sha256: rejected.map(GoogleAccessToken::sha256_hex),
         };
         let unavailable = |reason: &str| TokenSourceError::AuthServiceUnavailable {
             reason: reason.to_owned(),
@@ -246,67 +232,54 @@ impl TokenSource {
             tracing::warn!(%error, "gmail-service's demo credential cannot be loaded from Redis");
             unavailable("the service credential cannot be loaded")
         })?;
-        let response = self
-            .http
-            .post(&self.url)
-            .header(SERVICE_CREDENTIAL_HEADER, credential.expose_secret())
-            .bearer_auth(caller.bearer())
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| {
-                unavailable(if e.is_timeout() {
-                    "timed out"
-                } else {
-                    "cannot connect"
-                })
-            })?;
-        let status = response.status();
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map_or(Duration::from_secs(5), |s| {
-                Duration::from_secs(s.clamp(1, 3_600))
-            });
-        if status == StatusCode::OK {
-            let answer: TokenAnswer = response
-                .json()
-                .await
-                .map_err(|_| unavailable("malformed token answer"))?;
-            if answer.access_token.is_empty() {
-                return Err(unavailable("empty access token"));
-            }
-            return Ok((
+        let answer = self
+            .auth
+            .google_access_token(credential.expose_secret(), caller.bearer(), &request)
+            .await;
+        match answer {
+            Ok(answer) if answer.access_token.is_empty() => Err(unavailable("empty access token")),
+            Ok(answer) => Ok((
                 GoogleAccessToken::new(answer.access_token),
                 answer.expires_at,
-            ));
+            )),
+            Err(error) => Err(refusal(&error)),
         }
-        let code = response
-            .json::<Problem>()
-            .await
-            .map(|p| p.code.into_owned())
-            .unwrap_or_default();
-        match (status, code.as_str()) {
-            (StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN, "invalid_credential") => {
+    }
+}
+
+/// What auth-service's refusal means for the request.
+fn refusal(error: &ClientError) -> TokenSourceError {
+    let retry_after = error
+        .retry_after()
+        .map_or(Duration::from_secs(5), |s| Duration::from_secs(s.max(1)));
+    let unavailable = |reason: String| TokenSourceError::AuthServiceUnavailable {
+        reason,
+        retry_after,
+    };
+    match error {
+        ClientError::Unreachable { timed_out, .. } => unavailable(
+            if *timed_out {
+                "timed out"
+            } else {
+                "cannot connect"
+            }
+            .to_owned(),
+        ),
+        ClientError::Malformed { .. } => unavailable("malformed token answer".to_owned()),
+        ClientError::Refused { status, code, .. } => match (*status, *code) {
+            (401 | 403, Some(ProblemCode::InvalidCredential)) => {
                 tracing::error!(
                     "auth-service refuses gmail-service's credential; \
                      GMAIL_SERVICE_CREDENTIAL must match auth-service's"
                 );
-                Err(unavailable(
-                    "auth-service refused gmail-service's credential",
-                ))
+                unavailable("auth-service refused gmail-service's credential".to_owned())
             }
-            (StatusCode::UNAUTHORIZED, "reauth_required") => Err(TokenSourceError::ReauthRequired),
-            (StatusCode::UNAUTHORIZED, _) => Err(TokenSourceError::InvalidToken),
-            (_, "upstream_unavailable") => {
-                Err(TokenSourceError::UpstreamUnavailable { retry_after })
+            (401, Some(ProblemCode::ReauthRequired)) => TokenSourceError::ReauthRequired,
+            (401, _) => TokenSourceError::InvalidToken,
+            (_, Some(ProblemCode::UpstreamUnavailable)) => {
+                TokenSourceError::UpstreamUnavailable { retry_after }
             }
-            _ => Err(TokenSourceError::AuthServiceUnavailable {
-                reason: format!("HTTP {}", status.as_u16()),
-                retry_after,
-            }),
-        }
+            (status, _) => unavailable(format!("HTTP {status}")),
+        },
     }
 }

@@ -7,6 +7,7 @@
 //! - [`startup`]: [`startup::Application::build`] binds the listener and wires the routes.
 //! - [`routes`]: the HTTP handlers and the OpenAPI description.
 //! - [`auth`]: the verified caller of a request.
+//! - [`deadline`]: one deadline per request, shared by its retries and upstream calls.
 //! - [`revocation`]: tokens revoked by the account's not-before time in Redis.
 //! - [`service_credential`]: gmail-service's own credential towards auth-service.
 //! - [`mailbox`]: the reads the API offers, put together from the pieces below.
@@ -14,13 +15,16 @@
 //! - [`gmail`]: the Gmail API client (pooled, timeouts, retries with backoff).
 //! - [`quota`]: the per-account Gmail quota budget in Redis.
 //! - [`message_cache`]: message metadata in Redis.
-//! - [`mail`]: what the API shows of a message (sender, date, readable text, attachments).
+//! - [`mail`]: what the API shows of a message (sender, date, readable text, attachments),
+//!   filling the answer types of the `contract` crate (which also holds the problem codes,
+//!   paths and the OpenAPI schemas).
 //! - [`api_error`]: failures as problem+json.
 //! - [`metrics`]: the service's Prometheus metrics.
 
 pub mod api_error;
 pub mod auth;
 pub mod configuration;
+pub mod deadline;
 pub mod gmail;
 pub mod google_token;
 pub mod mail;

@@ -4,7 +4,9 @@
 //! A page costs one `messages.list` plus, for the messages not yet cached, one round of
 //! concurrent `messages.get format=metadata` (at most `GMAIL_GET_CONCURRENCY` in flight, their
 //! quota charged in one go); a page seen before costs the list call alone. A 401 from Gmail
-//! triggers one forced token refresh and one retry; a second 401 is `reauth_required`.
+//! triggers one forced token refresh and one retry; a second 401 is `reauth_required`. The
+//! unread count is the `UNREAD` label's less the unread in `SPAM` and `TRASH` (three
+//! `labels.get`), so it equals what the list holds.
 
 use std::{future::Future, sync::Arc};
 
@@ -13,9 +15,11 @@ use futures_util::{StreamExt, stream};
 use crate::{
     api_error::ApiError,
     auth::Caller,
-    gmail::{GmailCall, GmailClient, GmailError, MessageFormat, UNITS_MESSAGES_GET},
+    gmail::{
+        GmailCall, GmailClient, GmailError, MessageFormat, UNITS_LABELS_GET, UNITS_MESSAGES_GET,
+    },
     google_token::{GoogleAccessToken, TokenSource},
-    mail::{MessageDetail, MessageSummary, UnreadCount, UnreadPage, is_valid_message_id},
+    mail::{self, MessageDetail, MessageSummary, UnreadCount, UnreadPage, is_valid_message_id},
     message_cache::MessageCache,
 };
 
@@ -78,7 +82,17 @@ impl Mailbox {
                 };
                 gmail.list_unread(call, limit, page_token).await
             })
-            .await?;
+            .await
+            .map_err(|error| match error {
+                // The caller's only free-form input: Gmail refuses a token it did not issue,
+                // or one it issued for another query.
+                ApiError::BadRequest(_) if page_token.is_some() => ApiError::BadRequest(
+                    "page_token is not a page token Gmail accepts; start again from the first \
+                     page."
+                        .into(),
+                ),
+                other => other,
+            })?;
         // Ids go into URLs and cache keys: take only what Gmail's ids look like.
         let ids: Vec<&str> = list
             .messages
@@ -110,7 +124,7 @@ impl Mailbox {
                                 gmail.get_message(call, id, MessageFormat::Metadata).await
                             })
                             .await;
-                        (index, message.map(|m| MessageSummary::from_gmail(&m)))
+                        (index, message.map(|m| mail::summary_from_gmail(&m)))
                     }
                 })
                 .buffer_unordered(gmail.get_concurrency())
@@ -160,28 +174,50 @@ impl Mailbox {
                 };
                 gmail.get_message(call, id, MessageFormat::Full).await
             })
-            .await?;
-        let detail = MessageDetail::from_gmail(&message);
+            .await
+            .map_err(|error| match error {
+                // Gmail answers 400 "Invalid id value" for an id it could never have made
+                // (a mistyped one): for the caller, there is no such message.
+                ApiError::BadRequest(_) => ApiError::NotFound,
+                other => other,
+            })?;
+        let detail = mail::detail_from_gmail(&message);
         self.cache.put_many(account, &[detail.summary()]).await;
         Ok(detail)
     }
 
-    /// The number of unread messages (the `UNREAD` label's count).
+    /// The number of unread messages the unread list holds: the `UNREAD` label's count less
+    /// the unread messages in `SPAM` and `TRASH`, which `is:unread` leaves out (Gmail keeps the
+    /// two apart: moving a message to one takes it out of the other). Three `labels.get`
+    /// calls at once, 1 unit each, charged together (a count is paid whole or not at all).
     pub async fn unread_count(&self, caller: &Caller) -> Result<UnreadCount, ApiError> {
+        const LABELS: u32 = 3;
         let account = caller.account();
         let gmail = &self.gmail;
-        let label = self
-            .authorized(caller, false, |token, prepaid| async move {
+        gmail
+            .quota()
+            .acquire(account, LABELS * UNITS_LABELS_GET)
+            .await
+            .map_err(GmailError::from)?;
+        let label = |id: &'static str| {
+            self.authorized(caller, true, move |token, prepaid| async move {
                 let call = GmailCall {
                     account,
                     token: &token,
                     prepaid,
                 };
-                gmail.unread_label(call).await
+                gmail.label(call, id).await
             })
-            .await?;
+        };
+        // All three run to their end (they fail alike when Gmail does), so each call's
+        // retries are as for any other call.
+        let (unread, spam, trash) = tokio::join!(label(UNREAD), label("SPAM"), label("TRASH"));
+        let (unread, spam, trash) = (unread?, spam?, trash?);
         Ok(UnreadCount {
-            unread: label.messages_unread,
+            unread: unread
+                .messages_unread
+                .saturating_sub(spam.messages_unread)
+                .saturating_sub(trash.messages_unread),
         })
     }
 }

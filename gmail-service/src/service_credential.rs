@@ -13,7 +13,7 @@ use tokio::sync::OnceCell;
 use crate::configuration::{DEMO_CREDENTIAL_NAME, ServiceCredential};
 
 /// The header that carries the credential.
-pub const SERVICE_CREDENTIAL_HEADER: &str = "X-Service-Credential";
+pub use contract::paths::SERVICE_CREDENTIAL_HEADER;
 
 /// The credential, configured or lazily loaded from Redis. `Debug` never shows it.
 pub struct ServiceCredentialSource {

@@ -1,6 +1,7 @@
 //! [`Application::build`] binds `LISTEN_ADDR` itself (so port 0 works and tests read the port
 //! back), builds the long-lived clients once (auth-service's public URL for the JWKS and its
-//! internal URL for Google tokens, Gmail, Redis) and wires middleware and routes.
+//! internal URL for Google tokens, Gmail, Redis) and wires middleware and routes: every
+//! request runs under its deadline ([`crate::deadline`]), and every `GET` route answers `HEAD`.
 
 use std::net::TcpListener;
 
@@ -20,6 +21,7 @@ use common::{
 
 use crate::{
     configuration::Settings,
+    deadline::{self, RequestDeadline},
     gmail::GmailClient,
     google_token::TokenSource,
     mailbox::Mailbox,
@@ -84,8 +86,10 @@ impl Application {
         let metrics = web::Data::new(http_metrics);
         let jwks_ready_max_age =
             web::Data::new(health::JwksReadyMaxAge(settings.jwks_ready_max_age));
+        let request_deadline = web::Data::new(RequestDeadline(settings.request_deadline));
         let server = HttpServer::new(move || {
             App::new()
+                .app_data(request_deadline.clone())
                 .app_data(redis.clone())
                 .app_data(metrics.clone())
                 .app_data(verifier.clone())
@@ -94,6 +98,8 @@ impl Application {
                 .app_data(problem::json_config(16 * 1024))
                 .app_data(problem::query_config())
                 .app_data(problem::path_config())
+                .wrap(from_fn(common::server::head_as_get))
+                .wrap(from_fn(deadline::enforce))
                 .wrap(from_fn(problem::bare_errors_as_problems))
                 .wrap(from_fn(http_metrics::track))
                 .wrap(from_fn(telemetry::request_id_header))

@@ -42,6 +42,7 @@ impl Application {
                 .app_data(web::PayloadConfig::new(64 * 1024))
                 .app_data(common::problem::json_config(16 * 1024))
                 .app_data(common::problem::form_config(16 * 1024))
+                .wrap(from_fn(common::server::head_as_get))
                 .wrap(from_fn(http_metrics::track))
                 .wrap(from_fn(telemetry::request_id_header))
                 .wrap(telemetry::request_tracing())

@@ -25,45 +25,9 @@ use crate::{
 /// Longest callback query string we look at.
 const MAX_QUERY: usize = 4096;
 
-/// Why a login did not complete, as shown to the person (and counted in metrics).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LoginFailure {
-    /// The person pressed Deny.
-    AccessDenied,
-    /// Unknown, expired or already used state; or no binding cookie.
-    LoginExpired,
-    /// The state was started by another browser, or `iss` is not Google's.
-    LoginTampered,
-    /// A malformed callback.
-    InvalidRequest,
-    /// Google refused the code (reused or expired).
-    CodeRejected,
-    /// Google answered with an error we cannot fix (e.g. our client is misconfigured).
-    GoogleError,
-    /// Google did not answer in time (token endpoint, or the keys that sign id_tokens).
-    GoogleUnavailable,
-    /// The id_token failed its checks.
-    IdTokenInvalid,
-    /// The person did not grant Gmail access.
-    GmailScopeMissing,
-}
-
-impl LoginFailure {
-    /// The reason code in the redirect and the metric label.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::AccessDenied => "access_denied",
-            Self::LoginExpired => "login_expired",
-            Self::LoginTampered => "login_tampered",
-            Self::InvalidRequest => "invalid_request",
-            Self::CodeRejected => "code_rejected",
-            Self::GoogleError => "google_error",
-            Self::GoogleUnavailable => "google_unavailable",
-            Self::IdTokenInvalid => "id_token_invalid",
-            Self::GmailScopeMissing => "gmail_scope_missing",
-        }
-    }
-}
+/// Why a login did not complete, as shown to the person (and counted in metrics): the
+/// contract's reasons, which the frontend explains.
+pub use contract::auth::LoginFailure;
 
 enum Outcome {
     Done(HttpResponse),
@@ -122,8 +86,9 @@ pub async fn callback(
                 .insert_header((
                     "Location",
                     format!(
-                        "{}/?login_error={}",
+                        "{}/?{}={}",
                         state.settings.public_origin_and_path(),
+                        contract::paths::LOGIN_ERROR_PARAM,
                         failure.code()
                     ),
                 ))

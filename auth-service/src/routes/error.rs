@@ -2,7 +2,10 @@
 //! logged, never sent.
 
 use actix_web::{HttpResponse, ResponseError, http::StatusCode};
-use common::{jwt::TokenError, problem::Problem};
+use common::{
+    jwt::TokenError,
+    problem::{Problem, ProblemCode},
+};
 
 use crate::{keys::KeysError, store::StoreError, token_service::AccessError};
 
@@ -54,13 +57,13 @@ impl ApiError {
         match self {
             Self::NotLoggedIn => Problem::new(
                 StatusCode::UNAUTHORIZED,
-                "not_logged_in",
+                ProblemCode::NotLoggedIn,
                 "Not logged in",
                 "There is no valid session; connect to Gmail first.",
             ),
             Self::CrossSite => Problem::new(
                 StatusCode::FORBIDDEN,
-                "cross_site_request",
+                ProblemCode::CrossSiteRequest,
                 "Cross-site request refused",
                 "This request must come from the application's own pages.",
             ),
@@ -68,34 +71,34 @@ impl ApiError {
             Self::BadRequest(detail) => Problem::bad_request(detail.clone()),
             Self::ReauthRequired => Problem::new(
                 StatusCode::UNAUTHORIZED,
-                "reauth_required",
+                ProblemCode::ReauthRequired,
                 "Google needs reconnecting",
                 "Google no longer accepts this account's authorization; connect to Gmail again.",
             ),
             Self::GoogleUnavailable => Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "upstream_unavailable",
+                ProblemCode::UpstreamUnavailable,
                 "Google is unavailable",
                 "Google's sign-in service did not answer; try again shortly.",
             )
             .with_retry_after(5),
             Self::RefreshCoolingDown { retry_after_secs } => Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "upstream_unavailable",
+                ProblemCode::UpstreamUnavailable,
                 "Google is refusing fresh tokens",
                 "This account's Google token was refreshed moments ago and refused again; try again shortly.",
             )
             .with_retry_after(*retry_after_secs),
             Self::RateLimited { retry_after } => Problem::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
+                ProblemCode::RateLimited,
                 "Too many requests",
                 "Too many requests came from this client or for this account; wait and try again.",
             )
             .with_retry_after(retry_after.as_millis().div_ceil(1000).try_into().unwrap_or(u64::MAX).max(1)),
             Self::InvalidCredential => Problem::new(
                 StatusCode::UNAUTHORIZED,
-                "invalid_credential",
+                ProblemCode::InvalidCredential,
                 "Service credential required",
                 "Only gmail-service may call this route, with its own credential.",
             ),

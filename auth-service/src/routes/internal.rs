@@ -6,34 +6,23 @@
 //! the person's JWT, so a token a person holds never buys the Google access token itself.
 //! Revoked JWTs (issued before the account's not-before time) are refused.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use common::jwt::{self, GMAIL_SERVICE_AUDIENCE, TokenError};
+use contract::{
+    auth::{GoogleAccessTokenAnswer, GoogleAccessTokenRequest},
+    headers::bearer_token,
+    paths::SERVICE_CREDENTIAL_HEADER,
+};
 use secrecy::ExposeSecret;
-use serde::Deserialize;
-use serde_json::json;
 
 use crate::{domain::AccountId, routes::error::ApiError, state::AppState, token_service};
-
-/// The header that carries gmail-service's credential.
-pub const SERVICE_CREDENTIAL_HEADER: &str = "x-service-credential";
-
-/// The optional request body.
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct TokenRequest {
-    rejected_access_token_sha256: Option<String>,
-}
 
 fn bearer(request: &HttpRequest) -> Result<&str, ApiError> {
     request
         .headers()
-        .get("authorization")
+        .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim)
+        .and_then(bearer_token)
         .ok_or(ApiError::InvalidToken(TokenError::Malformed))
 }
 
@@ -72,15 +61,13 @@ pub async fn google_access_token(
     {
         return Err(ApiError::InvalidToken(TokenError::Revoked));
     }
-    let parsed: TokenRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        TokenRequest::default()
+    let parsed: GoogleAccessTokenRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        GoogleAccessTokenRequest::default()
     } else {
         serde_json::from_slice(&body)
             .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?
     };
-    if let Some(hash) = &parsed.rejected_access_token_sha256
-        && (hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()))
-    {
+    if !parsed.is_well_formed() {
         return Err(ApiError::BadRequest(
             "rejected_access_token_sha256 must be 64 hex digits".into(),
         ));
@@ -93,8 +80,8 @@ pub async fn google_access_token(
     .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(json!({
-            "access_token": access.token.expose_secret(),
-            "expires_at": access.expires_at,
-        })))
+        .json(GoogleAccessTokenAnswer {
+            access_token: access.token.expose_secret().to_owned(),
+            expires_at: access.expires_at,
+        }))
 }

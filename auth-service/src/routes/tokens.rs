@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use common::jwt::InternalClaims;
-use serde_json::json;
+use contract::auth::{BEARER, IssuedToken, RevokedTokens};
 
 use crate::{
     domain::{AccountId, Session, SessionId},
@@ -94,13 +94,13 @@ async fn mint(
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(json!({
-            "access_token": token,
-            "token_type": "Bearer",
-            "expires_in": lifetime.as_secs(),
-            "expires_at": claims.exp,
-            "email": session.email,
-        })))
+        .json(IssuedToken {
+            access_token: token,
+            token_type: BEARER.to_owned(),
+            expires_in: lifetime.as_secs(),
+            expires_at: claims.exp,
+            email: session.email.clone(),
+        }))
 }
 
 /// `POST /v1/session/token`.
@@ -159,7 +159,7 @@ pub async fn revoke_api_tokens(
     tracing::info!("revoked the account's internal tokens");
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(json!({ "not_before": not_before })))
+        .json(RevokedTokens { not_before }))
 }
 
 /// `GET /.well-known/jwks.json`.

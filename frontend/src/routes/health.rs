@@ -6,7 +6,11 @@ use common::health::readiness;
 use crate::state::FrontendState;
 
 async fn healthy(http: &reqwest::Client, base: &str) -> Result<(), String> {
-    match http.get(format!("{base}/healthz")).send().await {
+    match http
+        .get(format!("{base}{}", contract::paths::HEALTHZ))
+        .send()
+        .await
+    {
         Ok(r) if r.status().is_success() => Ok(()),
         Ok(r) => Err(format!("answered {}", r.status().as_u16())),
         Err(_) => Err("does not answer".to_owned()),

@@ -11,6 +11,7 @@ use actix_web::{
     web,
 };
 use askama::Template;
+use contract::{auth::LoginFailure, gmail::is_valid_message_id};
 use serde::Deserialize;
 
 use crate::{
@@ -26,6 +27,8 @@ use crate::{
 const PAGE_SIZE: u32 = 50;
 /// Longest paging trail accepted (pages visited, newest first page excluded).
 const MAX_TRAIL: usize = 100;
+/// `Retry-After` of a 503 page when the service behind it gave none.
+const DEFAULT_RETRY_AFTER_SECS: u64 = 5;
 
 fn html(status: StatusCode, page: &impl Template) -> HttpResponse {
     match page.render() {
@@ -98,7 +101,7 @@ pub fn problem_response(error: &UpstreamError, account: Option<String>) -> HttpR
                 action_label: "Try again",
             },
         ),
-        UpstreamError::Unavailable(what) => (
+        UpstreamError::Unavailable { what, .. } => (
             StatusCode::SERVICE_UNAVAILABLE,
             ProblemPage {
                 account,
@@ -111,6 +114,18 @@ pub fn problem_response(error: &UpstreamError, account: Option<String>) -> HttpR
                 what_to_do: "Nothing is lost. Wait a moment and try again.".into(),
                 action_href: Some("/".into()),
                 action_label: "Try again",
+            },
+        ),
+        UpstreamError::BadRequest => (
+            StatusCode::BAD_REQUEST,
+            ProblemPage {
+                account,
+                kind: "bad_request",
+                title: "This link does not work",
+                explanation: "The address names a page of your mail that does not exist; it may be mistyped or out of date.".into(),
+                what_to_do: "Start again from your unread messages.".into(),
+                action_href: Some("/".into()),
+                action_label: "Back to unread",
             },
         ),
         UpstreamError::NotFound => (
@@ -154,12 +169,15 @@ pub fn problem_response(error: &UpstreamError, account: Option<String>) -> HttpR
         }
     };
     let mut response = html(status, &page);
-    if let UpstreamError::RateLimited {
-        retry_after: Some(s),
-    }
-    | UpstreamError::TooManyAttempts {
-        retry_after: Some(s),
-    } = error
+    let retry_after = match error {
+        UpstreamError::RateLimited { retry_after }
+        | UpstreamError::TooManyAttempts { retry_after } => *retry_after,
+        UpstreamError::Unavailable { retry_after, .. } => {
+            Some(retry_after.unwrap_or(DEFAULT_RETRY_AFTER_SECS))
+        }
+        _ => None,
+    };
+    if let Some(s) = retry_after
         && let Ok(value) = actix_web::http::header::HeaderValue::from_str(&s.to_string())
     {
         response
@@ -212,7 +230,10 @@ pub async fn home(
     let session = match upstreams.session_token(&request).await {
         Ok(s) => s,
         Err(UpstreamError::NotLoggedIn) => {
-            let notice = query.login_error.as_deref().map(Notice::for_login_error);
+            let notice = query
+                .login_error
+                .as_deref()
+                .map(|reason| Notice::for_login_error(LoginFailure::from_code(reason)));
             return html(
                 StatusCode::OK,
                 &ConnectPage {
@@ -234,6 +255,11 @@ pub async fn home(
     );
     let (page, unread) = match (page, count) {
         (Ok(page), Ok(count)) => (page, count),
+        // A page token gmail-service refuses (400) or finds nothing for (404) came from the
+        // address the person followed: a link that does not work, not a failure.
+        (Err(UpstreamError::NotFound), _) | (_, Err(UpstreamError::NotFound)) => {
+            return problem_response(&UpstreamError::BadRequest, Some(session.email));
+        }
         (Err(e), _) | (_, Err(e)) => return problem_response(&e, Some(session.email)),
     };
     let newer = (!trail.is_empty()).then(|| trail_href(&trail[..trail.len() - 1]));
@@ -267,7 +293,7 @@ pub async fn message(
     state: web::Data<FrontendState>,
 ) -> HttpResponse {
     let id = path.into_inner();
-    if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+    if !is_valid_message_id(&id) {
         return problem_response(&UpstreamError::NotFound, None);
     }
     let upstreams = &state.upstreams;
@@ -277,6 +303,10 @@ pub async fn message(
     };
     match upstreams.message(&session.access_token, &id).await {
         Ok(m) => html(StatusCode::OK, &MessagePage::new(session.email, m)),
+        // An id gmail-service refuses is one that names no message.
+        Err(UpstreamError::BadRequest) => {
+            problem_response(&UpstreamError::NotFound, Some(session.email))
+        }
         Err(e) => problem_response(&e, Some(session.email)),
     }
 }

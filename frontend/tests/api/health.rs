@@ -28,3 +28,21 @@ async fn not_ready_when_an_upstream_is_down() {
     let body: serde_json::Value = response.json().await.unwrap();
     assert!(body["detail"].as_str().unwrap().contains("gmail-service"));
 }
+
+#[tokio::test]
+async fn healthz_and_readyz_answer_head() {
+    let app = spawn_app(&healthy_upstream(), &healthy_upstream()).await;
+    for path in ["/healthz", "/readyz", "/metrics"] {
+        let url = format!("{}{path}", app.address);
+        let get = app.http.get(&url).send().await.unwrap();
+        let head = app.http.head(&url).send().await.unwrap();
+        assert_eq!(get.status(), 200, "{path}");
+        assert_eq!(head.status(), 200, "{path}");
+        assert_eq!(
+            head.headers().get("content-type"),
+            get.headers().get("content-type"),
+            "{path}"
+        );
+        assert!(head.bytes().await.unwrap().is_empty(), "{path}");
+    }
+}

@@ -37,6 +37,58 @@ async fn logged_out_visitors_see_the_connect_page_with_security_headers() {
 }
 
 #[tokio::test]
+async fn every_get_route_answers_head_as_it_answers_get() {
+    let stack = spawn_stack().await;
+    let mut browser = Browser::new();
+    let html = stack.login(&mut browser).await;
+    let message = format!("/messages/{}", between(&html, "href=\"/messages/", "\"")[0]);
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let cookie = browser.jar.header();
+    for (path, signed_in, status) in [
+        ("/healthz", false, 200),
+        ("/readyz", false, 200),
+        ("/metrics", false, 200),
+        ("/", false, 200),
+        ("/", true, 200),
+        (message.as_str(), true, 200),
+        ("/messages/doesnotexist0000", true, 404),
+        ("/oauth/login", false, 302),
+        ("/nope", false, 404),
+    ] {
+        let send = |method: reqwest::Method| {
+            let mut request = http.request(method, format!("{}{path}", stack.base));
+            if signed_in {
+                request = request.header("cookie", &cookie);
+            }
+            request.send()
+        };
+        let get = send(reqwest::Method::GET).await.unwrap();
+        let head = send(reqwest::Method::HEAD).await.unwrap();
+        assert_eq!(get.status(), status, "GET {path}");
+        assert_eq!(head.status(), status, "HEAD {path}");
+        for name in [
+            "content-type",
+            "cache-control",
+            "content-security-policy",
+            "x-content-type-options",
+        ] {
+            assert_eq!(
+                head.headers().get(name),
+                get.headers().get(name),
+                "{path}: {name}"
+            );
+        }
+        assert!(
+            head.bytes().await.unwrap().is_empty(),
+            "{path}: HEAD with a body"
+        );
+    }
+}
+
+#[tokio::test]
 async fn connect_then_the_inbox_shows_unread_subjects_count_and_account() {
     let stack = spawn_stack().await;
     let mut browser = Browser::new();
@@ -48,8 +100,9 @@ async fn connect_then_the_inbox_shows_unread_subjects_count_and_account() {
         .iter()
         .filter(|m| m.is_unread() && !m.has_label("SPAM") && !m.has_label("TRASH"))
         .collect();
+    // The count is what the list holds: spam and trash are in neither.
     let count: String = between(&html, "id=\"unread-count\">", "<").concat();
-    assert!(count.parse::<usize>().unwrap() >= unread.len());
+    assert_eq!(count.parse::<usize>().unwrap(), unread.len());
     let subjects = between(&html, "<span class=\"subject\">", "</span>");
     assert_eq!(subjects.len(), 50);
     // The newest unread subject is shown (escaped as askama escapes it).
@@ -381,5 +434,70 @@ async fn google_unavailable_has_its_own_page() {
     assert!(
         html.contains("data-kind=\"unavailable\"") && html.contains("Google did not answer"),
         "{html:.600}"
+    );
+}
+
+#[tokio::test]
+async fn mistyped_message_ids_and_refused_page_tokens_are_the_persons_input_not_failures() {
+    let stack = spawn_stack().await;
+    let mut browser = Browser::new();
+    stack.login(&mut browser).await;
+    // Gmail refuses these ids (`Invalid id value`): a message that does not exist.
+    for id in ["doesnotexist0000", &"a".repeat(40), &"0".repeat(64)] {
+        let (page, _) = browser.get(&format!("{}/messages/{id}", stack.base)).await;
+        assert_eq!(page.status(), 404, "{id}");
+        let html = page.text().await.unwrap();
+        assert!(
+            html.contains("data-kind=\"not_found\""),
+            "{id}: {html:.400}"
+        );
+        assert!(!html.contains("Something went wrong"), "{id}");
+    }
+    // A page token Gmail refuses (`Invalid pageToken`): a link that does not work.
+    let (page, _) = browser.get(&format!("{}/?trail=AAAA", stack.base)).await;
+    assert_eq!(page.status(), 400);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("data-kind=\"bad_request\""), "{html:.400}");
+    assert!(!html.contains("Something went wrong"));
+    assert!(html.contains("href=\"/\""), "no way back to the first page");
+}
+
+#[tokio::test]
+async fn unavailable_pages_carry_retry_after() {
+    // Google failing: gmail-service's own Retry-After reaches the person.
+    let stack = spawn_stack().await;
+    let mut browser = Browser::new();
+    stack.login(&mut browser).await;
+    stack
+        .emulator
+        .set_faults(serde_json::json!({"gmail": {"unavailable": 1.0}}))
+        .unwrap();
+    let (page, _) = browser.get(&format!("{}/?trail=w", stack.base)).await;
+    assert_eq!(page.status(), 503);
+    let seconds: u64 = page.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(seconds >= 1, "{seconds}");
+    stack.emulator.set_faults(serde_json::json!({})).unwrap();
+
+    // Nothing answering at all: a default wait.
+    let closed = format!("http://127.0.0.1:{}", common::testing::free_port());
+    let app = crate::helpers::spawn_app(&closed, &closed).await;
+    let page = app
+        .http
+        .get(format!("{}/", app.address))
+        .header("cookie", "session=x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 503);
+    assert_eq!(page.headers()["retry-after"], "5");
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("data-kind=\"unavailable\"")
     );
 }

@@ -4,21 +4,31 @@
 //! Every attempt is charged to the account's [`QuotaBudget`] before it is sent (a page's
 //! `messages.get` calls are charged together by the caller, see [`GmailCall::prepaid`]).
 //! Answers Gmail asks to retry (429, rate-limit 403, 5xx) and transport failures are retried
-//! with exponential backoff and jitter, honouring `Retry-After`, within
-//! `GMAIL_MAX_ATTEMPTS` and `GMAIL_RETRY_MAX_WAIT_MS`; then [`GmailError::RateLimited`] or
+//! (with `backon`) with exponential backoff and jitter, honouring `Retry-After`, within
+//! `GMAIL_MAX_ATTEMPTS` and `GMAIL_RETRY_MAX_WAIT_MS`, and within the request's deadline
+//! ([`crate::deadline`]): an attempt's timeout is cut to what is left of it, and a retry that
+//! would end past it is not waited for. Then [`GmailError::RateLimited`] or
 //! [`GmailError::Unavailable`] tell the caller when to come back.
 //!
 //! - `wire`: Gmail's JSON.
 
 pub mod wire;
 
-use std::time::{Duration, Instant};
+use std::{
+    sync::{
+        Mutex,
+        atomic::{AtomicU32, Ordering},
+    },
+    time::{Duration, Instant},
+};
 
+use backon::{ExponentialBuilder, Retryable as _};
 use reqwest::{StatusCode, header};
 use serde::de::DeserializeOwned;
 
 use crate::{
     configuration::GmailSettings,
+    deadline,
     google_token::GoogleAccessToken,
     metrics::ServiceMetrics,
     quota::{QuotaBudget, QuotaError},
@@ -86,10 +96,35 @@ pub enum MessageFormat {
     Full,
 }
 
-/// A retryable failure of one attempt.
-struct Retryable {
-    error: GmailError,
-    retry_after: Option<Duration>,
+/// How one attempt failed.
+enum Failure {
+    /// Worth another attempt (429, rate-limit 403, 5xx, transport), after `retry_after` if
+    /// Gmail named a time.
+    Retryable {
+        error: GmailError,
+        retry_after: Option<Duration>,
+    },
+    /// Final.
+    Fatal(GmailError),
+}
+
+impl Failure {
+    fn is_retryable(&self) -> bool {
+        matches!(self, Self::Retryable { .. })
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::Retryable { retry_after, .. } => *retry_after,
+            Self::Fatal(_) => None,
+        }
+    }
+
+    fn error(&self) -> &GmailError {
+        match self {
+            Self::Retryable { error, .. } | Self::Fatal(error) => error,
+        }
+    }
 }
 
 /// The Gmail API client; one per process, cheap to share.
@@ -177,9 +212,13 @@ impl GmailClient {
             .await
     }
 
-    /// `labels/UNREAD`.
-    pub async fn unread_label(&self, call: GmailCall<'_>) -> Result<wire::Label, GmailError> {
-        let url = format!("{}/labels/UNREAD", self.settings.api_base);
+    /// `labels/{id}` of a system label (`UNREAD`, `SPAM`, `TRASH`).
+    pub async fn label(
+        &self,
+        call: GmailCall<'_>,
+        id: &'static str,
+    ) -> Result<wire::Label, GmailError> {
+        let url = format!("{}/labels/{id}", self.settings.api_base);
         self.call("labels.get", &url, &[], call, UNITS_LABELS_GET)
             .await
     }
@@ -192,68 +231,110 @@ impl GmailClient {
         call: GmailCall<'_>,
         units: u32,
     ) -> Result<T, GmailError> {
-        let mut attempt = 1;
-        loop {
+        let attempts = AtomicU32::new(0);
+        // The wait the last retryable failure asked for (the backoff, or a longer
+        // `Retry-After`): what the caller is told when no retry is left.
+        let last_wait = Mutex::new(Duration::ZERO);
+        let remember = |wait: Duration| {
+            *last_wait
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = wait;
+        };
+        let settings = &self.settings;
+        let outcome = (|| async {
+            let attempt = attempts.fetch_add(1, Ordering::Relaxed) + 1;
+            if deadline::remaining().is_some_and(|left| left.is_zero()) {
+                return Err(Failure::Fatal(GmailError::Unavailable {
+                    reason: "the request deadline passed".into(),
+                    retry_after: deadline::RETRY_AFTER,
+                }));
+            }
             if attempt > 1 || !call.prepaid {
-                self.quota.acquire(call.account, units).await?;
+                self.quota
+                    .acquire(call.account, units)
+                    .await
+                    .map_err(|e| Failure::Fatal(e.into()))?;
             }
-            let failure = match self.attempt(method, url, query, call.token).await {
-                Ok(value) => return Ok(value),
-                Err(Err(fatal)) => return Err(fatal),
-                Err(Ok(retryable)) => retryable,
+            self.attempt(method, url, query, call.token).await
+        })
+        .retry(self.backoff())
+        .sleep(tokio::time::sleep)
+        .when(Failure::is_retryable)
+        .adjust(|failure, backoff| {
+            let retry_after = failure.retry_after();
+            let Some(backoff) = backoff else {
+                // GMAIL_MAX_ATTEMPTS reached: come back no sooner than the last backoff.
+                let previous = *last_wait
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                remember(retry_after.map_or(previous, |after| after.max(previous)));
+                return None;
             };
-            let backoff = self.backoff(attempt);
-            let wait = failure
-                .retry_after
-                .map_or(backoff, |after| after.max(backoff));
-            if attempt >= self.settings.max_attempts || wait > self.settings.retry_max_wait {
-                return Err(with_retry_after(failure.error, wait));
-            }
-            tracing::debug!(method, attempt, ?wait, error = %failure.error, "retrying Gmail call");
+            let wait = retry_after.map_or(backoff, |after| after.max(backoff));
+            remember(wait);
+            let past_deadline = deadline::remaining().is_some_and(|left| wait >= left);
+            (wait <= settings.retry_max_wait && !past_deadline).then_some(wait)
+        })
+        .notify(|failure, wait| {
+            let attempt = attempts.load(Ordering::Relaxed);
+            tracing::debug!(method, attempt, ?wait, error = %failure.error(), "retrying Gmail call");
             self.metrics
                 .gmail_retries
                 .with_label_values(&[method])
                 .inc();
-            tokio::time::sleep(wait).await;
-            attempt += 1;
-        }
+        })
+        .await;
+        outcome.map_err(|failure| match failure {
+            Failure::Fatal(error) => error,
+            Failure::Retryable { error, .. } => {
+                let waited = *last_wait
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                with_retry_after(error, waited)
+            }
+        })
     }
 
-    /// Exponential backoff with jitter: base·2^(n-1), plus up to half of it again.
-    fn backoff(&self, attempt: u32) -> Duration {
-        let exponential = self
-            .settings
-            .retry_base
-            .saturating_mul(2_u32.saturating_pow(attempt.saturating_sub(1)));
-        let jitter = exponential.mul_f64(rand::random::<f64>() * 0.5);
-        exponential.saturating_add(jitter)
+    /// Exponential backoff with jitter: base·2^(n-1), plus up to as much again, for at most
+    /// `GMAIL_MAX_ATTEMPTS` attempts in all.
+    fn backoff(&self) -> ExponentialBuilder {
+        let retries = usize::try_from(self.settings.max_attempts.saturating_sub(1)).unwrap_or(0);
+        ExponentialBuilder::default()
+            .with_min_delay(self.settings.retry_base)
+            .with_factor(2.0)
+            .with_jitter()
+            .without_max_delay()
+            .with_max_times(retries)
     }
 
-    /// One attempt: `Ok(value)`, or `Err(Ok(retryable))`, or `Err(Err(final error))`.
+    /// One attempt, within `GMAIL_TIMEOUT_MS` and what is left of the request's deadline.
     async fn attempt<T: DeserializeOwned>(
         &self,
         method: &'static str,
         url: &str,
         query: &[(&str, String)],
         token: &GoogleAccessToken,
-    ) -> Result<T, Result<Retryable, GmailError>> {
+    ) -> Result<T, Failure> {
         let started = Instant::now();
         let sent = self
             .http
             .get(url)
+            .timeout(deadline::remaining().map_or(self.settings.timeout, |left| {
+                left.min(self.settings.timeout)
+            }))
             .query(query)
             .bearer_auth(token.expose())
             .header(header::ACCEPT, "application/json")
             .send()
             .await;
         let outcome = match sent {
-            Err(error) => Err(Ok(Retryable {
+            Err(error) => Err(Failure::Retryable {
                 error: GmailError::Unavailable {
                     reason: transport_reason(&error),
                     retry_after: Duration::ZERO,
                 },
                 retry_after: None,
-            })),
+            }),
             Ok(response) => self.read(response).await,
         };
         self.metrics
@@ -270,14 +351,14 @@ impl GmailClient {
     async fn read<T: DeserializeOwned>(
         &self,
         mut response: reqwest::Response,
-    ) -> Result<T, Result<Retryable, GmailError>> {
+    ) -> Result<T, Failure> {
         let status = response.status();
         let retry_after = retry_after(response.headers());
         if response
             .content_length()
             .is_some_and(|len| len > self.settings.max_response_bytes as u64)
         {
-            return Err(Err(GmailError::BadResponse(
+            return Err(Failure::Fatal(GmailError::BadResponse(
                 "the answer is too large".into(),
             )));
         }
@@ -286,7 +367,7 @@ impl GmailClient {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
                     if body.len() + chunk.len() > self.settings.max_response_bytes {
-                        return Err(Err(GmailError::BadResponse(
+                        return Err(Failure::Fatal(GmailError::BadResponse(
                             "the answer is too large".into(),
                         )));
                     }
@@ -294,33 +375,34 @@ impl GmailClient {
                 }
                 Ok(None) => break,
                 Err(error) => {
-                    return Err(Ok(Retryable {
+                    return Err(Failure::Retryable {
                         error: GmailError::Unavailable {
                             reason: transport_reason(&error),
                             retry_after: Duration::ZERO,
                         },
                         retry_after: None,
-                    }));
+                    });
                 }
             }
         }
         if status == StatusCode::OK {
-            return serde_json::from_slice(&body)
-                .map_err(|e| Err(GmailError::BadResponse(format!("malformed JSON: {e}"))));
+            return serde_json::from_slice(&body).map_err(|e| {
+                Failure::Fatal(GmailError::BadResponse(format!("malformed JSON: {e}")))
+            });
         }
         let envelope: wire::ErrorEnvelope = serde_json::from_slice(&body).unwrap_or_default();
         let message = envelope.error.message.chars().take(200).collect::<String>();
-        let retryable = |error| Err(Ok(Retryable { error, retry_after }));
+        let retryable = |error| Err(Failure::Retryable { error, retry_after });
         match status {
-            StatusCode::UNAUTHORIZED => Err(Err(GmailError::Unauthorized)),
-            StatusCode::NOT_FOUND => Err(Err(GmailError::NotFound)),
-            StatusCode::BAD_REQUEST => Err(Err(GmailError::BadRequest(message))),
+            StatusCode::UNAUTHORIZED => Err(Failure::Fatal(GmailError::Unauthorized)),
+            StatusCode::NOT_FOUND => Err(Failure::Fatal(GmailError::NotFound)),
+            StatusCode::BAD_REQUEST => Err(Failure::Fatal(GmailError::BadRequest(message))),
             StatusCode::FORBIDDEN if envelope.is_rate_limit() => {
                 retryable(GmailError::RateLimited {
                     retry_after: Duration::ZERO,
                 })
             }
-            StatusCode::FORBIDDEN => Err(Err(GmailError::Forbidden(message))),
+            StatusCode::FORBIDDEN => Err(Failure::Fatal(GmailError::Forbidden(message))),
             StatusCode::TOO_MANY_REQUESTS => retryable(GmailError::RateLimited {
                 retry_after: Duration::ZERO,
             }),
@@ -328,7 +410,7 @@ impl GmailClient {
                 reason: format!("HTTP {}", s.as_u16()),
                 retry_after: Duration::ZERO,
             }),
-            s => Err(Err(GmailError::BadResponse(format!(
+            s => Err(Failure::Fatal(GmailError::BadResponse(format!(
                 "unexpected HTTP {}",
                 s.as_u16()
             )))),
@@ -358,23 +440,17 @@ fn transport_reason(error: &reqwest::Error) -> String {
     }
 }
 
-/// `Retry-After` in seconds (an HTTP date is not worth parsing here: the backoff covers it).
+/// `Retry-After` in seconds, at most an hour (`contract::headers::retry_after_secs`; an HTTP
+/// date is not worth parsing here: the backoff covers it).
 fn retry_after(headers: &header::HeaderMap) -> Option<Duration> {
-    headers
-        .get(header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(|s| Duration::from_secs(s.min(3_600)))
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?;
+    contract::headers::retry_after_secs(value).map(Duration::from_secs)
 }
 
-fn outcome_label<T>(outcome: &Result<T, Result<Retryable, GmailError>>) -> &'static str {
+fn outcome_label<T>(outcome: &Result<T, Failure>) -> &'static str {
     let error = match outcome {
         Ok(_) => return "ok",
-        Err(Ok(retryable)) => &retryable.error,
-        Err(Err(error)) => error,
+        Err(failure) => failure.error(),
     };
     match error {
         GmailError::Unauthorized => "unauthorized",

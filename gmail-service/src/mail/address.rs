@@ -2,39 +2,25 @@
 //! <addr>`, a bare `addr`, `<addr>`, or `addr (Name)`. Gmail has already undone RFC 2047, so
 //! only RFC 5322's quoting, comments and address lists are left to read.
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use contract::gmail::Sender;
 
-/// Who wrote a message.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Sender {
-    /// The display name, when the header has one.
-    #[schema(example = "Ada Lovelace")]
-    pub name: Option<String>,
-    /// The address (may be empty for a message without a usable `From`).
-    #[schema(example = "ada@example.com")]
-    pub email: String,
-}
-
-impl Sender {
-    /// Reads the first mailbox of a decoded `From` header value.
-    pub fn parse(header: &str) -> Self {
-        let first = first_mailbox(header);
-        let first = first.trim();
-        if let Some((display, address)) = split_angle(first) {
-            let name = unquote(display.trim());
-            return Self {
-                name: (!name.is_empty()).then_some(name),
-                email: address.trim().to_owned(),
-            };
-        }
-        // `addr (Comment Name)` or a bare address.
-        let (address, comment) = split_comment(first);
-        let comment = comment.trim();
-        Self {
-            name: (!comment.is_empty()).then(|| comment.to_owned()),
-            email: unquote(address.trim()),
-        }
+/// Reads the first mailbox of a decoded `From` header value.
+pub fn parse_sender(header: &str) -> Sender {
+    let first = first_mailbox(header);
+    let first = first.trim();
+    if let Some((display, address)) = split_angle(first) {
+        let name = unquote(display.trim());
+        return Sender {
+            name: (!name.is_empty()).then_some(name),
+            email: address.trim().to_owned(),
+        };
+    }
+    // `addr (Comment Name)` or a bare address.
+    let (address, comment) = split_comment(first);
+    let comment = comment.trim();
+    Sender {
+        name: (!comment.is_empty()).then(|| comment.to_owned()),
+        email: unquote(address.trim()),
     }
 }
 
@@ -180,7 +166,7 @@ mod tests {
             ("Broken <no-close@x", sender(Some("Broken"), "no-close@x")),
         ];
         for (header, expected) in cases {
-            assert_eq!(Sender::parse(header), expected, "{header}");
+            assert_eq!(parse_sender(header), expected, "{header}");
         }
     }
 
@@ -197,7 +183,7 @@ mod tests {
             "<",
             "a <b> <c>",
         ] {
-            let _ = Sender::parse(header);
+            let _ = parse_sender(header);
         }
     }
 }

@@ -12,7 +12,7 @@ use common::{
     health::readiness, http_metrics::HttpMetrics, jwt::JwtVerifier, redis_store::RedisStore,
 };
 
-use crate::routes::openapi::ProblemBody;
+use contract::problem::Problem as ProblemBody;
 
 /// `JWKS_READY_MAX_AGE_SECS`: the oldest cached key set that still counts as ready.
 #[derive(Clone, Copy, Debug)]

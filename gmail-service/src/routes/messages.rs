@@ -1,36 +1,17 @@
 //! `GET /v1/messages/unread`, `GET /v1/messages/{id}`, `GET /v1/unread-count`.
 
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
-use utoipa::IntoParams;
+use contract::{
+    gmail::{UnreadQuery, is_valid_message_id},
+    problem::Problem as ProblemBody,
+};
 
 use crate::{
     api_error::ApiError,
     auth::Caller,
-    mail::{MessageDetail, UnreadCount, UnreadPage, is_valid_message_id},
+    mail::{MessageDetail, UnreadCount, UnreadPage},
     mailbox::Mailbox,
-    routes::openapi::ProblemBody,
 };
-
-/// Page size bounds of the contract.
-pub const MIN_LIMIT: u32 = 1;
-pub const MAX_LIMIT: u32 = 100;
-pub const DEFAULT_LIMIT: u32 = 50;
-/// Gmail's page tokens are short; anything much longer is not one.
-const MAX_PAGE_TOKEN_LEN: usize = 1024;
-
-/// Query of `GET /v1/messages/unread`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct UnreadQuery {
-    /// Messages per page.
-    #[param(minimum = 1, maximum = 100, default = 50)]
-    pub limit: Option<u32>,
-    /// `next_page_token` of the previous page (opaque).
-    #[param(min_length = 1, max_length = 1024)]
-    pub page_token: Option<String>,
-}
 
 fn no_store(response: &mut actix_web::HttpResponseBuilder) -> &mut actix_web::HttpResponseBuilder {
     response.insert_header((actix_web::http::header::CACHE_CONTROL, "private, no-store"))
@@ -54,7 +35,7 @@ fn no_store(response: &mut actix_web::HttpResponseBuilder) -> &mut actix_web::Ht
         (status = 429, description = "`upstream_rate_limited`: Gmail's per-account quota is spent", body = ProblemBody, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 502, description = "`upstream_error`: Gmail answered unexpectedly", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 503, description = "`upstream_unavailable` (Google failed or timed out) or `dependency_unavailable` (Redis, auth-service)", body = ProblemBody, content_type = "application/problem+json",
+        (status = 503, description = "`upstream_unavailable` (Google failed or timed out, or the request's deadline passed) or `dependency_unavailable` (Redis, auth-service)", body = ProblemBody, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
@@ -63,20 +44,12 @@ pub async fn unread(
     query: web::Query<UnreadQuery>,
     mailbox: web::Data<Mailbox>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(MIN_LIMIT..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::BadRequest(format!(
-            "limit must be between {MIN_LIMIT} and {MAX_LIMIT}."
-        )));
-    }
-    let page_token = query.page_token.as_deref();
-    if let Some(token) = page_token
-        && (token.is_empty() || token.len() > MAX_PAGE_TOKEN_LEN)
-    {
-        return Err(ApiError::BadRequest(
-            "page_token is not a page token.".into(),
-        ));
-    }
+    let limit = query
+        .limit()
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let page_token = query
+        .page_token()
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let page = mailbox.unread_page(&caller, limit, page_token).await?;
     Ok(no_store(&mut HttpResponse::Ok()).json(page))
 }
@@ -93,7 +66,7 @@ pub async fn unread(
         (status = 400, description = "`bad_request`: malformed id", body = ProblemBody, content_type = "application/problem+json"),
         (status = 401, description = "`invalid_token` or `reauth_required`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 403, description = "`insufficient_scope`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`: no such message in this account", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such message in this account, or an id Gmail could never have made (mistyped)", body = ProblemBody, content_type = "application/problem+json"),
         (status = 429, description = "`upstream_rate_limited`", body = ProblemBody, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 502, description = "`upstream_error`", body = ProblemBody, content_type = "application/problem+json"),
@@ -116,13 +89,15 @@ pub async fn message(
 }
 
 /// How many messages are unread.
+///
+/// The number of messages `GET /v1/messages/unread` pages through (spam and trash excluded).
 #[utoipa::path(
     get,
     path = "/v1/unread-count",
     tag = "messages",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The count of the UNREAD label", body = UnreadCount),
+        (status = 200, description = "How many messages the unread list holds (the UNREAD label's count less the unread in SPAM and TRASH)", body = UnreadCount),
         (status = 401, description = "`invalid_token` or `reauth_required`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 403, description = "`insufficient_scope`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 429, description = "`upstream_rate_limited`", body = ProblemBody, content_type = "application/problem+json",

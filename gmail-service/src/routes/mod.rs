@@ -9,13 +9,13 @@ pub mod messages;
 pub mod openapi;
 
 use actix_web::{HttpRequest, HttpResponse, ResponseError, http::header};
-use common::problem::Problem;
+use common::problem::{Problem, ProblemCode};
 
-/// Another method on a known (GET-only) path: 405 problem with `Allow: GET`.
+/// Another method on a known (GET-only) path: 405 problem with `Allow: GET, HEAD`.
 pub async fn method_not_allowed(request: HttpRequest) -> HttpResponse {
     let mut response = Problem::new(
         actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        ProblemCode::MethodNotAllowed,
         "Method not allowed",
         format!(
             "{} is not supported on {}.",
@@ -26,6 +26,6 @@ pub async fn method_not_allowed(request: HttpRequest) -> HttpResponse {
     .error_response();
     response
         .headers_mut()
-        .insert(header::ALLOW, header::HeaderValue::from_static("GET"));
+        .insert(header::ALLOW, header::HeaderValue::from_static("GET, HEAD"));
     response
 }

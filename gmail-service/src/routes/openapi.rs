@@ -1,12 +1,13 @@
 //! `GET /openapi.json`: the OpenAPI description generated from the handlers' annotations
-//! (utoipa), covering every route, parameter, response and error.
+//! (utoipa) and the `contract` crate's types (their `ToSchema` derives live there), covering
+//! every route, parameter, response and error.
 
 use std::sync::OnceLock;
 
 use actix_web::HttpResponse;
-use serde::Serialize;
+use contract::problem::{Problem, ProblemCode};
 use utoipa::{
-    Modify, OpenApi, ToSchema,
+    Modify, OpenApi,
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
@@ -14,28 +15,6 @@ use crate::{
     mail::{AttachmentInfo, MessageDetail, MessageSummary, Sender, UnreadCount, UnreadPage},
     routes::{health, messages},
 };
-
-/// An error (RFC 9457 problem details with the system's `code`).
-#[derive(Serialize, ToSchema)]
-#[schema(as = Problem)]
-pub struct ProblemBody {
-    /// `urn:gmail-unread:problem:<code>`.
-    #[serde(rename = "type")]
-    #[schema(example = "urn:gmail-unread:problem:invalid_token")]
-    pub type_uri: String,
-    pub title: String,
-    /// The HTTP status.
-    pub status: u16,
-    pub detail: String,
-    /// Stable machine-readable code: `bad_request`, `invalid_token`, `reauth_required`,
-    /// `insufficient_scope`, `not_found`, `upstream_rate_limited`, `upstream_error`,
-    /// `upstream_unavailable`, `dependency_unavailable`, `not_ready`, `internal_error`.
-    #[schema(example = "invalid_token")]
-    pub code: String,
-    /// Seconds after which a retry makes sense (also sent as `Retry-After`).
-    #[schema(nullable = false)]
-    pub retry_after: Option<u64>,
-}
 
 struct BearerAuth;
 
@@ -80,7 +59,8 @@ impl Modify for BearerAuth {
         AttachmentInfo,
         Sender,
         UnreadCount,
-        ProblemBody,
+        Problem,
+        ProblemCode,
     )),
     modifiers(&BearerAuth),
     tags(

@@ -29,7 +29,7 @@ use common::{
     ExposeSecret,
     config::Env,
     jwt::{Es256KeyPair, GMAIL_SERVICE_AUDIENCE, InternalClaims, JwtVerifier, unix_now},
-    problem::Problem,
+    problem::{Problem, ProblemCode},
     redis_store::RedisStore,
 };
 use sha2::{Digest, Sha256};
@@ -237,13 +237,13 @@ impl AuthStandIn {
     }
 }
 
-fn problem(status: StatusCode, code: &'static str, detail: &str) -> HttpResponse {
+fn problem(status: StatusCode, code: ProblemCode, detail: &str) -> HttpResponse {
     let mut response = HttpResponse::build(status);
     response.content_type("application/problem+json");
     if status == StatusCode::SERVICE_UNAVAILABLE {
         response.insert_header(("Retry-After", "5"));
     }
-    response.json(Problem::new(status, code, code, detail))
+    response.json(Problem::new(status, code, code.as_str(), detail).body())
 }
 
 fn sha256_hex(text: &str) -> String {
@@ -267,7 +267,7 @@ async fn google_access_token(
                 Err(_) => {
                     return problem(
                         StatusCode::SERVICE_UNAVAILABLE,
-                        "dependency_unavailable",
+                        ProblemCode::DependencyUnavailable,
                         "Redis is unavailable.",
                     );
                 }
@@ -282,7 +282,7 @@ async fn google_access_token(
         state.credential_refusals.fetch_add(1, Ordering::SeqCst);
         return problem(
             StatusCode::UNAUTHORIZED,
-            "invalid_credential",
+            ProblemCode::InvalidCredential,
             "The calling service's credential is missing or wrong.",
         );
     }
@@ -295,7 +295,7 @@ async fn google_access_token(
     let Ok(claims) = state.verifier.verify(bearer).await else {
         return problem(
             StatusCode::UNAUTHORIZED,
-            "invalid_token",
+            ProblemCode::InvalidToken,
             "The token is refused.",
         );
     };
@@ -307,7 +307,11 @@ async fn google_access_token(
                 .as_str()
                 .map(str::to_owned),
             Err(_) => {
-                return problem(StatusCode::BAD_REQUEST, "bad_request", "Malformed JSON.");
+                return problem(
+                    StatusCode::BAD_REQUEST,
+                    ProblemCode::BadRequest,
+                    "Malformed JSON.",
+                );
             }
         }
     };
@@ -320,7 +324,7 @@ async fn google_access_token(
             None => {
                 return problem(
                     StatusCode::UNAUTHORIZED,
-                    "reauth_required",
+                    ProblemCode::ReauthRequired,
                     "No Google grant for this account.",
                 );
             }
@@ -335,7 +339,7 @@ async fn google_access_token(
     else {
         return problem(
             StatusCode::UNAUTHORIZED,
-            "reauth_required",
+            ProblemCode::ReauthRequired,
             "Connect Gmail again.",
         );
     };
@@ -362,14 +366,14 @@ async fn google_access_token(
                 *grant = Grant::Disconnected;
                 return problem(
                     StatusCode::UNAUTHORIZED,
-                    "reauth_required",
+                    ProblemCode::ReauthRequired,
                     "Connect Gmail again.",
                 );
             }
             _ => {
                 return problem(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "upstream_unavailable",
+                    ProblemCode::UpstreamUnavailable,
                     "Google's token endpoint failed.",
                 );
             }

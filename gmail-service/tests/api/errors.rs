@@ -86,8 +86,8 @@ async fn gmail_rate_limits_and_failures_are_retried_then_mapped() {
             .await;
         let before = app.emulator.count("gmail.labels.get");
         retry_after(app.get_as(&jwt, "/v1/unread-count").await, status, code).await;
-        // Tried twice (GMAIL_MAX_ATTEMPTS=2), with a backoff between.
-        assert_eq!(app.emulator.count("gmail.labels.get"), before + 2, "{code}");
+        // Each of the three labels tried twice (GMAIL_MAX_ATTEMPTS=2), with a backoff between.
+        assert_eq!(app.emulator.count("gmail.labels.get"), before + 6, "{code}");
         retry_after(
             app.get_as(&jwt, "/v1/messages/unread?limit=3").await,
             status,
@@ -106,11 +106,64 @@ async fn gmail_rate_limits_and_failures_are_retried_then_mapped() {
     assert!(metrics.contains(r#"gmail_api_retries_total{method="labels.get""#));
 }
 
+/// A deadline far below what Gmail's timeouts and retries would take (3 attempts of up to
+/// `GMAIL_TIMEOUT_MS`, 10 s by default, with backoffs between).
+const DEADLINE: Duration = Duration::from_millis(1_500);
+/// What the answer may take beyond the deadline: writing it, a loaded test machine.
+const SLACK: Duration = Duration::from_millis(1_000);
+
+fn with_deadline() -> Env {
+    Env::default()
+        .with("REQUEST_DEADLINE_MS", DEADLINE.as_millis().to_string())
+        .with("GMAIL_RETRY_BASE_MS", "200")
+}
+
+#[tokio::test]
+async fn a_slow_gmail_is_a_503_with_retry_after_within_the_request_deadline() {
+    let app = spawn_app_with(with_deadline(), |_| {}).await;
+    let jwt = app.auth.jwt(BOB);
+    app.json_as(BOB, "/v1/unread-count").await;
+    app.put_faults(json!({"gmail": {"slow": 1.0}, "slow_ms": 30_000}))
+        .await;
+    for path in [
+        "/v1/unread-count",
+        "/v1/messages/unread?limit=3",
+        "/v1/messages/0123456789abcdef",
+    ] {
+        let started = std::time::Instant::now();
+        let response = app.get_as(&jwt, path).await;
+        let elapsed = started.elapsed();
+        retry_after(response, 503, "upstream_unavailable").await;
+        assert!(elapsed < DEADLINE + SLACK, "{path} took {elapsed:?}");
+    }
+    // Failing Gmail: retries stop where the deadline is, not at GMAIL_MAX_ATTEMPTS.
+    app.put_faults(json!({"gmail": {"unavailable": 1.0}})).await;
+    let started = std::time::Instant::now();
+    let response = app.get_as(&jwt, "/v1/messages/unread?limit=3").await;
+    let elapsed = started.elapsed();
+    retry_after(response, 503, "upstream_unavailable").await;
+    assert!(elapsed < DEADLINE + SLACK, "took {elapsed:?}");
+}
+
+#[tokio::test]
+async fn a_slow_token_exchange_is_a_503_within_the_request_deadline() {
+    let app = spawn_app_with(with_deadline(), |_| {}).await;
+    // No token is cached for the account yet: auth-service asks Google, which is slow.
+    app.put_faults(json!({"token": {"slow": 1.0}, "slow_ms": 30_000}))
+        .await;
+    let started = std::time::Instant::now();
+    let response = app.get_as(&app.auth.jwt(ALICE), "/v1/unread-count").await;
+    let elapsed = started.elapsed();
+    retry_after(response, 503, "upstream_unavailable").await;
+    assert!(elapsed < DEADLINE + SLACK, "took {elapsed:?}");
+}
+
 #[tokio::test]
 async fn a_long_retry_after_is_passed_on_instead_of_waited_for() {
     // Gmail's own quota says "in a minute": no point in holding the request.
     let app = spawn_app_with(Env::default(), |config| {
-        config.quota_units_per_minute = 2;
+        // Two counts, of three labels.get each.
+        config.quota_units_per_minute = 6;
     })
     .await;
     let jwt = app.auth.jwt(BOB);
@@ -129,7 +182,7 @@ async fn a_long_retry_after_is_passed_on_instead_of_waited_for() {
 async fn the_quota_budget_is_shared_by_replicas_and_gmail_never_trips() {
     let prefix = unique_prefix();
     let budget = Env::default()
-        .with("QUOTA_UNITS_PER_MINUTE", "4")
+        .with("QUOTA_UNITS_PER_MINUTE", "12")
         .with("QUOTA_MAX_WAIT_MS", "0")
         .with("REDIS_KEY_PREFIX", &prefix);
     let app = spawn_app_with(budget.clone(), |_| {}).await;
@@ -145,14 +198,15 @@ async fn the_quota_budget_is_shared_by_replicas_and_gmail_never_trips() {
             .bearer_auth(&jwt)
             .send()
     };
-    // labels.get costs 1 unit: 4 calls spread over both replicas fit, the 5th does not.
+    // A count is three labels.get of 1 unit: 4 counts spread over both replicas fit, the 5th
+    // does not.
     for base in [&app.address, &replica, &app.address, &replica] {
         assert_eq!(on(base).await.unwrap().status(), 200);
     }
     for base in [&app.address, &replica] {
         retry_after(on(base).await.unwrap(), 429, "upstream_rate_limited").await;
     }
-    assert_eq!(app.emulator.count("gmail.labels.get"), 4);
+    assert_eq!(app.emulator.count("gmail.labels.get"), 12);
     // Another account has its own budget.
     assert_eq!(
         app.get_as(&app.auth.jwt(ALICE), "/v1/unread-count")
@@ -168,7 +222,7 @@ async fn the_quota_budget_is_shared_by_replicas_and_gmail_never_trips() {
 async fn concurrent_requests_never_exceed_the_budget() {
     let app = spawn_app_with(
         Env::default()
-            .with("QUOTA_UNITS_PER_MINUTE", "10")
+            .with("QUOTA_UNITS_PER_MINUTE", "30")
             .with("QUOTA_MAX_WAIT_MS", "0"),
         |_| {},
     )
@@ -183,7 +237,8 @@ async fn concurrent_requests_never_exceed_the_budget() {
         .collect();
     assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 9);
     assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 21);
-    assert_eq!(app.emulator.count("gmail.labels.get"), 10);
+    // Ten counts of three labels each: a count is charged whole or not at all.
+    assert_eq!(app.emulator.count("gmail.labels.get"), 30);
 }
 
 #[tokio::test]

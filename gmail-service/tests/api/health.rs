@@ -259,6 +259,50 @@ async fn unknown_routes_and_methods_are_problems() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.headers().get("allow").unwrap(), "GET");
+    assert_eq!(response.headers().get("allow").unwrap(), "GET, HEAD");
     assert_problem(response, 405, "method_not_allowed").await;
+}
+
+#[tokio::test]
+async fn every_get_route_answers_head() {
+    let app = spawn_app().await;
+    let jwt = app.auth.jwt(BOB);
+    let unread = app.json_as(BOB, "/v1/messages/unread?limit=1").await;
+    let id = unread["messages"][0]["id"].as_str().unwrap().to_owned();
+    let cases: Vec<(String, Option<&str>, u16)> = vec![
+        ("/healthz".into(), None, 200),
+        ("/readyz".into(), None, 200),
+        ("/metrics".into(), None, 200),
+        ("/openapi.json".into(), None, 200),
+        ("/v1/unread-count".into(), Some(&jwt), 200),
+        ("/v1/messages/unread?limit=2".into(), Some(&jwt), 200),
+        (format!("/v1/messages/{id}"), Some(&jwt), 200),
+        ("/v1/unread-count".into(), None, 401),
+        ("/v1/messages/0123456789abcdef".into(), Some(&jwt), 404),
+        ("/nope".into(), None, 404),
+    ];
+    for (path, token, status) in cases {
+        let send = |method: reqwest::Method| {
+            let mut request = app.http.request(method, format!("{}{path}", app.address));
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            request.send()
+        };
+        let get = send(reqwest::Method::GET).await.unwrap();
+        let head = send(reqwest::Method::HEAD).await.unwrap();
+        assert_eq!(get.status(), status, "{path}");
+        assert_eq!(head.status(), status, "{path}");
+        for name in ["content-type", "cache-control", "www-authenticate"] {
+            assert_eq!(
+                head.headers().get(name),
+                get.headers().get(name),
+                "{path}: {name}"
+            );
+        }
+        assert!(
+            head.bytes().await.unwrap().is_empty(),
+            "{path}: HEAD with a body"
+        );
+    }
 }

@@ -96,6 +96,7 @@ const KNOWN_SETTINGS: &[&str] = &[
     "QUOTA_UNITS_PER_MINUTE",
     "QUOTA_MAX_WAIT_MS",
     "MESSAGE_CACHE_TTL_SECS",
+    "REQUEST_DEADLINE_MS",
 ];
 
 pub struct TestApp {

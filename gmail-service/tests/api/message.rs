@@ -91,3 +91,23 @@ async fn unknown_and_malformed_ids() {
         assert_problem(response, 400, "bad_request").await;
     }
 }
+
+#[tokio::test]
+async fn a_mistyped_id_gmail_refuses_is_not_found() {
+    let app = spawn_app().await;
+    let jwt = app.auth.jwt(BOB);
+    // Letters and digits, so they look like ids, but Gmail answers 400 "Invalid id value".
+    for id in [
+        "doesnotexist0000".to_owned(),
+        "0".repeat(40),
+        "f".repeat(64),
+        "0123456789ABCDEFxyz".to_owned(),
+    ] {
+        let before = app.emulator.count("gmail.messages.get");
+        let response = app.get_as(&jwt, &format!("/v1/messages/{id}")).await;
+        let body = assert_problem(response, 404, "not_found").await;
+        assert!(!body.to_string().contains("Invalid id"), "{body}");
+        // It was Gmail's answer, not ours.
+        assert_eq!(app.emulator.count("gmail.messages.get"), before + 1, "{id}");
+    }
+}

@@ -27,6 +27,19 @@ async fn the_description_covers_every_route_parameter_and_error() {
             "/v1/unread-count",
         ]
     );
+    // The routes are the contract's paths.
+    use contract::paths;
+    for path in [
+        paths::gmail::UNREAD,
+        paths::gmail::MESSAGE,
+        paths::gmail::UNREAD_COUNT,
+        paths::gmail::OPENAPI,
+        paths::HEALTHZ,
+        paths::READYZ,
+        paths::METRICS,
+    ] {
+        assert!(paths.contains_key(path), "{path}");
+    }
     let api = [
         (
             "/v1/messages/unread",
@@ -89,6 +102,21 @@ async fn the_description_covers_every_route_parameter_and_error() {
         "Problem",
     ] {
         assert!(schemas.contains_key(name), "{name}");
+    }
+    // The problem's code is the contract's enum, every code listed.
+    let codes: Vec<&str> = schemas["ProblemCode"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    for code in [
+        "invalid_token",
+        "reauth_required",
+        "upstream_rate_limited",
+        "not_ready",
+    ] {
+        assert!(codes.contains(&code), "{code} in {codes:?}");
     }
     let detail = &schemas["MessageDetail"]["properties"];
     assert!(detail["body_text"].is_object() && detail["attachments"].is_object());

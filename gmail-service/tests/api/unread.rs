@@ -101,20 +101,29 @@ async fn an_empty_mailbox_is_an_empty_list() {
 }
 
 #[tokio::test]
-async fn unread_count_comes_from_the_unread_label() {
+async fn the_unread_count_is_what_the_unread_list_holds() {
     let app = spawn_app().await;
-    let unread = app
-        .mailbox(ALICE.1)
-        .messages()
-        .iter()
-        .filter(|m| m.is_unread())
-        .count();
-    let before = app.emulator.count("gmail.labels.get");
-    assert_eq!(
-        app.json_as(ALICE, "/v1/unread-count").await["unread"],
-        unread
-    );
-    assert_eq!(app.emulator.count("gmail.labels.get"), before + 1);
+    for account in [ALICE, BOB] {
+        let mailbox = app.mailbox(account.1);
+        let in_spam_or_trash = mailbox
+            .messages()
+            .iter()
+            .filter(|m| m.is_unread() && (m.has_label("SPAM") || m.has_label("TRASH")))
+            .count();
+        let before = app.emulator.count("gmail.labels.get");
+        let count = app.json_as(account, "/v1/unread-count").await["unread"]
+            .as_u64()
+            .unwrap();
+        // The UNREAD, SPAM and TRASH labels: three labels.get calls, 1 unit each.
+        assert_eq!(app.emulator.count("gmail.labels.get"), before + 3);
+        let listed = app.all_unread(account, 100).await;
+        assert_eq!(count, listed.len() as u64, "{}", account.1);
+        assert_eq!(count as usize, expected_unread(&app, account.1).len());
+        if account == ALICE {
+            // The demo account has unread spam and trash, which the UNREAD label counts.
+            assert!(in_spam_or_trash > 0);
+        }
+    }
 }
 
 #[tokio::test]
@@ -142,15 +151,18 @@ async fn bad_paging_parameters_are_400_problems() {
         .get_as(&jwt, &format!("/v1/messages/unread?page_token={long}"))
         .await;
     assert_problem(response, 400, "bad_request").await;
-    // A token Gmail does not know: Gmail's 400 becomes ours.
-    let response = app
-        .get_as(
-            &jwt,
-            &format!(
-                "/v1/messages/unread?page_token={}",
-                encode("bm90LWEtdG9rZW4")
-            ),
-        )
-        .await;
-    assert_problem(response, 400, "bad_request").await;
+    // Tokens Gmail does not know: Gmail's 400 becomes ours, which says what was wrong.
+    for token in ["bm90LWEtdG9rZW4", "AAAA"] {
+        let response = app
+            .get_as(
+                &jwt,
+                &format!("/v1/messages/unread?page_token={}", encode(token)),
+            )
+            .await;
+        let body = assert_problem(response, 400, "bad_request").await;
+        assert!(
+            body["detail"].as_str().unwrap().contains("page_token"),
+            "{body}"
+        );
+    }
 }

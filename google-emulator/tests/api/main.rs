@@ -7,6 +7,7 @@ mod delivery;
 mod extra_accounts;
 mod faults;
 mod gmail;
+mod head;
 mod helpers;
 mod independent_client;
 mod mail_files;

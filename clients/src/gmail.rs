@@ -1,0 +1,53 @@
+//! [`GmailServiceClient`]: gmail-service's unread-mail API.
+
+use contract::{
+    gmail::{MessageDetail, UnreadCount, UnreadPage, UnreadQuery},
+    paths::gmail,
+};
+
+use crate::{ClientError, read};
+
+const SERVICE: &str = "gmail-service";
+
+/// A client of gmail-service at one base URL; every call carries an internal JWT.
+#[derive(Clone, Debug)]
+pub struct GmailServiceClient {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl GmailServiceClient {
+    /// `base` without a trailing slash, e.g. `http://127.0.0.1:5002`.
+    pub fn new(http: reqwest::Client, base: impl Into<String>) -> Self {
+        Self {
+            http,
+            base: base.into().trim_end_matches('/').to_owned(),
+        }
+    }
+
+    /// The base URL.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn get(&self, path: &str, jwt: &str) -> reqwest::RequestBuilder {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(jwt)
+    }
+
+    /// `GET /v1/messages/unread`: a page of unread messages.
+    pub async fn unread(&self, jwt: &str, query: &UnreadQuery) -> Result<UnreadPage, ClientError> {
+        read(SERVICE, self.get(gmail::UNREAD, jwt).query(query)).await
+    }
+
+    /// `GET /v1/messages/{id}`: one message with its text.
+    pub async fn message(&self, jwt: &str, id: &str) -> Result<MessageDetail, ClientError> {
+        read(SERVICE, self.get(&gmail::message(id), jwt)).await
+    }
+
+    /// `GET /v1/unread-count`.
+    pub async fn unread_count(&self, jwt: &str) -> Result<UnreadCount, ClientError> {
+        read(SERVICE, self.get(gmail::UNREAD_COUNT, jwt)).await
+    }
+}
