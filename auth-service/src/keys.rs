@@ -15,7 +15,7 @@ use jsonwebtoken::jwk::JwkSet;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::OnceCell;
 
-use crate::{configuration::Settings, crypto::TokenCipher, domain::sha256_hex};
+use crate::{configuration::Settings, crypto::TokenCipher, domain::sha256_hex, redis_keys};
 
 /// Why the keys cannot be had.
 #[derive(Debug, thiserror::Error)]
@@ -92,7 +92,7 @@ impl Keys {
         let signing_pem = match &self.settings.jwt_signing_key {
             Some(pem) => pem.clone(),
             None => {
-                self.shared("jwt-signing", || {
+                self.shared(redis_keys::DEMO_JWT_SIGNING, || {
                     Ok(Es256KeyPair::generate()?.to_pkcs8_pem())
                 })
                 .await?
@@ -106,8 +106,10 @@ impl Keys {
         let cipher_spec = match &self.settings.token_encryption_key {
             Some(spec) => spec.clone(),
             None => {
-                self.shared("token-encryption", || Ok(TokenCipher::generate_spec()))
-                    .await?
+                self.shared(redis_keys::DEMO_TOKEN_ENCRYPTION, || {
+                    Ok(TokenCipher::generate_spec())
+                })
+                .await?
             }
         };
         let cipher = TokenCipher::parse(&cipher_spec)?;
@@ -115,7 +117,7 @@ impl Keys {
             Some(credential) => credential.clone(),
             None => {
                 self.redis
-                    .shared_demo_secret("gmail-service-credential")
+                    .shared_demo_secret(redis_keys::DEMO_GMAIL_SERVICE_CREDENTIAL)
                     .await?
             }
         };

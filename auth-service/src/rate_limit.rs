@@ -8,8 +8,9 @@
 //! with skewed clocks agree, and the key expires when the subject has been quiet for a window.
 //! An in-memory crate cannot do this part: the budget must be the same for all replicas.
 //!
-//! Client addresses come from [`common::client_address`] (`X-Forwarded-For` believed only from
-//! `TRUSTED_PROXIES`). An IPv6 client is limited by its /64, the block one customer gets, so an
+//! The HTTP edge finds the client address (`crate::http::client`, through
+//! [`common::client_address`]: `X-Forwarded-For` believed only from `TRUSTED_PROXIES`) and
+//! passes its [`client_subject`] here. An IPv6 client is limited by its /64, the block one customer gets, so an
 //! attacker cannot rotate through the addresses of their own network.
 
 use std::{
@@ -17,16 +18,24 @@ use std::{
     time::Duration,
 };
 
-use actix_web::HttpRequest;
 use common::redis_store::RedisStore;
-use redis::Script;
+use redis::{RedisError, Script};
 
 use crate::{
     configuration::{RateLimit, RateLimits},
     domain::AccountId,
-    routes::error::ApiError,
+    redis_keys,
     state::AppState,
 };
+
+/// Why a request is not allowed.
+#[derive(Debug, thiserror::Error)]
+pub enum RateLimitError {
+    #[error("too many requests; the next is allowed in {retry_after:?}")]
+    Limited { retry_after: Duration },
+    #[error("Redis is unavailable: {0}")]
+    Redis(#[from] RedisError),
+}
 
 /// What is being limited; the name is part of the Redis key.
 #[derive(Clone, Copy, Debug)]
@@ -87,50 +96,41 @@ pub fn client_subject(address: IpAddr) -> String {
     }
 }
 
-/// The requesting client's subject (see [`client_subject`]).
-pub fn client_of(request: &HttpRequest, state: &AppState) -> String {
-    client_subject(common::client_address::client_address(
-        request,
-        &state.settings.trusted_proxies,
-    ))
-}
-
-async fn take(
-    redis: &RedisStore,
-    what: Limited,
-    subject: &str,
-    limit: RateLimit,
-) -> Result<(), ApiError> {
+async fn take(redis: &RedisStore, key: String, limit: RateLimit) -> Result<(), RateLimitError> {
     if !limit.enabled() {
         return Ok(());
     }
     let interval_ms = (60_000 / u64::from(limit.per_minute)).max(1);
-    let key = redis.key(&format!("rate:{}:{subject}", what.name()));
     let mut connection = redis.connection();
     let wait_ms: u64 = Script::new(GCRA)
         .key(key)
         .arg(interval_ms)
         .arg(limit.per_minute)
         .invoke_async(&mut connection)
-        .await
-        .map_err(|e| ApiError::Store(e.into()))?;
+        .await?;
     if wait_ms == 0 {
         Ok(())
     } else {
-        Err(ApiError::RateLimited {
+        Err(RateLimitError::Limited {
             retry_after: Duration::from_millis(wait_ms),
         })
     }
 }
 
-/// Charges one request of `what` to the client address.
+/// Charges one request of `what` to the client address `client` (its [`client_subject`]).
 pub async fn per_client(
     state: &AppState,
-    request: &HttpRequest,
+    client: &str,
     what: Limited,
-) -> Result<(), ApiError> {
+) -> Result<(), RateLimitError> {
     let limit = what.limit(&state.settings.rate_limits);
-    take(state.store.redis(), what, &client_of(request, state), limit).await
+    let redis = state.store.redis();
+    take(
+        redis,
+        redis_keys::rate_per_client(redis, what.name(), client),
+        limit,
+    )
+    .await
 }
 
 /// Charges one request of `what` to the account.
@@ -138,10 +138,15 @@ pub async fn per_account(
     state: &AppState,
     account: &AccountId,
     what: Limited,
-) -> Result<(), ApiError> {
+) -> Result<(), RateLimitError> {
     let limit = what.limit(&state.settings.rate_limits);
-    let subject = format!("account:{}", account.0);
-    take(state.store.redis(), what, &subject, limit).await
+    let redis = state.store.redis();
+    take(
+        redis,
+        redis_keys::rate_per_account(redis, what.name(), &account.0),
+        limit,
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ use common::{
 use contract::paths::{self, auth};
 
 use crate::{
-    configuration::Settings, google::GoogleClient, keys::Keys, metrics::AuthMetrics, routes,
+    configuration::Settings, google::GoogleClient, http::routes, keys::Keys, metrics::AuthMetrics,
     state::AppState, store::Store,
 };
 

@@ -1,17 +1,6 @@
-//! Everything auth-service keeps in Redis, under the deployment's key prefix. Every key expires
-//! or is bounded, so Redis does not grow with every client or account ever seen:
-//!
-//! | key | value | lifetime |
-//! | --- | --- | --- |
-//! | `login:<sha256(state)>` | [`PendingLogin`] JSON | `LOGIN_TTL_SECS`, taken once with `GETDEL` |
-//! | `pending-logins:<client>` | sorted set of the state hashes one client address started | `LOGIN_TTL_SECS`; at most `MAX_PENDING_LOGINS_PER_ADDRESS` (the oldest login is dropped) |
-//! | `session:<sha256(session id)>` | [`Session`] JSON | `SESSION_TTL_SECS` |
-//! | `account:<sub>:tokens` | [`GoogleTokens`], AES-256-GCM sealed with the sub as associated data | `SESSION_TTL_SECS` from the last login (at least an API token's life from the last API token); until logout |
-//! | `account:<sub>:not-before` | Unix seconds: internal JWTs of the account issued before are revoked (gmail-service reads it too) | an API token's life, plus a minute |
-//! | `lock:refresh:<sub>` | random lock token | a few seconds, renewed while a refresh runs |
-//! | `refresh-cooldown:<sub>` | `1`: a refresh forced by a rejected access token happened | [`FORCED_REFRESH_COOLDOWN`](crate::token_service::FORCED_REFRESH_COOLDOWN) |
-//! | `rate:<limit>:<client or account>` | GCRA theoretical arrival time (ms) | at most the limit's window |
-//! | `keys:*` | generated demo keys and the demo gmail-service credential (demo mode only) | forever |
+//! Typed access to everything auth-service keeps in Redis (pending logins, sessions, the
+//! encrypted Google tokens, revocation times, the refresh lock and cooldown). The keys
+//! themselves, with their types and lifetimes, are built in [`crate::redis_keys`].
 
 use std::time::Duration;
 
@@ -21,6 +10,7 @@ use redis::{AsyncCommands, RedisError, Script};
 use crate::{
     crypto::{CipherError, TokenCipher},
     domain::{AccountId, GoogleTokens, PendingLogin, Session},
+    redis_keys,
 };
 
 /// A failed store operation.
@@ -63,7 +53,7 @@ impl Store {
     }
 
     fn login_key(&self, state_hash: &str) -> String {
-        self.redis.key(&format!("login:{state_hash}"))
+        redis_keys::login(&self.redis, state_hash)
     }
 
     /// Stores a pending login and records it among the ones `client` holds; when the client
@@ -76,7 +66,7 @@ impl Store {
         client: &str,
         max_per_client: u32,
     ) -> Result<(), StoreError> {
-        let pending = self.redis.key(&format!("pending-logins:{client}"));
+        let pending = redis_keys::pending_logins(&self.redis, client);
         // Microseconds, so that logins of the same second keep their order.
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -124,7 +114,7 @@ impl Store {
         let mut c = self.redis.connection();
         let () = c
             .pset_ex(
-                self.redis.key(&format!("session:{id_hash}")),
+                redis_keys::session(&self.redis, id_hash),
                 to_json(session)?,
                 millis(ttl),
             )
@@ -134,18 +124,18 @@ impl Store {
 
     pub async fn session(&self, id_hash: &str) -> Result<Option<Session>, StoreError> {
         let mut c = self.redis.connection();
-        let value: Option<Vec<u8>> = c.get(self.redis.key(&format!("session:{id_hash}"))).await?;
+        let value: Option<Vec<u8>> = c.get(redis_keys::session(&self.redis, id_hash)).await?;
         value.map(|v| from_json(&v)).transpose()
     }
 
     pub async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
         let mut c = self.redis.connection();
-        let _: u64 = c.del(self.redis.key(&format!("session:{id_hash}"))).await?;
+        let _: u64 = c.del(redis_keys::session(&self.redis, id_hash)).await?;
         Ok(())
     }
 
     fn tokens_key(&self, account: &AccountId) -> String {
-        self.redis.key(&format!("account:{}:tokens", account.0))
+        redis_keys::tokens(&self.redis, &account.0)
     }
 
     /// The account's tokens; `Err(Cipher)` when the record was tampered with or moved.
@@ -207,7 +197,7 @@ impl Store {
     }
 
     fn not_before_key(&self, account: &AccountId) -> String {
-        self.redis.key(&format!("account:{}:not-before", account.0))
+        redis_keys::not_before(&self.redis, &account.0)
     }
 
     /// Revokes every internal JWT of the account issued before `not_before` (Unix seconds),
@@ -232,7 +222,7 @@ impl Store {
     }
 
     fn cooldown_key(&self, account: &AccountId) -> String {
-        self.redis.key(&format!("refresh-cooldown:{}", account.0))
+        redis_keys::refresh_cooldown(&self.redis, &account.0)
     }
 
     /// How long until the account may force another refresh; `None` if it may now.
@@ -259,7 +249,7 @@ impl Store {
     }
 
     fn lock_key(&self, account: &AccountId) -> String {
-        self.redis.key(&format!("lock:refresh:{}", account.0))
+        redis_keys::refresh_lock(&self.redis, &account.0)
     }
 
     /// Tries to take the account's refresh lock for `ttl`.

@@ -1,5 +1,7 @@
-//! The error of auth-service's JSON endpoints, answered as problem+json. 5xx details are
-//! logged, never sent.
+//! The error-to-response mapping: [`ApiError`], the error of auth-service's JSON endpoints,
+//! answered as problem+json (5xx details are logged, never sent), with a `From` for each domain
+//! error; and [`login_failure`], which turns a failed login into the contract's
+//! [`LoginFailure`] reason that the callback's redirect carries.
 
 use actix_web::{HttpResponse, ResponseError, http::StatusCode};
 use common::{
@@ -7,7 +9,13 @@ use common::{
     problem::{Problem, ProblemCode},
 };
 
-use crate::{keys::KeysError, store::StoreError, token_service::AccessError};
+use contract::auth::LoginFailure;
+
+use crate::{
+    internal_jwt::InternalJwtError, keys::KeysError, login::error::LoginError,
+    rate_limit::RateLimitError, session::SessionError, store::StoreError,
+    token_service::AccessError,
+};
 
 /// What can go wrong in a JSON endpoint.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +58,71 @@ impl From<AccessError> for ApiError {
             AccessError::Keys(e) => Self::Keys(e),
         }
     }
+}
+
+impl From<RateLimitError> for ApiError {
+    fn from(e: RateLimitError) -> Self {
+        match e {
+            RateLimitError::Limited { retry_after } => Self::RateLimited { retry_after },
+            RateLimitError::Redis(e) => Self::Store(StoreError::Redis(e)),
+        }
+    }
+}
+
+impl From<InternalJwtError> for ApiError {
+    fn from(e: InternalJwtError) -> Self {
+        match e {
+            InternalJwtError::Invalid(e) => Self::InvalidToken(e),
+            InternalJwtError::Store(e) => Self::Store(e),
+            InternalJwtError::Keys(e) => Self::Keys(e),
+            InternalJwtError::Signing(e) => Self::Internal(e),
+        }
+    }
+}
+
+impl From<SessionError> for ApiError {
+    fn from(e: SessionError) -> Self {
+        match e {
+            SessionError::Store(e) => Self::Store(e),
+            SessionError::Keys(e) => Self::Keys(e),
+        }
+    }
+}
+
+impl From<LoginError> for ApiError {
+    /// A login error that is no login failure (storage, keys); a failure reaching here is a
+    /// bug of the caller, answered as an internal error.
+    fn from(e: LoginError) -> Self {
+        match login_failure(e) {
+            Ok(failure) => Self::Internal(format!("unhandled login failure {}", failure.code())),
+            Err(e) => e,
+        }
+    }
+}
+
+/// The reason shown to the person for a failed login, or the [`ApiError`] of a login that
+/// could not be judged (storage or keys unavailable).
+pub fn login_failure(e: LoginError) -> Result<LoginFailure, ApiError> {
+    Ok(match e {
+        LoginError::MalformedCallback | LoginError::MissingState | LoginError::MissingCode => {
+            LoginFailure::InvalidRequest
+        }
+        LoginError::UnknownState | LoginError::MissingBinding => LoginFailure::LoginExpired,
+        LoginError::BindingMismatch | LoginError::WrongIssuer => LoginFailure::LoginTampered,
+        LoginError::AccessDenied => LoginFailure::AccessDenied,
+        LoginError::GoogleRefusedAuthorization | LoginError::ClientRefused(_) => {
+            LoginFailure::GoogleError
+        }
+        LoginError::CodeRejected => LoginFailure::CodeRejected,
+        LoginError::GoogleUnavailable | LoginError::IdTokenKeysUnavailable => {
+            LoginFailure::GoogleUnavailable
+        }
+        LoginError::IdTokenInvalid(_) => LoginFailure::IdTokenInvalid,
+        LoginError::GmailScopeMissing => LoginFailure::GmailScopeMissing,
+        LoginError::Store(e) => return Err(ApiError::Store(e)),
+        LoginError::Keys(e) => return Err(ApiError::Keys(e)),
+        LoginError::Internal(e) => return Err(ApiError::Internal(e)),
+    })
 }
 
 impl ApiError {
