@@ -66,7 +66,7 @@ impl Limited {
     }
 }
 
-/// GCRA on Redis time. KEYS[1]: the subject's key. ARGV[1]: emission interval (ms), ARGV[2]:
+/// GCRA on Redis time. `KEYS[1]`: the subject's key. `ARGV[1]`: emission interval (ms), `ARGV[2]`:
 /// burst. Returns 0 when allowed, else the milliseconds until the next request is.
 const GCRA: &str = r"
 local t = redis.call('TIME')
