@@ -197,3 +197,54 @@ impl ResponseError for ApiError {
         self.problem().error_response()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::google::{GoogleError, IdTokenError};
+
+    #[test]
+    fn each_login_error_becomes_the_reason_the_person_was_shown_before() {
+        let cases = [
+            (LoginError::MalformedCallback, LoginFailure::InvalidRequest),
+            (LoginError::MissingState, LoginFailure::InvalidRequest),
+            (LoginError::UnknownState, LoginFailure::LoginExpired),
+            (LoginError::MissingBinding, LoginFailure::LoginExpired),
+            (LoginError::BindingMismatch, LoginFailure::LoginTampered),
+            (LoginError::AccessDenied, LoginFailure::AccessDenied),
+            (
+                LoginError::GoogleRefusedAuthorization,
+                LoginFailure::GoogleError,
+            ),
+            (LoginError::WrongIssuer, LoginFailure::LoginTampered),
+            (LoginError::MissingCode, LoginFailure::InvalidRequest),
+            (LoginError::CodeRejected, LoginFailure::CodeRejected),
+            (
+                LoginError::GoogleUnavailable,
+                LoginFailure::GoogleUnavailable,
+            ),
+            (
+                LoginError::ClientRefused(GoogleError::InvalidClient),
+                LoginFailure::GoogleError,
+            ),
+            (
+                LoginError::IdTokenKeysUnavailable,
+                LoginFailure::GoogleUnavailable,
+            ),
+            (
+                LoginError::IdTokenInvalid(IdTokenError::BadSignature),
+                LoginFailure::IdTokenInvalid,
+            ),
+            (
+                LoginError::GmailScopeMissing,
+                LoginFailure::GmailScopeMissing,
+            ),
+        ];
+        for (error, reason) in cases {
+            let shown = format!("{error}");
+            assert_eq!(login_failure(error).ok(), Some(reason), "{shown}");
+        }
+        let outage = LoginError::Internal("x".into());
+        assert!(login_failure(outage).is_err());
+    }
+}
