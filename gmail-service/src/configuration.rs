@@ -18,8 +18,6 @@ pub const GOOGLE_GMAIL_API_BASE: &str = "https://gmail.googleapis.com/gmail/v1/u
 pub const DEFAULT_AUTH_SERVICE_INTERNAL_URL: &str = "http://127.0.0.1:5011";
 /// The setting holding gmail-service's own credential towards auth-service.
 pub const SERVICE_CREDENTIAL_VAR: &str = "GMAIL_SERVICE_CREDENTIAL";
-/// The name under which demo mode shares the generated credential in Redis (`<prefix>keys:<name>`).
-pub const DEMO_CREDENTIAL_NAME: &str = "gmail-service-credential";
 /// Default of `JWKS_READY_MAX_AGE_SECS`: five minutes, so a readiness probe every few seconds
 /// costs auth-service one JWKS fetch per five minutes (and picks up rotated keys as often).
 pub const DEFAULT_JWKS_READY_MAX_AGE_SECS: u64 = 300;

@@ -3,7 +3,8 @@
 //! listener `AUTH_SERVICE_INTERNAL_URL`) with the caller's own JWT, so gmail-service can only
 //! ever get the token of the account the JWT names, and with gmail-service's own credential
 //! (`X-Service-Credential`), so the person's JWT alone buys nothing there. The call goes
-//! through the typed `clients::AuthClient`; its answer is `contract::auth`'s.
+//! through the typed `clients::AuthClient`; its answer is `contract::auth`'s. The account is a
+//! verified [`Account`] (its `sub` and its JWT), whatever edge produced it.
 //!
 //! [`TokenSource`] keeps each account's token in memory (never in Redis, never logged) until a
 //! minute before it expires. After a 401 from Gmail the caller asks again with the rejected
@@ -23,7 +24,9 @@ use common::{ExposeSecret, SecretString, jwt::unix_now};
 use contract::{auth::GoogleAccessTokenRequest, problem::ProblemCode};
 use sha2::{Digest, Sha256};
 
-use crate::{auth::Caller, metrics::ServiceMetrics, service_credential::ServiceCredentialSource};
+use crate::{
+    account::Account, metrics::ServiceMetrics, service_credential::ServiceCredentialSource,
+};
 
 /// A Google access token. `Debug` never shows it.
 pub struct GoogleAccessToken(SecretString);
@@ -162,14 +165,14 @@ impl TokenSource {
         &self.locks[index]
     }
 
-    /// A token for the caller's account. With `rejected` (a token Gmail just refused), a
+    /// A token for `caller`'s account. With `rejected` (a token Gmail just refused), a
     /// different one: refreshed by auth-service unless somebody already did.
     pub async fn token(
         &self,
-        caller: &Caller,
+        caller: &Account,
         rejected: Option<&GoogleAccessToken>,
     ) -> Result<Arc<GoogleAccessToken>, TokenSourceError> {
-        let account = caller.account();
+        let account = caller.sub();
         let usable = |cached: Option<Arc<GoogleAccessToken>>| {
             cached.filter(|t| rejected.is_none_or(|r| !t.same_as(r)))
         };
@@ -218,7 +221,7 @@ impl TokenSource {
 
     async fn fetch(
         &self,
-        caller: &Caller,
+        caller: &Account,
         rejected: Option<&GoogleAccessToken>,
     ) -> Result<(GoogleAccessToken, i64), TokenSourceError> {
         let request = GoogleAccessTokenRequest {

@@ -3,10 +3,16 @@
 //! It verifies internal JWTs (ES256, keys from auth-service's JWKS), obtains the account's
 //! Google access token from auth-service and reads Gmail for that account only.
 //!
+//! Wiring:
 //! - [`configuration`]: settings from the environment.
 //! - [`startup`]: [`startup::Application::build`] binds the listener and wires the routes.
-//! - [`routes`]: the HTTP handlers and the OpenAPI description.
-//! - [`auth`]: the verified caller of a request.
+//!
+//! The HTTP edge:
+//! - [`http`]: handlers, the `Caller` extractor, the request-deadline middleware, the
+//!   OpenAPI description, and `ApiError` (every failure as problem+json).
+//!
+//! The domain below it (never imports from `http`, builds no responses; each has its errors):
+//! - [`account`]: the verified account a request acts for.
 //! - [`deadline`]: one deadline per request, shared by its retries and upstream calls.
 //! - [`revocation`]: tokens revoked by the account's not-before time in Redis.
 //! - [`service_credential`]: gmail-service's own credential towards auth-service.
@@ -15,24 +21,24 @@
 //! - [`gmail`]: the Gmail API client (pooled, timeouts, retries with backoff).
 //! - [`quota`]: the per-account Gmail quota budget in Redis.
 //! - [`message_cache`]: message metadata in Redis.
+//! - [`redis_keys`]: every Redis key the service reads or writes, and the table of them.
 //! - [`mail`]: what the API shows of a message (sender, date, readable text, attachments),
 //!   filling the answer types of the `contract` crate (which also holds the problem codes,
 //!   paths and the OpenAPI schemas).
-//! - [`api_error`]: failures as problem+json.
 //! - [`metrics`]: the service's Prometheus metrics.
 
-pub mod api_error;
-pub mod auth;
+pub mod account;
 pub mod configuration;
 pub mod deadline;
 pub mod gmail;
 pub mod google_token;
+pub mod http;
 pub mod mail;
 pub mod mailbox;
 pub mod message_cache;
 pub mod metrics;
 pub mod quota;
+pub mod redis_keys;
 pub mod revocation;
-pub mod routes;
 pub mod service_credential;
 pub mod startup;

@@ -7,24 +7,40 @@
 //! triggers one forced token refresh and one retry; a second 401 is `reauth_required`. The
 //! unread count is the `UNREAD` label's less the unread in `SPAM` and `TRASH` (three
 //! `labels.get`), so it equals what the list holds.
+//!
+//! Failures are [`MailboxError`]s; the HTTP edge turns them into problem+json.
 
 use std::{future::Future, sync::Arc};
 
 use futures_util::{StreamExt, stream};
 
 use crate::{
-    api_error::ApiError,
-    auth::Caller,
+    account::Account,
     gmail::{
         GmailCall, GmailClient, GmailError, MessageFormat, UNITS_LABELS_GET, UNITS_MESSAGES_GET,
     },
-    google_token::{GoogleAccessToken, TokenSource},
+    google_token::{GoogleAccessToken, TokenSource, TokenSourceError},
     mail::{self, MessageDetail, MessageSummary, UnreadCount, UnreadPage, is_valid_message_id},
     message_cache::MessageCache,
 };
 
 /// The label every listed message carries.
 const UNREAD: &str = "UNREAD";
+
+/// Why a read failed.
+#[derive(Debug, thiserror::Error)]
+pub enum MailboxError {
+    /// No Google access token could be had for the account.
+    #[error(transparent)]
+    Token(#[from] TokenSourceError),
+    /// Gmail (or the quota budget in front of it) refused or failed.
+    #[error(transparent)]
+    Gmail(#[from] GmailError),
+    /// The caller's `page_token` is not one Gmail accepts (not one it issued, or one it
+    /// issued for another query).
+    #[error("the page token is not one Gmail accepts")]
+    InvalidPageToken,
+}
 
 /// Reads one account's mail.
 pub struct Mailbox {
@@ -45,10 +61,10 @@ impl Mailbox {
     /// Runs a Gmail call with the account's token; on a 401, once more with a refreshed one.
     async fn authorized<'a, T, F, Fut>(
         &'a self,
-        caller: &'a Caller,
+        caller: &'a Account,
         prepaid: bool,
         call: F,
-    ) -> Result<T, ApiError>
+    ) -> Result<T, MailboxError>
     where
         F: Fn(Arc<GoogleAccessToken>, bool) -> Fut,
         Fut: Future<Output = Result<T, GmailError>> + 'a,
@@ -67,11 +83,11 @@ impl Mailbox {
     /// A page of unread messages, newest first.
     pub async fn unread_page(
         &self,
-        caller: &Caller,
+        caller: &Account,
         limit: u32,
         page_token: Option<&str>,
-    ) -> Result<UnreadPage, ApiError> {
-        let account = caller.account();
+    ) -> Result<UnreadPage, MailboxError> {
+        let account = caller.sub();
         let gmail = &self.gmail;
         let list = self
             .authorized(caller, false, |token, prepaid| async move {
@@ -86,11 +102,9 @@ impl Mailbox {
             .map_err(|error| match error {
                 // The caller's only free-form input: Gmail refuses a token it did not issue,
                 // or one it issued for another query.
-                ApiError::BadRequest(_) if page_token.is_some() => ApiError::BadRequest(
-                    "page_token is not a page token Gmail accepts; start again from the first \
-                     page."
-                        .into(),
-                ),
+                MailboxError::Gmail(GmailError::BadRequest(_)) if page_token.is_some() => {
+                    MailboxError::InvalidPageToken
+                }
                 other => other,
             })?;
         // Ids go into URLs and cache keys: take only what Gmail's ids look like.
@@ -110,7 +124,7 @@ impl Mailbox {
                 .acquire(account, units)
                 .await
                 .map_err(GmailError::from)?;
-            let fetched: Vec<(usize, Result<MessageSummary, ApiError>)> = stream::iter(missing)
+            let fetched: Vec<(usize, Result<MessageSummary, MailboxError>)> = stream::iter(missing)
                 .map(|index| {
                     let id = ids[index];
                     async move {
@@ -138,7 +152,7 @@ impl Mailbox {
                         found[index] = Some(summary);
                     }
                     // Deleted between the list and the get: leave it out.
-                    Err(ApiError::NotFound) => {}
+                    Err(MailboxError::Gmail(GmailError::NotFound)) => {}
                     Err(error) => return Err(error),
                 }
             }
@@ -162,8 +176,8 @@ impl Mailbox {
     }
 
     /// One message with its text and attachment list.
-    pub async fn message(&self, caller: &Caller, id: &str) -> Result<MessageDetail, ApiError> {
-        let account = caller.account();
+    pub async fn message(&self, caller: &Account, id: &str) -> Result<MessageDetail, MailboxError> {
+        let account = caller.sub();
         let gmail = &self.gmail;
         let message = self
             .authorized(caller, false, |token, prepaid| async move {
@@ -178,7 +192,9 @@ impl Mailbox {
             .map_err(|error| match error {
                 // Gmail answers 400 "Invalid id value" for an id it could never have made
                 // (a mistyped one): for the caller, there is no such message.
-                ApiError::BadRequest(_) => ApiError::NotFound,
+                MailboxError::Gmail(GmailError::BadRequest(_)) => {
+                    MailboxError::Gmail(GmailError::NotFound)
+                }
                 other => other,
             })?;
         let detail = mail::detail_from_gmail(&message);
@@ -190,9 +206,9 @@ impl Mailbox {
     /// the unread messages in `SPAM` and `TRASH`, which `is:unread` leaves out (Gmail keeps the
     /// two apart: moving a message to one takes it out of the other). Three `labels.get`
     /// calls at once, 1 unit each, charged together (a count is paid whole or not at all).
-    pub async fn unread_count(&self, caller: &Caller) -> Result<UnreadCount, ApiError> {
+    pub async fn unread_count(&self, caller: &Account) -> Result<UnreadCount, MailboxError> {
         const LABELS: u32 = 3;
-        let account = caller.account();
+        let account = caller.sub();
         let gmail = &self.gmail;
         gmail
             .quota()

@@ -4,6 +4,8 @@
 //! `UNREAD` is always fresh, since the page comes from an `is:unread` list call, and opening a
 //! message refreshes its entry.
 //!
+//! Keys: `msg:<sub>:<id>` ([`crate::redis_keys::message`]).
+//!
 //! A page is read with one `MGET` and written with one pipeline. Cache failures are logged and
 //! treated as misses: the cache makes pages fast, it is never needed for correctness.
 
@@ -12,7 +14,7 @@ use std::time::Duration;
 use common::redis_store::RedisStore;
 use redis::RedisError;
 
-use crate::{mail::MessageSummary, metrics::ServiceMetrics};
+use crate::{mail::MessageSummary, metrics::ServiceMetrics, redis_keys};
 
 /// The metadata cache.
 #[derive(Clone)]
@@ -32,7 +34,7 @@ impl MessageCache {
     }
 
     fn key(&self, account: &str, id: &str) -> String {
-        self.redis.key(&format!("msg:{account}:{id}"))
+        redis_keys::message(&self.redis, account, id)
     }
 
     /// The cached summaries of `ids` (same order; `None` for a miss).

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use common::redis_store::RedisStore;
 use redis::{RedisError, Script};
 
-use crate::{configuration::QuotaSettings, metrics::ServiceMetrics};
+use crate::{configuration::QuotaSettings, metrics::ServiceMetrics, redis_keys};
 
 /// The window is 60 s; one more bucket is counted to stay on the safe side of Gmail's.
 const WINDOW_SECS: u64 = 60;
@@ -101,7 +101,7 @@ impl QuotaBudget {
         if limit == 0 || units == 0 {
             return Ok(());
         }
-        let key = self.redis.key(&format!("quota:{account}"));
+        let key = redis_keys::quota(&self.redis, account);
         let started = Instant::now();
         let mut waited = false;
         loop {

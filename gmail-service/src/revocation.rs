@@ -1,4 +1,5 @@
-//! Revoked tokens. auth-service writes `<prefix>account:<sub>:not-before` = unix seconds N on
+//! Revoked tokens. auth-service (which owns the key, see [`crate::redis_keys`]) writes
+//! `<prefix>account:<sub>:not-before` = unix seconds N on
 //! logout and on "revoke my API tokens" (with a TTL a little over the longest token lifetime);
 //! every internal JWT of that account with `iat` < N is revoked from then on.
 //!
@@ -11,10 +12,7 @@
 use common::{jwt::InternalClaims, redis_store::RedisStore};
 use redis::AsyncCommands;
 
-/// The key holding an account's not-before time: the one place its name is spelled.
-pub fn not_before_key(redis: &RedisStore, account: &str) -> String {
-    redis.key(&format!("account:{account}:not-before"))
-}
+use crate::redis_keys;
 
 /// Why a verified token may not be used.
 #[derive(Debug, thiserror::Error)]
@@ -28,7 +26,9 @@ pub enum RevocationError {
 /// Refuses `claims` if its account revoked every token issued before its `iat`.
 pub async fn check(redis: &RedisStore, claims: &InternalClaims) -> Result<(), RevocationError> {
     let mut connection = redis.connection();
-    let not_before: Option<i64> = connection.get(not_before_key(redis, &claims.sub)).await?;
+    let not_before: Option<i64> = connection
+        .get(redis_keys::not_before(redis, &claims.sub))
+        .await?;
     match not_before {
         Some(not_before) if claims.iat < not_before => Err(RevocationError::Revoked),
         _ => Ok(()),

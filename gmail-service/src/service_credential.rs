@@ -10,7 +10,7 @@
 use common::{SecretString, redis_store::RedisStore};
 use tokio::sync::OnceCell;
 
-use crate::configuration::{DEMO_CREDENTIAL_NAME, ServiceCredential};
+use crate::{configuration::ServiceCredential, redis_keys::SERVICE_CREDENTIAL_NAME};
 
 /// The header that carries the credential.
 pub use contract::paths::SERVICE_CREDENTIAL_HEADER;
@@ -48,7 +48,7 @@ impl ServiceCredentialSource {
             return Ok(secret);
         }
         self.loaded
-            .get_or_try_init(|| self.redis.shared_demo_secret(DEMO_CREDENTIAL_NAME))
+            .get_or_try_init(|| self.redis.shared_demo_secret(SERVICE_CREDENTIAL_NAME))
             .await
     }
 }

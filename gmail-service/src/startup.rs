@@ -1,7 +1,8 @@
 //! [`Application::build`] binds `LISTEN_ADDR` itself (so port 0 works and tests read the port
 //! back), builds the long-lived clients once (auth-service's public URL for the JWKS and its
 //! internal URL for Google tokens, Gmail, Redis) and wires middleware and routes: every
-//! request runs under its deadline ([`crate::deadline`]), and every `GET` route answers `HEAD`.
+//! request runs under its deadline ([`crate::http::deadline`]), and every `GET` route answers
+//! `HEAD`.
 
 use std::net::TcpListener;
 
@@ -21,14 +22,16 @@ use common::{
 
 use crate::{
     configuration::Settings,
-    deadline::{self, RequestDeadline},
     gmail::GmailClient,
     google_token::TokenSource,
+    http::{
+        deadline::{self, RequestDeadline},
+        fallback, health, messages, openapi,
+    },
     mailbox::Mailbox,
     message_cache::MessageCache,
     metrics::ServiceMetrics,
     quota::QuotaBudget,
-    routes::{self, health, messages, openapi},
     service_credential::ServiceCredentialSource,
 };
 
@@ -42,7 +45,7 @@ pub struct Application {
 fn get_only(path: &str, handler: Route) -> actix_web::Resource {
     web::resource(path)
         .route(handler)
-        .default_service(web::to(routes::method_not_allowed))
+        .default_service(web::to(fallback::method_not_allowed))
 }
 
 impl Application {
@@ -123,7 +126,7 @@ impl Application {
                     "/v1/unread-count",
                     web::get().to(messages::unread_count),
                 ))
-                .default_service(web::to(problem::not_found))
+                .default_service(web::to(fallback::not_found))
         })
         .keep_alive(common::server::SERVER_KEEP_ALIVE)
         .shutdown_timeout(10)

@@ -29,7 +29,7 @@ async fn revoke_before(app: &TestApp, account: (&str, &str), not_before: i64) {
     let key = format!("{}account:{}:not-before", app.redis.prefix(), account.0);
     assert_eq!(
         key,
-        gmail_service::revocation::not_before_key(&app.redis, account.0)
+        gmail_service::redis_keys::not_before(&app.redis, account.0)
     );
     let () = app
         .redis

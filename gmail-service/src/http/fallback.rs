@@ -1,15 +1,12 @@
-//! HTTP handlers, one module per resource.
-//!
-//! - `messages`: the unread-mail API.
-//! - `health`: `/healthz`, `/readyz`, `/metrics`.
-//! - `openapi`: `/openapi.json`, generated from the handlers' annotations.
-
-pub mod health;
-pub mod messages;
-pub mod openapi;
+//! The answers for requests no handler takes: a known (GET-only) path with another method is a
+//! 405 problem with `Allow: GET, HEAD`; an unknown path is a 404 problem
+//! (`common::problem::not_found`, the default service).
 
 use actix_web::{HttpRequest, HttpResponse, ResponseError, http::header};
 use common::problem::{Problem, ProblemCode};
+
+/// The default service: unknown routes answer a 404 problem.
+pub use common::problem::not_found;
 
 /// Another method on a known (GET-only) path: 405 problem with `Allow: GET, HEAD`.
 pub async fn method_not_allowed(request: HttpRequest) -> HttpResponse {

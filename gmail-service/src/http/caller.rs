@@ -1,42 +1,33 @@
-//! [`Caller`]: the verified internal JWT of a request (ES256 only, keys from auth-service's
-//! JWKS, `iss`, `aud`, `exp`, `nbf` checked by `common::jwt::JwtVerifier`), and not revoked
-//! (`revocation::check`: its `iat` is not before the account's not-before time in Redis).
-//! Every Gmail read is made for `Caller::account()`, the token's `sub`, and nothing else.
+//! [`Caller`]: the one extractor of the bearer JWT. It reads `Authorization: Bearer <token>`
+//! (`contract::headers::bearer_token`), verifies the JWT (ES256 only, keys from auth-service's
+//! JWKS, `iss`, `aud`, `exp`, `nbf` checked by `common::jwt::JwtVerifier`), checks it is not
+//! revoked (`crate::revocation::check`: its `iat` is not before the account's not-before time
+//! in Redis) and yields the domain's [`Account`]. Every Gmail read is made for that account's
+//! `sub`, and nothing else.
 
 use std::{future::Future, pin::Pin};
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
 use common::{
-    ExposeSecret, SecretString,
-    jwt::{InternalClaims, JwtVerifier, TokenError},
+    SecretString,
+    jwt::{JwtVerifier, TokenError},
     redis_store::RedisStore,
 };
 
 use crate::{
-    api_error::ApiError,
+    account::Account,
+    http::error::ApiError,
     revocation::{self, RevocationError},
 };
 
-/// A request's verified identity.
-pub struct Caller {
-    claims: InternalClaims,
-    /// The JWT itself, passed on to auth-service to obtain this account's Google token.
-    bearer: SecretString,
-}
+/// A request's verified identity: the extractor around the domain's [`Account`].
+#[derive(Debug)]
+pub struct Caller(Account);
 
 impl Caller {
-    /// The account: the Google `sub` the JWT names.
-    pub fn account(&self) -> &str {
-        &self.claims.sub
-    }
-
-    pub fn claims(&self) -> &InternalClaims {
-        &self.claims
-    }
-
-    /// The raw JWT.
-    pub fn bearer(&self) -> &str {
-        self.bearer.expose_secret()
+    /// The verified account the request acts for.
+    pub fn account(&self) -> &Account {
+        &self.0
     }
 }
 
@@ -80,10 +71,7 @@ impl FromRequest for Caller {
                 }
             };
             match revocation::check(&redis, &claims).await {
-                Ok(()) => Ok(Caller {
-                    claims,
-                    bearer: SecretString::from(token),
-                }),
+                Ok(()) => Ok(Caller(Account::new(claims, SecretString::from(token)))),
                 Err(RevocationError::Revoked) => {
                     Err(ApiError::InvalidToken("The token was revoked.".into()))
                 }

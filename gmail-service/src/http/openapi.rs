@@ -12,8 +12,8 @@ use utoipa::{
 };
 
 use crate::{
+    http::{health, messages},
     mail::{AttachmentInfo, MessageDetail, MessageSummary, Sender, UnreadCount, UnreadPage},
-    routes::{health, messages},
 };
 
 struct BearerAuth;

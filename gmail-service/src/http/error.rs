@@ -1,13 +1,14 @@
 //! [`ApiError`]: every way a gmail-service request can fail, and the problem+json answer for
 //! each (RFC 9457 with the system's stable `code`). 5xx answers say nothing internal; their
-//! cause is logged.
+//! cause is logged. The domain's errors ([`MailboxError`], [`GmailError`],
+//! [`TokenSourceError`]) map onto it here, and only here.
 
 use std::time::Duration;
 
 use actix_web::{HttpResponse, ResponseError, http::StatusCode};
 use common::problem::{Problem, ProblemCode};
 
-use crate::{gmail::GmailError, google_token::TokenSourceError};
+use crate::{gmail::GmailError, google_token::TokenSourceError, mailbox::MailboxError};
 
 /// Why a request failed.
 #[derive(Debug, thiserror::Error)]
@@ -144,6 +145,19 @@ impl From<TokenSourceError> for ApiError {
             TokenSourceError::AuthServiceUnavailable { reason, .. } => {
                 Self::DependencyUnavailable(format!("auth-service: {reason}"))
             }
+        }
+    }
+}
+
+impl From<MailboxError> for ApiError {
+    fn from(error: MailboxError) -> Self {
+        match error {
+            MailboxError::Token(error) => error.into(),
+            MailboxError::Gmail(error) => error.into(),
+            MailboxError::InvalidPageToken => Self::BadRequest(
+                "page_token is not a page token Gmail accepts; start again from the first page."
+                    .into(),
+            ),
         }
     }
 }

@@ -7,8 +7,7 @@ use contract::{
 };
 
 use crate::{
-    api_error::ApiError,
-    auth::Caller,
+    http::{caller::Caller, error::ApiError},
     mail::{MessageDetail, UnreadCount, UnreadPage},
     mailbox::Mailbox,
 };
@@ -50,7 +49,9 @@ pub async fn unread(
     let page_token = query
         .page_token()
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let page = mailbox.unread_page(&caller, limit, page_token).await?;
+    let page = mailbox
+        .unread_page(caller.account(), limit, page_token)
+        .await?;
     Ok(no_store(&mut HttpResponse::Ok()).json(page))
 }
 
@@ -84,7 +85,7 @@ pub async fn message(
             "A message id is 1 to 64 letters and digits.".into(),
         ));
     }
-    let detail = mailbox.message(&caller, &id).await?;
+    let detail = mailbox.message(caller.account(), &id).await?;
     Ok(no_store(&mut HttpResponse::Ok()).json(detail))
 }
 
@@ -111,6 +112,6 @@ pub async fn unread_count(
     caller: Caller,
     mailbox: web::Data<Mailbox>,
 ) -> Result<HttpResponse, ApiError> {
-    let count = mailbox.unread_count(&caller).await?;
+    let count = mailbox.unread_count(caller.account()).await?;
     Ok(no_store(&mut HttpResponse::Ok()).json(count))
 }

@@ -1,0 +1,19 @@
+//! The HTTP edge of gmail-service: everything that knows about requests and responses. The
+//! domain modules below it never import from here.
+//!
+//! - [`caller`]: the [`caller::Caller`] extractor (the bearer JWT, verified and not revoked,
+//!   yielding the domain's `Account`).
+//! - [`error`]: [`error::ApiError`] and its problem+json answers; the domain errors map onto it.
+//! - [`deadline`]: the middleware that runs every request under its deadline.
+//! - [`messages`]: the unread-mail API.
+//! - [`health`]: `/healthz`, `/readyz`, `/metrics`.
+//! - [`openapi`]: `/openapi.json`, generated from the handlers' annotations.
+//! - [`fallback`]: the 405 and 404 problems.
+
+pub mod caller;
+pub mod deadline;
+pub mod error;
+pub mod fallback;
+pub mod health;
+pub mod messages;
+pub mod openapi;
