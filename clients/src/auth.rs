@@ -8,7 +8,7 @@ use contract::{
 };
 use reqwest::header::{COOKIE, HeaderMap, HeaderName, HeaderValue};
 
-use crate::{ClientError, read};
+use crate::{error::ClientError, response::read};
 
 const SERVICE: &str = "auth-service";
 

@@ -5,7 +5,7 @@ use contract::{
     paths::gmail,
 };
 
-use crate::{ClientError, read};
+use crate::{error::ClientError, response::read};
 
 const SERVICE: &str = "gmail-service";
 

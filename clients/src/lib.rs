@@ -8,35 +8,17 @@
 //! - [`GmailServiceClient`]: gmail-service's unread list, one message, the unread count.
 //!   (Not to be confused with gmail-service's own client of Google's Gmail API.)
 //!
+//! Modules: `auth` and `gmail` (the two clients), `error` ([`ClientError`]), `response` (the
+//! one rule reading an answer as a contract type or an error, shared by both clients).
+//!
 //! Each client wraps a `reqwest::Client` the caller builds (timeouts, pool, redirect policy
 //! are the caller's).
 
 mod auth;
 mod error;
 mod gmail;
+mod response;
 
 pub use auth::{AuthClient, BrowserHeaders};
 pub use error::ClientError;
 pub use gmail::GmailServiceClient;
-
-use serde::de::DeserializeOwned;
-
-/// Sends `request` and reads a `T` from a 2xx answer; anything else is a [`ClientError`].
-async fn read<T: DeserializeOwned>(
-    service: &'static str,
-    request: reqwest::RequestBuilder,
-) -> Result<T, ClientError> {
-    let response = request
-        .send()
-        .await
-        .map_err(|e| ClientError::unreachable(service, &e))?;
-    let status = response.status();
-    if !status.is_success() {
-        return Err(ClientError::from_response(service, response).await);
-    }
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| ClientError::unreachable(service, &e))?;
-    serde_json::from_slice(&body).map_err(|e| ClientError::malformed(service, status.as_u16(), &e))
-}

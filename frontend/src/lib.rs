@@ -1,18 +1,25 @@
 //! frontend: the one origin the browser sees (port 5000).
 //!
 //! It renders the pages and forwards the three login-flow routes under `/oauth/` to
-//! auth-service; all OAuth and Gmail logic stays in those services, reached with internal JWTs. It holds no state.
+//! auth-service; all OAuth and Gmail logic stays in those services, reached with internal JWTs.
+//!
+//! It keeps no state: no storage, no cache, no session of its own (the session cookie is
+//! auth-service's, passed on as the browser sent it). Keep it that way.
 //!
 //! - [`configuration`]: settings from the environment.
 //! - [`startup`]: [`startup::Application::build`] binds the listener, wires routes and the
 //!   security headers.
-//! - [`routes`]: pages, the forwarded `/oauth/` routes, assets, readiness.
-//! - [`views`]: templates and their view models; [`upstream`]: the other services through the
-//!   typed clients of the `clients` crate (answers are the `contract` crate's types), and what
-//!   their failures mean for a page.
+//! - [`state`]: what every handler shares (settings, the upstream clients).
+//! - [`http`]: the HTTP edge: the handlers (pages, the forwarded `/oauth/` routes, assets,
+//!   readiness), the [`http::session::SessionCookie`] extractor, and the friendly pages for
+//!   failures with their statuses and `Retry-After` ([`http::problem`]).
+//! - The frontend's "domain", below the edge (no actix type): [`upstream`], the other services
+//!   through the typed clients of the `clients` crate (answers are the `contract` crate's
+//!   types) and what their failures mean ([`upstream::UpstreamError`]); [`views`], the
+//!   templates and their view models.
 
 pub mod configuration;
-pub mod routes;
+pub mod http;
 pub mod startup;
 pub mod state;
 pub mod upstream;

@@ -16,7 +16,12 @@ use common::{
     telemetry,
 };
 
-use crate::{configuration::Settings, routes, state::FrontendState, upstream::Upstreams};
+use crate::{
+    configuration::Settings,
+    http::{self, problem},
+    state::FrontendState,
+    upstream::Upstreams,
+};
 
 /// The Content-Security-Policy of every page: only this origin's script and style, no inline
 /// script, no framing.
@@ -70,30 +75,30 @@ impl Application {
                     .into()
                 }))
                 .wrap(from_fn(common::server::head_as_get))
-                .wrap(from_fn(routes::pages::bare_errors_as_pages))
+                .wrap(from_fn(problem::bare_errors_as_pages))
                 .wrap(security_headers(https))
                 .wrap(from_fn(http_metrics::track))
                 .wrap(from_fn(telemetry::request_id_header))
                 .wrap(telemetry::request_tracing())
                 .route("/healthz", web::get().to(health::healthz))
-                .route("/readyz", web::get().to(routes::health::readyz))
+                .route("/readyz", web::get().to(http::health::readyz))
                 .route("/metrics", web::get().to(http_metrics::endpoint))
-                .route("/", web::get().to(routes::pages::home))
-                .route("/messages/{id}", web::get().to(routes::pages::message))
-                .route("/api-token", web::post().to(routes::pages::api_token))
+                .route("/", web::get().to(http::pages::home))
+                .route("/messages/{id}", web::get().to(http::pages::message))
+                .route("/api-token", web::post().to(http::pages::api_token))
                 .route(
                     "/api-tokens/revoke",
-                    web::post().to(routes::pages::revoke_api_tokens),
+                    web::post().to(http::pages::revoke_api_tokens),
                 )
-                .route("/static/style.css", web::get().to(routes::assets::style))
+                .route("/static/style.css", web::get().to(http::assets::style))
                 .route(
                     "/static/local-time.js",
-                    web::get().to(routes::assets::local_time),
+                    web::get().to(http::assets::local_time),
                 )
-                .route("/oauth/login", web::get().to(routes::oauth::login))
-                .route("/oauth/callback", web::get().to(routes::oauth::callback))
-                .route("/oauth/logout", web::post().to(routes::oauth::logout))
-                .default_service(web::to(routes::pages::not_found))
+                .route("/oauth/login", web::get().to(http::oauth::login))
+                .route("/oauth/callback", web::get().to(http::oauth::callback))
+                .route("/oauth/logout", web::post().to(http::oauth::logout))
+                .default_service(web::to(problem::not_found))
         })
         .keep_alive(common::server::SERVER_KEEP_ALIVE)
         .shutdown_timeout(10)

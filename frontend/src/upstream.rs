@@ -1,25 +1,24 @@
 //! The frontend's only way to the other services: auth-service (session and API tokens, the
 //! three forwarded `/oauth/` routes) and gmail-service (unread list, one message, unread count),
 //! through the typed clients of the `clients` crate on one pooled HTTP client with a timeout.
-//! Their failures become [`UpstreamError`]s that the pages explain to people; the answers are
-//! the `contract` crate's types, never copies.
+//! Their failures become [`UpstreamError`]s (what they mean for a page, not how it looks: that
+//! is `http::problem`); the answers are the `contract` crate's types, never copies.
 //!
-//! Every call to auth-service carries `X-Forwarded-For: <client address>` (never what the
-//! browser sent; see [`common::client_address`]), so its rate limits count the person's
-//! connection, not the frontend.
+//! This module knows no actix type: the HTTP edge hands it the browser's headers to pass on as
+//! [`BrowserHeaders`] (built by `http::browser`, with `X-Forwarded-For: <client address>`, never
+//! what the browser sent; see [`common::client_address`]), so auth-service's rate limits count
+//! the person's connection, not the frontend; and a forwarded `/oauth/` answer comes back as a
+//! [`Forwarded`] for the edge to send.
 
-use std::net::IpAddr;
-
-use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web::Bytes};
-use clients::{AuthClient, BrowserHeaders, ClientError, GmailServiceClient};
-use common::client_address::{TrustedProxies, client_address};
+use clients::{AuthClient, ClientError, GmailServiceClient};
 use contract::{
     auth::IssuedToken,
     gmail::{MessageDetail, UnreadPage, UnreadQuery},
     paths::auth,
     problem::ProblemCode,
 };
-use reqwest::header::HeaderName;
+
+pub use clients::BrowserHeaders;
 
 use crate::configuration::Settings;
 
@@ -142,8 +141,9 @@ impl OauthRoute {
     }
 }
 
-/// Request headers the `/oauth/` routes forward, and response headers they return.
-const FORWARDED_REQUEST_HEADERS: &[&str] = &[
+/// Request headers the `/oauth/` routes forward (the edge reads them from the browser's
+/// request), and response headers they return.
+pub const FORWARDED_REQUEST_HEADERS: &[&str] = &[
     "cookie",
     "origin",
     "sec-fetch-site",
@@ -158,12 +158,20 @@ const RETURNED_RESPONSE_HEADERS: &[&str] = &[
     "retry-after",
 ];
 
+/// auth-service's answer to a forwarded `/oauth/` route: its status, the
+/// returned headers among `RETURNED_RESPONSE_HEADERS` (in order, repeats kept) and its body.
+#[derive(Debug)]
+pub struct Forwarded {
+    pub status: u16,
+    pub headers: Vec<(&'static str, Vec<u8>)>,
+    pub body: Vec<u8>,
+}
+
 /// Clients of auth-service and gmail-service.
 pub struct Upstreams {
     http: reqwest::Client,
     auth: AuthClient,
     gmail: GmailServiceClient,
-    trusted_proxies: TrustedProxies,
 }
 
 impl Upstreams {
@@ -177,24 +185,7 @@ impl Upstreams {
             auth: AuthClient::new(http.clone(), settings.auth_service_url.clone()),
             gmail: GmailServiceClient::new(http.clone(), settings.gmail_service_url.clone()),
             http,
-            trusted_proxies: settings.trusted_proxies.clone(),
         })
-    }
-
-    /// The address of the person behind `incoming` (the TCP peer, or what trusted proxies say).
-    pub fn client_address(&self, incoming: &HttpRequest) -> IpAddr {
-        client_address(incoming, &self.trusted_proxies)
-    }
-
-    /// The browser's `names` headers for auth-service, and the client address.
-    fn browser(&self, incoming: &HttpRequest, names: &[&'static str]) -> BrowserHeaders {
-        let mut headers = BrowserHeaders::new().forwarded_for(self.client_address(incoming));
-        for name in names {
-            for value in incoming.headers().get_all(*name) {
-                headers = headers.header(HeaderName::from_static(name), value.as_bytes());
-            }
-        }
-        headers
     }
 
     /// Base URLs, for readiness.
@@ -202,34 +193,25 @@ impl Upstreams {
         (self.auth.base(), self.gmail.base(), &self.http)
     }
 
-    /// A session token for the browser's cookies.
+    /// A session token; `browser` carries the browser's cookies (auth-service finds the
+    /// session among them).
     pub async fn session_token(
         &self,
-        incoming: &HttpRequest,
+        browser: BrowserHeaders,
     ) -> Result<IssuedToken, UpstreamError> {
-        let cookie = incoming
-            .headers()
-            .get_all("cookie")
-            .filter_map(|v| v.to_str().ok())
-            .collect::<Vec<_>>()
-            .join("; ");
-        if cookie.is_empty() {
-            return Err(UpstreamError::NotLoggedIn);
-        }
-        let browser = self.browser(incoming, &[]).cookie(&cookie);
         Ok(self.auth.session_token(&browser).await?)
     }
 
-    /// An API token, forwarding the browser's origin headers so auth-service can refuse cross-site use.
-    pub async fn api_token(&self, incoming: &HttpRequest) -> Result<IssuedToken, UpstreamError> {
-        let browser = self.browser(incoming, &["cookie", "origin", "sec-fetch-site"]);
+    /// An API token; `browser` carries the browser's cookies and origin headers so
+    /// auth-service can refuse cross-site use.
+    pub async fn api_token(&self, browser: BrowserHeaders) -> Result<IssuedToken, UpstreamError> {
         Ok(self.auth.api_token(&browser).await?)
     }
 
     /// Revokes every internal token of the browser's account minted so far (API tokens too);
-    /// forwards the origin headers so auth-service can refuse cross-site use.
-    pub async fn revoke_api_tokens(&self, incoming: &HttpRequest) -> Result<(), UpstreamError> {
-        let browser = self.browser(incoming, &["cookie", "origin", "sec-fetch-site"]);
+    /// `browser` carries the cookies and origin headers so auth-service can refuse cross-site
+    /// use.
+    pub async fn revoke_api_tokens(&self, browser: BrowserHeaders) -> Result<(), UpstreamError> {
         self.auth.revoke_api_tokens(&browser).await?;
         Ok(())
     }
@@ -258,20 +240,21 @@ impl Upstreams {
     }
 
     /// Forwards one of the `/oauth/` browser routes to its fixed path at auth-service (the
-    /// incoming path is never used) and returns its answer (redirects and cookies included).
+    /// incoming path is never used; of `query`, only what the route passes on) and returns its
+    /// answer (redirects and cookies included).
     pub async fn forward_oauth(
         &self,
         route: OauthRoute,
-        incoming: &HttpRequest,
-        body: Bytes,
-    ) -> Result<HttpResponse, UpstreamError> {
+        query: &str,
+        browser: BrowserHeaders,
+        body: impl Into<reqwest::Body>,
+    ) -> Result<Forwarded, UpstreamError> {
         let mut url = format!("{}{}", self.auth.base(), route.path());
-        let query = route.query(incoming.query_string());
+        let query = route.query(query);
         if !query.is_empty() {
             url.push('?');
             url.push_str(&query);
         }
-        let browser = self.browser(incoming, FORWARDED_REQUEST_HEADERS);
         let response = self
             .http
             .request(route.method(), url)
@@ -290,19 +273,21 @@ impl Upstreams {
                 .await
                 .into());
         }
-        let mut out = HttpResponse::build(
-            StatusCode::from_u16(status.as_u16()).unwrap_or(StatusCode::BAD_GATEWAY),
-        );
+        let mut headers = Vec::new();
         for name in RETURNED_RESPONSE_HEADERS {
             for value in response.headers().get_all(*name) {
-                out.append_header((*name, value.as_bytes()));
+                headers.push((*name, value.as_bytes().to_vec()));
             }
         }
         let body = response
             .bytes()
             .await
             .map_err(|_| UpstreamError::unavailable("auth-service"))?;
-        Ok(out.body(body))
+        Ok(Forwarded {
+            status: status.as_u16(),
+            headers,
+            body: body.to_vec(),
+        })
     }
 }
 

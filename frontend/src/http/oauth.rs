@@ -7,9 +7,24 @@
 //! Nothing else under `/oauth/` reaches auth-service: any other path, however encoded (dot
 //! segments, `%2e`, `%2f`, `%5c`, double encoding), is the frontend's own 404 page.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 
-use crate::{routes::pages::problem_response, state::FrontendState, upstream::OauthRoute};
+use crate::{
+    http::{browser::browser_headers, problem::problem_response},
+    state::FrontendState,
+    upstream::{FORWARDED_REQUEST_HEADERS, Forwarded, OauthRoute},
+};
+
+/// auth-service's answer as the browser's (an unknown status is a 502).
+fn response(forwarded: Forwarded) -> HttpResponse {
+    let mut out = HttpResponse::build(
+        StatusCode::from_u16(forwarded.status).unwrap_or(StatusCode::BAD_GATEWAY),
+    );
+    for (name, value) in forwarded.headers {
+        out.append_header((name, value));
+    }
+    out.body(forwarded.body)
+}
 
 async fn forward(
     route: OauthRoute,
@@ -17,8 +32,17 @@ async fn forward(
     body: web::Bytes,
     state: &FrontendState,
 ) -> HttpResponse {
-    match state.upstreams.forward_oauth(route, request, body).await {
-        Ok(response) => response,
+    let browser = browser_headers(
+        request,
+        &state.settings.trusted_proxies,
+        FORWARDED_REQUEST_HEADERS,
+    );
+    match state
+        .upstreams
+        .forward_oauth(route, request.query_string(), browser, body)
+        .await
+    {
+        Ok(forwarded) => response(forwarded),
         Err(error) => problem_response(&error, None),
     }
 }

@@ -1,0 +1,22 @@
+//! The HTTP edge: every handler, extractor and HTTP-only middleware of the frontend. Below it,
+//! [`upstream`](crate::upstream) and [`views`](crate::views) know nothing of actix.
+//!
+//! - [`pages`]: `/` (connect or inbox), `/messages/{id}`, `POST /api-token`,
+//!   `POST /api-tokens/revoke`.
+//! - [`oauth`]: `/oauth/login`, `/oauth/callback` and `/oauth/logout`, forwarded to auth-service.
+//! - [`problem`]: the friendly pages of failures (upstream ones with their status and
+//!   `Retry-After`, unknown routes, actix's own bare errors).
+//! - [`session`]: [`session::SessionCookie`], the one extractor of the browser's session cookie.
+//! - [`browser`]: the browser's headers and client address passed on to auth-service.
+//! - [`render`]: a view as an HTML response.
+//! - [`assets`]: the stylesheet and the local-time script, compiled into the binary.
+//! - [`health`]: readiness checks.
+
+pub mod assets;
+pub mod browser;
+pub mod health;
+pub mod oauth;
+pub mod pages;
+pub mod problem;
+pub mod render;
+pub mod session;
