@@ -1,8 +1,10 @@
-//! A browser without a browser: a cookie jar (`common::testing::CookieJar`) that follows
-//! redirects as a browser does, for logins and pages in the benchmark.
+//! A browser without a browser: the test kit's cookie jar (`testkit::browser::CookieJar`, reqwest's
+//! cookie store) and redirects followed as a browser does, for logins and pages in the benchmark.
+//! (`testkit::browser::Browser` is the same for tests; this one returns errors instead of
+//! panicking.)
 
 use anyhow::{Context, Result, bail};
-use common::testing::CookieJar;
+use testkit::browser::CookieJar;
 
 /// One person's browser.
 pub struct Browser {
@@ -25,7 +27,7 @@ impl Browser {
             let response = self
                 .http
                 .get(url.clone())
-                .header("cookie", self.jar.header())
+                .header("cookie", self.jar.header_for(url.as_str()))
                 .send()
                 .await?;
             self.jar.keep(&response);
@@ -78,7 +80,7 @@ impl Browser {
         let response = self
             .http
             .post(url)
-            .header("cookie", self.jar.header())
+            .header("cookie", self.jar.header_for(url))
             .header("origin", origin)
             .send()
             .await?;

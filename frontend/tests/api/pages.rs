@@ -287,7 +287,7 @@ async fn reauth_rate_limits_and_unknown_messages_have_pages() {
 
 #[tokio::test]
 async fn redis_down_shows_the_unavailable_page_and_recovers() {
-    let mut redis = common::testing::RedisServer::start();
+    let mut redis = testkit::RedisServer::start();
     let stack = spawn_stack_with(StackOptions {
         redis_url: Some(redis.url()),
         ..Default::default()
