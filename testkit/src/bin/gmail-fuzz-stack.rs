@@ -15,6 +15,7 @@ use std::{io::Write, time::Duration};
 
 use common::config::Env;
 use testkit::gmail::{ALICE, spawn_app_with};
+use tokio::signal::unix::{SignalKind, signal};
 
 #[tokio::main]
 async fn main() {
@@ -32,6 +33,12 @@ async fn main() {
         serde_json::json!({ "url": app.address, "token": token })
     );
     std::io::stdout().flush().unwrap();
-    // gmail-service, the emulator and the stand-in serve on this runtime until it is stopped.
-    std::future::pending::<()>().await;
+    // gmail-service, the emulator and the stand-in serve on this runtime until SIGTERM or
+    // SIGINT (the servers stop on these too, so the process must end with them).
+    let mut terminate = signal(SignalKind::terminate()).unwrap();
+    let mut interrupt = signal(SignalKind::interrupt()).unwrap();
+    tokio::select! {
+        _ = terminate.recv() => {}
+        _ = interrupt.recv() => {}
+    }
 }
