@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use auth_service::{configuration::Settings, startup::Application};
-use common::{config::Env, testing};
+use common::config::Env;
 use google_emulator::EmulatorConfig;
 use redis::AsyncCommands;
 use serde_json::Value;
@@ -18,19 +18,19 @@ fn location(r: &reqwest::Response) -> String {
 
 #[tokio::test]
 async fn a_trace_level_login_logs_no_secret() {
-    let capture = common::testing::LogCapture::install_trace();
+    let capture = testkit::logs::LogCapture::install_trace();
 
     let redirect = "http://localhost:5000/oauth/callback";
     let emulator = google_emulator::spawn(EmulatorConfig::for_tests(&[redirect]))
         .await
         .unwrap();
-    let prefix = testing::unique_prefix();
+    let prefix = testkit::unique_prefix();
     let env = emulator.google_env(
         Env::default()
             .with("LISTEN_ADDR", "127.0.0.1:0")
             .with("INTERNAL_LISTEN_ADDR", "127.0.0.1:0")
             .with("GMAIL_SERVICE_CREDENTIAL", CREDENTIAL)
-            .with("REDIS_URL", testing::redis_url())
+            .with("REDIS_URL", testkit::redis_url())
             .with("REDIS_KEY_PREFIX", prefix.clone()),
     );
     let app = Application::build(Settings::from_env(&env).unwrap())
@@ -49,15 +49,11 @@ async fn a_trace_level_login_logs_no_secret() {
         .send()
         .await
         .unwrap();
-    let login_cookie = start.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let jar = testkit::browser::CookieJar::default();
+    jar.keep(&start);
+    let login_binding = jar.get("gu_login").unwrap();
     // The PKCE verifier, read from the pending login before it is used.
-    let mut redis = redis::Client::open(testing::redis_url())
+    let mut redis = redis::Client::open(testkit::redis_url())
         .unwrap()
         .get_multiplexed_async_connection()
         .await
@@ -74,18 +70,14 @@ async fn a_trace_level_login_logs_no_secret() {
             "{base}/oauth/callback?{}",
             callback.query().unwrap()
         ))
-        .header("cookie", &login_cookie)
+        .header("cookie", jar.header())
         .send()
         .await
         .unwrap();
     assert_eq!(done.status(), 302);
-    let session = done
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
-        .find(|c| c.starts_with("gu_session="))
-        .unwrap();
+    jar.keep(&done);
+    let session_id = jar.get("gu_session").unwrap();
+    let session = jar.header();
     let jwt: Value = http
         .post(format!("{base}/v1/session/token"))
         .header("cookie", &session)
@@ -141,7 +133,6 @@ async fn a_trace_level_login_logs_no_secret() {
         logs.contains("/oauth/callback"),
         "request spans are missing"
     );
-    let session_id = session.trim_start_matches("gu_session=");
     for refresh in &refresh_tokens {
         assert!(
             !logs.contains(refresh.as_str()),
@@ -152,8 +143,8 @@ async fn a_trace_level_login_logs_no_secret() {
         ("code", query["code"].as_str()),
         ("state", query["state"].as_str()),
         ("verifier", verifier.as_str()),
-        ("session id", session_id),
-        ("login binding", login_cookie.split('=').nth(1).unwrap()),
+        ("session id", session_id.as_str()),
+        ("login binding", login_binding.as_str()),
         ("internal JWT", jwt.as_str()),
         ("access token", first.as_str()),
         ("refreshed access token", second.as_str()),

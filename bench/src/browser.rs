@@ -1,10 +1,11 @@
-//! A browser without a browser: a cookie jar (`common::testing::CookieJar`) that follows
-//! redirects as a browser does, for logins and pages in the benchmark; its API token comes
-//! through the typed [`clients::AuthClient`].
+//! A browser without a browser: the test kit's cookie jar (`testkit::browser::CookieJar`, reqwest's
+//! cookie store) and redirects followed as a browser does, for logins and pages in the benchmark;
+//! its API token comes through the typed [`clients::AuthClient`]. (`testkit::browser::Browser` is
+//! the same for tests; this one returns errors instead of panicking.)
 
 use anyhow::{Context, Result, bail};
 use clients::{AuthClient, BrowserHeaders};
-use common::testing::CookieJar;
+use testkit::browser::CookieJar;
 
 /// One person's browser.
 pub struct Browser {
@@ -27,7 +28,7 @@ impl Browser {
             let response = self
                 .http
                 .get(url.clone())
-                .header("cookie", self.jar.header())
+                .header("cookie", self.jar.header_for(url.as_str()))
                 .send()
                 .await?;
             self.jar.keep(&response);
@@ -66,8 +67,9 @@ impl Browser {
 
     /// A one-hour API token (`POST /v1/api-tokens` on auth-service, as from the frontend's page).
     pub async fn api_token(&self, auth: &str, frontend: &str) -> Result<String> {
+        let url = format!("{auth}{}", contract::paths::auth::API_TOKENS);
         let browser = BrowserHeaders::new()
-            .cookie(&self.jar.header())
+            .cookie(&self.jar.header_for(&url))
             .origin(frontend);
         let answer = AuthClient::new(self.http.clone(), auth)
             .api_token(&browser)

@@ -17,15 +17,18 @@
 //!   and Redis memory per account.
 //!
 //! Arguments choose sections (`cargo run -p bench --release -- growth throughput`); none means
-//! all three. `BENCH_SECS` (default 5) sets the length of each wrk run, `BENCH_RUNS` (default 3)
+//! those three. One more section is run only when named: `gmail-pages` ([`gmail_pages`]),
+//! gmail-service alone as a process against the emulator and the auth-service stand-in (cold
+//! and warm pages of 50, throughput at 64 clients, its peak memory). The system is started from
+//! the test kit (`testkit::processes`). `BENCH_SECS` (default 5) sets the length of each wrk run, `BENCH_RUNS` (default 3)
 //! how many runs each table row is the median of. Service logs go to
 //! `target/release/bench-logs/`; nothing is written to the repository.
 
 mod browser;
+mod gmail_pages;
 mod growth;
 mod latency;
 mod stats;
-mod system;
 mod throughput;
 mod wrk;
 
@@ -33,7 +36,9 @@ use std::{io::Write, time::Duration};
 
 use anyhow::{Context, Result};
 
-use crate::{browser::Browser, system::System};
+use testkit::processes::{self as system, System};
+
+use crate::browser::Browser;
 
 /// What every scenario needs: the system, an HTTP client, a logged-in person and their tokens.
 pub struct Bench {
@@ -78,6 +83,8 @@ struct Sections {
     latency: bool,
     throughput: bool,
     growth: bool,
+    /// gmail-service alone (only when named).
+    gmail_pages: bool,
 }
 
 impl Sections {
@@ -85,8 +92,10 @@ impl Sections {
         let args: Vec<String> = args.collect();
         let all = args.is_empty();
         for arg in &args {
-            if !["latency", "throughput", "growth"].contains(&arg.as_str()) {
-                anyhow::bail!("unknown section {arg:?}; choose from latency, throughput, growth");
+            if !["latency", "throughput", "growth", "gmail-pages"].contains(&arg.as_str()) {
+                anyhow::bail!(
+                    "unknown section {arg:?}; choose from latency, throughput, growth, gmail-pages"
+                );
             }
         }
         let has = |name: &str| all || args.iter().any(|a| a == name);
@@ -94,7 +103,13 @@ impl Sections {
             latency: has("latency"),
             throughput: has("throughput"),
             growth: has("growth"),
+            gmail_pages: args.iter().any(|a| a == "gmail-pages"),
         })
+    }
+
+    /// Whether a section of the whole system is asked for.
+    fn whole_system(&self) -> bool {
+        self.latency || self.throughput || self.growth
     }
 }
 
@@ -103,6 +118,22 @@ async fn main() -> Result<()> {
     let sections = Sections::from_args(std::env::args().skip(1))?;
     let dir = system::binary_dir()?;
     system::ensure_binaries(&dir)?;
+    let mut out = String::new();
+    if sections.gmail_pages {
+        eprintln!("gmail-service alone, against the emulator…");
+        out.push_str(&gmail_pages::run(&dir).await?);
+    }
+    if sections.whole_system() {
+        out.push_str(&whole_system(&sections, &dir).await?);
+    }
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(out.as_bytes())?;
+    stdout.flush()?;
+    Ok(())
+}
+
+/// The latency, throughput and growth sections asked for; their Markdown.
+async fn whole_system(sections: &Sections, dir: &std::path::Path) -> Result<String> {
     wrk::ensure_installed()?;
     let runs = env_number("BENCH_RUNS", 3) as usize;
     let load_secs = Duration::from_secs(env_number("BENCH_SECS", 5));
@@ -111,7 +142,7 @@ async fn main() -> Result<()> {
         "starting the system (release binaries in {})…",
         dir.display()
     );
-    let system = System::start(&dir).await?;
+    let system = System::start(dir, growth::EXTRA_ACCOUNTS).await?;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .pool_max_idle_per_host(64)
@@ -139,7 +170,7 @@ async fn main() -> Result<()> {
         message_id,
         load_secs,
         runs,
-        scratch: dir.clone(),
+        scratch: dir.to_path_buf(),
     };
 
     let mut out = String::new();
@@ -162,9 +193,5 @@ async fn main() -> Result<()> {
         eprintln!("cost of growth…");
         out.push_str(&growth::run(&bench).await?);
     }
-
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(out.as_bytes())?;
-    stdout.flush()?;
-    Ok(())
+    Ok(out)
 }

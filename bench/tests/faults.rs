@@ -1,11 +1,10 @@
 //! The load-and-fault suite of the whole system (issue 7): load held, Redis restarted mid-load,
 //! an auth-service replica killed mid-load, Google misbehaving, and a refresh storm.
 //!
-//! Everything runs in this process on free ports, with the harnesses the other crates already
-//! have (included, not copied): `frontend/tests/api/stack.rs` (emulator + auth-service +
-//! gmail-service + frontend + one Redis) and `auth-service/tests/api/helpers.rs` (emulator +
-//! auth-service with options, and a browser that stops at the callback). What they lack is here:
-//! a killable auth-service replica and a gmail-service with its own settings.
+//! Everything runs in this process on free ports, started by the test kit: `testkit::stack`
+//! (emulator + auth-service + gmail-service + frontend + one Redis) and `testkit::auth`
+//! (emulator + auth-service with options, and a browser that stops at the callback). What they
+//! lack is here: a killable auth-service replica and a gmail-service with its own settings.
 //!
 //! Replicas are in-process `Application::build` servers, not child processes: the suite then
 //! runs under plain `cargo test` (CI) with no release binaries to build first. A replica is
@@ -19,14 +18,6 @@
 //! timeout", and that the refresh storm was quick enough for its count to mean anything.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../../frontend/tests/api/stack.rs"]
-#[allow(dead_code)]
-mod stack;
-
-#[path = "../../auth-service/tests/api/helpers.rs"]
-#[allow(dead_code)]
-mod auth_helpers;
-
 use std::{
     collections::BTreeMap,
     sync::{
@@ -36,11 +27,15 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::{config::Env, server::BoundServerHandle, testing};
+use common::{config::Env, server::BoundServerHandle};
 use futures_util::{StreamExt, stream};
 use serde_json::{Value, json};
 
-use crate::stack::{Browser, Stack, StackOptions, spawn_stack_with};
+use testkit::{
+    auth as auth_helpers,
+    browser::Browser,
+    stack::{Stack, StackOptions, spawn_stack_with},
+};
 
 /// The refresh storm runs alone (write), the other tests side by side (read): on two cores a
 /// neighbour's 10,000 requests would slow the storm past what it can judge.
@@ -425,8 +420,8 @@ async fn start_auth_replica(env: &Env) -> (String, String, BoundServerHandle) {
 async fn start_gmail_service(env: Env) -> String {
     let env = env
         .with("LISTEN_ADDR", "127.0.0.1:0")
-        .with("REDIS_URL", testing::redis_url())
-        .with("REDIS_KEY_PREFIX", testing::unique_prefix());
+        .with("REDIS_URL", testkit::redis_url())
+        .with("REDIS_KEY_PREFIX", testkit::unique_prefix());
     let app = gmail_service::startup::Application::build(
         gmail_service::configuration::Settings::from_env(&env).unwrap(),
     )
@@ -489,7 +484,7 @@ async fn ten_thousand_mixed_requests_at_64_concurrency_lose_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_restarted_mid_load_answers_503_then_heals_with_every_session_and_token() {
     let _turn = TURNS.read().await;
-    let mut redis = testing::RedisServer::start();
+    let mut redis = testkit::RedisServer::start();
     let redis_url = redis.url();
     let stack = spawn_stack_with(StackOptions {
         redis_url: Some(redis_url.clone()),

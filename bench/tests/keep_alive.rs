@@ -8,10 +8,6 @@
 //! default, and a second request on the same connection must still be answered.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../../frontend/tests/api/stack.rs"]
-#[allow(dead_code)]
-mod stack;
-
 use std::time::Duration;
 
 use common::server::{CLIENT_POOL_IDLE_TIMEOUT, SERVER_KEEP_ALIVE};
@@ -77,7 +73,7 @@ fn servers_keep_idle_connections_longer_than_clients_pool_them() {
 
 #[tokio::test]
 async fn every_service_keeps_an_idle_connection_open() {
-    let stack = stack::spawn_stack().await;
+    let stack = testkit::stack::spawn_stack().await;
     let bases = [
         stack.base.clone(),
         stack.auth.clone(),

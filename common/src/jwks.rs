@@ -245,8 +245,8 @@ impl KeySet {
         self.cache.read().await.keys.len()
     }
 
-    /// Puts `document` in the cache as if just fetched (unit tests of the token checks).
-    #[cfg(feature = "testing")]
+    /// Puts `document` in the cache as if just fetched, without a request (auth-service's unit
+    /// tests of the id_token checks; a caller that already holds the key set).
     pub async fn seed(&self, document: &[u8]) {
         let mut cache = self.cache.write().await;
         let now = Instant::now();

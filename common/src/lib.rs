@@ -11,7 +11,6 @@
 //! - [`jwks`]: a JSON Web Key Set fetched over HTTP and cached (internal JWTs and Google's id_tokens).
 //! - [`jwt`]: internal-JWT claims (the `contract` crate's, re-exported), the ES256 signing key
 //!   pair, JWKS and the verifier.
-//! - `testing` (feature `testing`): a throw-away Redis server and unique key prefixes for tests.
 
 pub mod client_address;
 pub mod config;
@@ -23,7 +22,5 @@ pub mod problem;
 pub mod redis_store;
 pub mod server;
 pub mod telemetry;
-#[cfg(feature = "testing")]
-pub mod testing;
 
 pub use secrecy::{ExposeSecret, SecretString};

@@ -114,18 +114,17 @@ impl RedisStore {
     }
 }
 
-#[cfg(all(test, feature = "testing"))]
+#[cfg(test)]
 mod tests {
     use redis::AsyncCommands;
 
     use super::*;
-    use crate::testing;
 
     #[tokio::test]
     async fn keys_carry_the_prefix_and_take_is_single_use() {
         let settings = RedisSettings {
-            url: testing::redis_url().into(),
-            key_prefix: testing::unique_prefix(),
+            url: testkit_core::redis_url().into(),
+            key_prefix: testkit_core::unique_prefix(),
         };
         let store = RedisStore::connect(&settings).unwrap();
         store.ping().await.unwrap();
@@ -140,8 +139,8 @@ mod tests {
     #[tokio::test]
     async fn a_shared_demo_secret_is_generated_once_and_shared() {
         let settings = RedisSettings {
-            url: testing::redis_url().into(),
-            key_prefix: testing::unique_prefix(),
+            url: testkit_core::redis_url().into(),
+            key_prefix: testkit_core::unique_prefix(),
         };
         let one = RedisStore::connect(&settings).unwrap();
         let other = RedisStore::connect(&settings).unwrap();
@@ -167,7 +166,7 @@ mod tests {
     #[tokio::test]
     async fn an_unreachable_redis_fails_fast_and_never_panics() {
         let settings = RedisSettings {
-            url: format!("redis://127.0.0.1:{}", testing::free_port()).into(),
+            url: format!("redis://127.0.0.1:{}", testkit_core::free_port()).into(),
             key_prefix: "x:".into(),
         };
         let store = RedisStore::connect(&settings).unwrap();

@@ -201,7 +201,7 @@ async fn a_rotated_key_is_picked_up_after_the_interval() {
 
 #[actix_rt::test]
 async fn an_unreachable_jwks_is_a_distinct_error() {
-    let port = common::testing::free_port();
+    let port = testkit_core::free_port();
     let v = verifier(&format!("http://127.0.0.1:{port}/jwks"));
     let key = Es256KeyPair::generate().unwrap();
     assert_eq!(

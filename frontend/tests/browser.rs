@@ -14,10 +14,6 @@
 //! mailbox rebuilt here (it is deterministic), and the Redis outage is left to the caller.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "api/stack.rs"]
-#[allow(dead_code)]
-mod stack;
-
 use std::{
     path::PathBuf,
     process::{Child, Command, Stdio},
@@ -27,7 +23,7 @@ use std::{
 use fantoccini::{Client, ClientBuilder, Locator, key::Key};
 use google_emulator::mailbox::{Mailbox, MailboxKind, Owner};
 use serde_json::{Value, json};
-use stack::{StackOptions, spawn_stack_with};
+use testkit::stack::{StackOptions, spawn_stack_with};
 
 struct Driver(Child);
 
@@ -49,7 +45,7 @@ fn artifacts() -> PathBuf {
 async fn start_browser() -> (Driver, Client, PathBuf) {
     // reqwest and fantoccini bring different rustls crypto providers; pick one for the process.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let port = common::testing::free_port();
+    let port = testkit::free_port();
     let driver =
         Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
             .arg(format!("--port={port}"))
@@ -159,7 +155,7 @@ async fn a_person_reads_unread_mail_in_a_real_browser() {
             journey(&client, base.trim_end_matches('/'), &mailbox, None).await;
         }
         Err(_) => {
-            let mut redis = common::testing::RedisServer::start();
+            let mut redis = testkit::RedisServer::start();
             let stack = spawn_stack_with(StackOptions {
                 redis_url: Some(redis.url()),
                 auto_approve: false,
@@ -179,7 +175,7 @@ async fn journey(
     client: &Client,
     base: &str,
     mailbox: &Mailbox,
-    redis: Option<&mut common::testing::RedisServer>,
+    redis: Option<&mut testkit::RedisServer>,
 ) {
     // The connect page, reached and used with the keyboard.
     client.goto(&format!("{base}/")).await.unwrap();

@@ -145,15 +145,15 @@ impl QuotaBudget {
 
 #[cfg(test)]
 mod tests {
-    use common::{config::RedisSettings, testing};
+    use common::config::RedisSettings;
     use prometheus::Registry;
 
     use super::*;
 
     fn budget(units_per_minute: u32, max_wait_ms: u64, window_secs: u64) -> QuotaBudget {
         let redis = RedisStore::connect(&RedisSettings {
-            url: testing::redis_url().into(),
-            key_prefix: testing::unique_prefix(),
+            url: testkit_core::redis_url().into(),
+            key_prefix: testkit_core::unique_prefix(),
         })
         .unwrap();
         let metrics = ServiceMetrics::register(&Registry::new()).unwrap();
@@ -205,7 +205,7 @@ mod tests {
     async fn disabled_budget_never_touches_redis() {
         let mut budget = budget(0, 0, WINDOW_SECS);
         budget.redis = RedisStore::connect(&RedisSettings {
-            url: format!("redis://127.0.0.1:{}", testing::free_port()).into(),
+            url: format!("redis://127.0.0.1:{}", testkit_core::free_port()).into(),
             key_prefix: "x:".into(),
         })
         .unwrap();

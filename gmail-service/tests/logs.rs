@@ -3,13 +3,7 @@
 //! Google access tokens gmail-service used, and for gmail-service's own service credential.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "api/auth_stand_in.rs"]
-mod auth_stand_in;
-#[allow(dead_code, unused_imports)]
-#[path = "api/helpers.rs"]
-mod helpers;
-
-use helpers::*;
+use testkit::gmail::*;
 
 async fn google_token(app: &TestApp, jwt: &str) -> String {
     let answer: serde_json::Value = app
@@ -31,7 +25,7 @@ async fn google_token(app: &TestApp, jwt: &str) -> String {
 
 #[tokio::test]
 async fn no_token_is_ever_logged_even_at_trace_level() {
-    let captured = common::testing::LogCapture::install_trace();
+    let captured = testkit::logs::LogCapture::install_trace();
     let app = spawn_app().await;
     let jwt = app.auth.jwt(BOB);
     app.json_as(BOB, "/v1/messages/unread?limit=5").await;

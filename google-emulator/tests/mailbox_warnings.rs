@@ -8,7 +8,7 @@ use google_emulator::mailbox::Mailbox;
 
 #[test]
 fn files_that_are_not_mail_are_skipped_with_a_warning_naming_them() {
-    let capture = common::testing::LogCapture::install_trace();
+    let capture = testkit::logs::LogCapture::install_trace();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
 
     let folder = Mailbox::load(&fixtures.join("eml"), "alice@example.com").unwrap();

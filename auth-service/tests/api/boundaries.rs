@@ -154,12 +154,12 @@ async fn a_forced_refresh_is_single_flight_and_at_most_one_per_few_seconds() {
 
 #[tokio::test]
 async fn real_mode_without_keys_stops_at_start_naming_them_and_writes_nothing() {
-    let prefix = common::testing::unique_prefix();
+    let prefix = testkit::unique_prefix();
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_auth-service"))
         .env_clear()
         .env("GOOGLE_CLIENT_ID", "123.apps.googleusercontent.com")
         .env("GOOGLE_CLIENT_SECRET", "GOCSPX-test")
-        .env("REDIS_URL", common::testing::redis_url())
+        .env("REDIS_URL", testkit::redis_url())
         .env("REDIS_KEY_PREFIX", &prefix)
         .env("LISTEN_ADDR", "127.0.0.1:0")
         .env("INTERNAL_LISTEN_ADDR", "127.0.0.1:0")
@@ -177,7 +177,7 @@ async fn real_mode_without_keys_stops_at_start_naming_them_and_writes_nothing() 
         assert!(stderr.contains(name), "{stderr}");
     }
     assert!(!stderr.contains("GOCSPX-test"), "{stderr}");
-    let mut redis = redis::Client::open(common::testing::redis_url())
+    let mut redis = redis::Client::open(testkit::redis_url())
         .unwrap()
         .get_multiplexed_async_connection()
         .await

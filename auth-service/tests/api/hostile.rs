@@ -5,11 +5,9 @@ use std::time::Duration;
 
 use base64::Engine;
 use serde_json::json;
+use testkit::stand_ins::fake_token_endpoint;
 
-use crate::{
-    helpers::*,
-    id_token::{emulator_id_token, fake_token_endpoint},
-};
+use crate::{helpers::*, id_token::emulator_id_token};
 
 async fn assert_no_session(app: &TestApp) {
     assert_eq!(
@@ -71,10 +69,10 @@ async fn a_replayed_callback_fails_and_creates_no_second_session() {
     let app = spawn_app().await;
     let mut browser = Browser::new(&app);
     let callback = browser.authorize("/oauth/login").await;
-    let login_cookie = browser.jar.cookies["gu_login"].clone();
+    let login_cookie = browser.jar.get("gu_login").unwrap();
     assert_eq!(browser.get(&callback).await.status(), 302);
     assert_eq!(app.session_count().await, 1);
-    browser.jar.cookies.insert("gu_login".into(), login_cookie);
+    browser.jar.set("gu_login", &login_cookie);
     assert_eq!(login_error(&browser.get(&callback).await), "login_expired");
     assert_eq!(app.session_count().await, 1);
     assert_eq!(
@@ -292,10 +290,7 @@ async fn forged_session_cookies_get_nothing() {
         "x".repeat(5000),
     ] {
         let mut browser = Browser::new(&app);
-        browser
-            .jar
-            .cookies
-            .insert("gu_session".into(), forged.clone());
+        browser.jar.set("gu_session", &forged);
         let response = browser.post("/v1/session/token", &[]).await;
         assert_eq!(response.status(), 401, "{forged:.20}");
         assert_eq!(

@@ -28,6 +28,7 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use common::config::Env;
 use google_emulator::oauth::id_token::{IdTokenSigner, KEY_ID, PRIVATE_KEY_PEM};
 use serde_json::{Value, json};
+use testkit::stand_ins::{FakeTokenEndpoint, fake_token_endpoint};
 
 use crate::helpers::*;
 
@@ -47,45 +48,6 @@ pub fn sign_id_token(pem: &str, kid: Option<&str>, claims: &Value) -> String {
 /// Signed as the emulator signs: its key, its `kid`.
 pub fn emulator_id_token(claims: &Value) -> String {
     sign_id_token(PRIVATE_KEY_PEM, Some(KEY_ID), claims)
-}
-
-/// A token endpoint whose next answer carries whatever id_token the test put in its slot.
-pub struct FakeTokenEndpoint {
-    pub url: String,
-    pub id_token: Arc<Mutex<String>>,
-}
-
-pub fn fake_token_endpoint() -> FakeTokenEndpoint {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let id_token = Arc::new(Mutex::new(String::new()));
-    let slot = id_token.clone();
-    let server = HttpServer::new(move || {
-        let slot = slot.clone();
-        App::new().route(
-            "/token",
-            web::post().to(move || {
-                let id_token = slot.lock().unwrap().clone();
-                async move {
-                    HttpResponse::Ok().json(json!({
-                        "access_token": "ya29.fake", "expires_in": 3599, "token_type": "Bearer",
-                        "refresh_token": "1//0fake",
-                        "scope": "openid https://www.googleapis.com/auth/userinfo.email https://www.googleapis.com/auth/gmail.readonly",
-                        "id_token": id_token,
-                    }))
-                }
-            }),
-        )
-    })
-    .workers(1)
-    .listen(listener)
-    .unwrap()
-    .run();
-    tokio::spawn(server);
-    FakeTokenEndpoint {
-        url: format!("http://127.0.0.1:{port}/token"),
-        id_token,
-    }
 }
 
 /// auth-service against the emulator (and its JWKS), with the fake token endpoint.

@@ -14,7 +14,7 @@ use base64::{
     Engine,
     engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD},
 };
-use common::{config::Env, testing};
+use common::config::Env;
 use secrecy::ExposeSecret;
 use serde_json::Value;
 
@@ -52,7 +52,7 @@ fn start_provider() -> (Node, String) {
             );
         assert!(status.success(), "npm ci failed in {}", dir.display());
     }
-    let port = testing::free_port();
+    let port = testkit::free_port();
     let mut child = Command::new("node")
         .arg("provider.mjs")
         .arg(port.to_string())
@@ -122,8 +122,8 @@ async fn the_login_completes_against_a_strict_oidc_provider() {
     let jwks_uri = discovery["jwks_uri"].as_str().unwrap().to_owned();
     let credential = URL_SAFE_NO_PAD.encode(random_bytes());
     let env = Env::default()
-        .with("REDIS_URL", testing::redis_url())
-        .with("REDIS_KEY_PREFIX", testing::unique_prefix())
+        .with("REDIS_URL", testkit::redis_url())
+        .with("REDIS_KEY_PREFIX", testkit::unique_prefix())
         .with("GOOGLE_CLIENT_ID", "gmail-unread-test")
         .with("GOOGLE_CLIENT_SECRET", SECRET)
         .with("GOOGLE_AUTH_URL", format!("{issuer}/auth"))
@@ -203,14 +203,15 @@ async fn the_login_completes_against_a_strict_oidc_provider() {
         let (action, fields) = form_of(&html);
         forms += 1;
         assert!(forms <= 4, "stuck in the provider's pages: {html:.300}");
+        let action = if action.starts_with('/') {
+            format!("{issuer}{action}")
+        } else {
+            action.clone()
+        };
         let posted = browser
             .http
-            .post(if action.starts_with('/') {
-                format!("{issuer}{action}")
-            } else {
-                action.clone()
-            })
-            .header("cookie", browser.jar.header())
+            .post(&action)
+            .header("cookie", browser.jar.header_for(&action))
             .form(&fields)
             .send()
             .await

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use common::testing::RedisServer;
 use serde_json::Value;
+use testkit::RedisServer;
 
 use crate::helpers::*;
 

@@ -1,6 +1,6 @@
 //! `/healthz`, `/readyz` (needs auth-service and gmail-service), `/metrics`.
 
-use common::testing::free_port;
+use testkit::free_port;
 
 use crate::helpers::*;
 

@@ -340,7 +340,7 @@ async fn reauth_rate_limits_and_unknown_messages_have_pages() {
 
 #[tokio::test]
 async fn redis_down_shows_the_unavailable_page_and_recovers() {
-    let mut redis = common::testing::RedisServer::start();
+    let mut redis = testkit::RedisServer::start();
     let stack = spawn_stack_with(StackOptions {
         redis_url: Some(redis.url()),
         ..Default::default()
@@ -483,7 +483,7 @@ async fn unavailable_pages_carry_retry_after() {
     stack.emulator.set_faults(serde_json::json!({})).unwrap();
 
     // Nothing answering at all: a default wait.
-    let closed = format!("http://127.0.0.1:{}", common::testing::free_port());
+    let closed = format!("http://127.0.0.1:{}", testkit::free_port());
     let app = crate::helpers::spawn_app(&closed, &closed).await;
     let page = app
         .http

@@ -4,11 +4,9 @@
 
 use std::time::Duration;
 
-use common::{
-    config::Env,
-    testing::{RedisServer, free_port, unique_prefix},
-};
+use common::config::Env;
 use serde_json::json;
+use testkit::{RedisServer, free_port, unique_prefix};
 
 use crate::helpers::*;
 

@@ -14,7 +14,8 @@ use std::{
 };
 
 use actix_web::{App, HttpResponse, HttpServer, web};
-use common::{config::Env, jwt::Es256KeyPair, testing::free_port};
+use common::{config::Env, jwt::Es256KeyPair};
+use testkit::free_port;
 use tokio::sync::Semaphore;
 
 use crate::helpers::*;

@@ -7,8 +7,9 @@ use std::time::Duration;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use common::jwt::{Es256KeyPair, InternalClaims, unix_now};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use testkit::stand_ins::ISSUER;
 
-use crate::{auth_stand_in::ISSUER, helpers::*};
+use crate::helpers::*;
 
 fn claims() -> InternalClaims {
     InternalClaims::new(ISSUER, BOB.0, BOB.1, Duration::from_secs(300))

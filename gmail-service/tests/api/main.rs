@@ -2,7 +2,6 @@
 //! stand-in for auth-service's internal endpoint.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
-mod auth_stand_in;
 mod errors;
 mod health;
 mod helpers;

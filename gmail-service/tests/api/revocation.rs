@@ -7,11 +7,11 @@ use std::time::{Duration, Instant};
 use common::{
     config::Env,
     jwt::{InternalClaims, unix_now},
-    testing::RedisServer,
 };
 use redis::AsyncCommands;
+use testkit::{RedisServer, stand_ins::ISSUER};
 
-use crate::{auth_stand_in::ISSUER, helpers::*};
+use crate::helpers::*;
 
 /// A five-minute token for `account` issued `age` seconds ago.
 fn issued_ago(app: &TestApp, account: (&str, &str), age: i64) -> String {

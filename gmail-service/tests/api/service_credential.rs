@@ -2,7 +2,7 @@
 //! `X-Service-Credential`: the configured one, or in demo mode one generated once and shared
 //! through Redis. A wrong credential fails cleanly (503 problem, no secret in the body).
 
-use common::{config::Env, redis_store::RedisStore, testing};
+use common::{config::Env, redis_store::RedisStore};
 use redis::AsyncCommands;
 
 use crate::helpers::*;
@@ -38,9 +38,9 @@ async fn gmail_service_sends_its_credential_and_a_wrong_one_fails_cleanly() {
 
 #[tokio::test]
 async fn demo_mode_generates_one_credential_and_shares_it_through_redis() {
-    let prefix = testing::unique_prefix();
+    let prefix = testkit::unique_prefix();
     let env = Env::default()
-        .with("REDIS_URL", testing::redis_url())
+        .with("REDIS_URL", testkit::redis_url())
         .with("REDIS_KEY_PREFIX", &prefix);
     let redis = RedisStore::connect(&env.redis().unwrap()).unwrap();
     let emulator = google_emulator::spawn(google_emulator::EmulatorConfig::for_tests(&[REDIRECT]))

@@ -10,8 +10,7 @@
 //! `login_hint` = the JWT's `email`), made the first time an account asks, as if the person
 //! had connected Gmail. A `rejected_access_token_sha256` equal to the current token refreshes
 //! it with the refresh token; a refresh Google refuses ends the grant (`401 reauth_required`
-//! from then on). Shared by the integration tests, the fuzz stack and the benchmark.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+//! from then on). Shared by gmail-service's tests, the fuzz stack and the benchmark.
 
 use std::{
     collections::HashMap,

@@ -1,6 +1,12 @@
 //! The whole system as separate processes: the release binaries of the workspace (emulator,
-//! auth-service, gmail-service, frontend) on free loopback ports, one Redis, one key prefix.
-//! Each process's memory is its own, so its peak RSS (`VmHWM`) can be read from `/proc`.
+//! auth-service, gmail-service, frontend) on free loopback ports, one Redis, one key prefix
+//! ([`System::start`]), or one service binary on its own ([`Process::spawn`]). Each process's
+//! memory is its own, so its peak RSS (`VmHWM`) can be read from `/proc`. The benchmark tool
+//! (`bench`) measures the system started here. (The same system in one process, for tests:
+//! [`crate::stack`].)
+//!
+//! Everything here returns errors instead of panicking: the benchmark is a tool, and says what
+//! went wrong.
 
 use std::{
     path::{Path, PathBuf},
@@ -9,7 +15,6 @@ use std::{
 };
 
 use anyhow::{Context, Result, bail};
-use common::testing;
 
 /// The four binaries, in start order.
 pub const SERVICES: [&str; 4] = [
@@ -94,6 +99,24 @@ pub fn ensure_binaries(dir: &Path) -> Result<()> {
     bail!("the service binaries are missing and cargo build --release failed")
 }
 
+impl Process {
+    /// Starts the binary `name` of `dir` with only `env` (on top of `LISTEN_ADDR` on `port`,
+    /// `RUST_LOG=warn` and JSON logs), logging to `dir/bench-logs/<name>.log`.
+    pub fn spawn(
+        dir: &Path,
+        name: &'static str,
+        port: u16,
+        env: &[(&str, String)],
+    ) -> Result<Process> {
+        spawn(dir, name, port, env)
+    }
+
+    /// Waits (up to 20 s) until the process answers `GET /healthz` with a success.
+    pub async fn wait_healthy(&self, http: &reqwest::Client) -> Result<()> {
+        wait_healthy(http, self).await
+    }
+}
+
 fn spawn(dir: &Path, name: &'static str, port: u16, env: &[(&str, String)]) -> Result<Process> {
     let log_dir = dir.join("bench-logs");
     std::fs::create_dir_all(&log_dir)?;
@@ -134,10 +157,11 @@ async fn wait_healthy(http: &reqwest::Client, process: &Process) -> Result<()> {
 
 impl System {
     /// Starts the four services against the Redis of `REDIS_URL` (else a throw-away
-    /// `redis-server`). Quotas are off in the emulator and gmail-service: the benchmark measures
-    /// the services, not Gmail's 15,000 units a minute.
-    pub async fn start(dir: &Path) -> Result<Self> {
-        let redis_url = testing::redis_url();
+    /// `redis-server`), the emulator with `extra_accounts` generated accounts
+    /// (`EMULATOR_EXTRA_ACCOUNTS`). Quotas are off in the emulator and gmail-service: the
+    /// benchmark measures the services, not Gmail's 15,000 units a minute.
+    pub async fn start(dir: &Path, extra_accounts: usize) -> Result<Self> {
+        let redis_url = crate::redis_url();
         let prefix = format!("bench:{}:", std::process::id());
         let [
             emulator_port,
@@ -145,7 +169,7 @@ impl System {
             auth_internal_port,
             gmail_port,
             frontend_port,
-        ] = [(); 5].map(|()| testing::free_port());
+        ] = [(); 5].map(|()| crate::free_port());
         let emulator_url = format!("http://127.0.0.1:{emulator_port}");
         let frontend_url = format!("http://127.0.0.1:{frontend_port}");
         let auth_url = format!("http://127.0.0.1:{auth_port}");
@@ -164,10 +188,7 @@ impl System {
                     format!("{frontend_url}/oauth/callback"),
                 ),
                 ("EMULATOR_QUOTA_UNITS_PER_MINUTE", "0".into()),
-                (
-                    "EMULATOR_EXTRA_ACCOUNTS",
-                    crate::growth::EXTRA_ACCOUNTS.to_string(),
-                ),
+                ("EMULATOR_EXTRA_ACCOUNTS", extra_accounts.to_string()),
             ],
         )?;
         wait_healthy(&http, &emulator).await?;
@@ -191,7 +212,6 @@ impl System {
                 ("GOOGLE_REVOKE_URL", format!("{emulator_url}/revoke")),
                 ("GOOGLE_JWKS_URL", format!("{emulator_url}/oauth2/v3/certs")),
                 ("GOOGLE_ISSUER", emulator_url.clone()),
-                ("GOOGLE_JWKS_URL", format!("{emulator_url}/oauth2/v3/certs")),
                 (
                     "INTERNAL_LISTEN_ADDR",
                     format!("127.0.0.1:{auth_internal_port}"),

@@ -1,4 +1,12 @@
-//! Test support (feature `testing`): a real Redis for integration tests.
+//! The core of the test kit, with no dependency on any crate of the workspace: a real Redis for
+//! tests, free ports and unique key prefixes. (Dev-only: a dev-dependency of tests, never a
+//! dependency of a service.)
+//!
+//! It is a crate of its own so that unit tests inside a service's `src/` (common's
+//! `redis_store`, gmail-service's `quota`) can use a real Redis: the full `testkit` depends on
+//! every service, and a service's unit tests depending on it would link a second copy of the
+//! service under test, with types distinct from the ones being tested. This crate depends on
+//! nothing of ours, so there is no such cycle. Everything here is re-exported by `testkit`.
 //!
 //! [`redis_url`] returns `REDIS_URL` when it is set; otherwise it starts one `redis-server` per
 //! test process on a free port (without persistence) and stops it when the process exits. Tests
@@ -152,97 +160,5 @@ impl Drop for RedisServer {
     fn drop(&mut self) {
         self.stop();
         let _ = std::fs::remove_dir_all(&self.data_dir);
-    }
-}
-
-/// A browser's cookie jar for HTTP-level tests: keeps what `Set-Cookie` sets (a deletion removes
-/// the cookie) and renders the `Cookie` header. Cookies are kept by name only; the services of
-/// this system use distinct names, so the hosts of one test do not collide.
-#[derive(Clone, Debug, Default)]
-pub struct CookieJar {
-    pub cookies: std::collections::HashMap<String, String>,
-}
-
-impl CookieJar {
-    /// The `Cookie` header value.
-    pub fn header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    /// Applies a response's `Set-Cookie` headers.
-    pub fn keep(&mut self, response: &reqwest::Response) {
-        for header in response.headers().get_all("set-cookie") {
-            let Ok(text) = header.to_str() else { continue };
-            let pair = text.split(';').next().unwrap_or_default();
-            let Some((name, value)) = pair.split_once('=') else {
-                continue;
-            };
-            if value.is_empty() || text.contains("Max-Age=0") {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_owned(), value.to_owned());
-            }
-        }
-    }
-}
-
-/// Everything a tracing subscriber writes, kept in memory: pass it to
-/// [`crate::telemetry::subscriber`] and read [`LogCapture::text`] afterwards (tests that search
-/// the logs for secrets).
-#[derive(Clone, Default)]
-pub struct LogCapture(std::sync::Arc<Mutex<Vec<u8>>>);
-
-impl LogCapture {
-    /// Installs a process-wide JSON subscriber at TRACE level writing here, and returns the
-    /// capture (one per test binary: the global subscriber can be set once).
-    pub fn install_trace() -> Self {
-        let capture = Self::default();
-        let settings = crate::config::LogSettings {
-            format: crate::config::LogFormat::Json,
-            filter: "trace".into(),
-        };
-        tracing::subscriber::set_global_default(crate::telemetry::subscriber(
-            &settings,
-            capture.clone(),
-        ))
-        .expect("a global subscriber was already set in this test binary");
-        capture
-    }
-
-    /// What was written so far.
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(
-            &self
-                .0
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        )
-        .into_owned()
-    }
-}
-
-impl Write for LogCapture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogCapture {
-    type Writer = LogCapture;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
     }
 }

@@ -1,0 +1,135 @@
+//! The whole system in this process: the emulator, auth-service, gmail-service and the frontend
+//! on free ports, one real Redis, one key prefix ([`spawn_stack`]); a person logs in with a
+//! [`Browser`] ([`Stack::login`]). The frontend's tests, the browser suite and the
+//! load-and-fault suite start it from here. (The same system as separate release processes, for
+//! the benchmark: [`crate::processes`].)
+
+use common::config::Env;
+use google_emulator::{EmulatorConfig, RunningEmulator};
+
+use crate::browser::Browser;
+
+pub struct Stack {
+    /// The frontend, as the browser sees it.
+    pub base: String,
+    /// auth-service's base URL (tests that call it directly).
+    pub auth: String,
+    /// auth-service's internal listener (gmail-service's way to Google tokens).
+    pub auth_internal: String,
+    pub gmail: String,
+    /// The environment every service of this stack shares (Redis, key prefix, credential).
+    pub shared_env: Env,
+    pub emulator: RunningEmulator,
+}
+
+pub struct StackOptions {
+    pub redis_url: Option<String>,
+    pub auto_approve: bool,
+    /// auth-service's rate limits as configured by default (`false`: off, for load tests).
+    pub rate_limits: bool,
+}
+
+impl Default for StackOptions {
+    fn default() -> Self {
+        Self {
+            redis_url: None,
+            auto_approve: true,
+            rate_limits: true,
+        }
+    }
+}
+
+/// The gmail-service credential of every test stack.
+pub const GMAIL_SERVICE_CREDENTIAL: &str = "stack-gmail-service-credential";
+
+pub async fn spawn_stack() -> Stack {
+    spawn_stack_with(StackOptions::default()).await
+}
+
+pub async fn spawn_stack_with(options: StackOptions) -> Stack {
+    let frontend_port = crate::free_port();
+    let base = format!("http://127.0.0.1:{frontend_port}");
+    let mut config = EmulatorConfig::for_tests(&[&format!("{base}/oauth/callback")]);
+    config.auto_approve = options.auto_approve;
+    let emulator = google_emulator::spawn(config).await.unwrap();
+    let redis_url = options.redis_url.unwrap_or_else(crate::redis_url);
+    let prefix = crate::unique_prefix();
+    let shared = Env::default()
+        .with("LISTEN_ADDR", "127.0.0.1:0")
+        .with("REDIS_URL", redis_url)
+        .with("REDIS_KEY_PREFIX", prefix)
+        .with("GMAIL_SERVICE_CREDENTIAL", GMAIL_SERVICE_CREDENTIAL);
+
+    // The frontend is auth-service's one proxy: it reports the browser's address.
+    let mut auth_env = emulator.google_env(
+        shared
+            .clone()
+            .with("PUBLIC_BASE_URL", base.clone())
+            .with("INTERNAL_LISTEN_ADDR", "127.0.0.1:0")
+            .with("TRUSTED_PROXIES", "127.0.0.1/32"),
+    );
+    if !options.rate_limits {
+        for limit in [
+            "RATE_LIMIT_LOGINS_PER_MINUTE",
+            "RATE_LIMIT_SESSION_TOKENS_PER_MINUTE",
+            "RATE_LIMIT_API_TOKENS_PER_MINUTE",
+        ] {
+            auth_env = auth_env.with(limit, "0");
+        }
+    }
+    let auth_app = auth_service::startup::Application::build(
+        auth_service::configuration::Settings::from_env(&auth_env).unwrap(),
+    )
+    .await
+    .unwrap();
+    let auth = format!("http://127.0.0.1:{}", auth_app.port());
+    let auth_internal = format!("http://127.0.0.1:{}", auth_app.internal_port().unwrap());
+    tokio::spawn(auth_app.run_until_stopped());
+
+    let gmail_env = shared
+        .clone()
+        .with("AUTH_SERVICE_URL", auth.clone())
+        .with("AUTH_SERVICE_INTERNAL_URL", auth_internal.clone())
+        .with("GMAIL_API_BASE", emulator.gmail_api_base());
+    let gmail_app = gmail_service::startup::Application::build(
+        gmail_service::configuration::Settings::from_env(&gmail_env).unwrap(),
+    )
+    .await
+    .unwrap();
+    let gmail = format!("http://127.0.0.1:{}", gmail_app.port());
+    tokio::spawn(gmail_app.run_until_stopped());
+
+    let frontend_env = Env::default()
+        .with("LISTEN_ADDR", format!("127.0.0.1:{frontend_port}"))
+        .with("AUTH_SERVICE_URL", auth.clone())
+        .with("GMAIL_SERVICE_URL", gmail.clone())
+        .with("GMAIL_PUBLIC_URL", gmail.clone());
+    let frontend_app = frontend::startup::Application::build(
+        frontend::configuration::Settings::from_env(&frontend_env).unwrap(),
+    )
+    .await
+    .unwrap();
+    tokio::spawn(frontend_app.run_until_stopped());
+    Stack {
+        base,
+        auth,
+        auth_internal,
+        gmail,
+        shared_env: shared,
+        emulator,
+    }
+}
+
+impl Stack {
+    /// Connects (auto-approve at the emulator) and returns the inbox HTML.
+    pub async fn login(&self, browser: &mut Browser) -> String {
+        let (page, url) = browser.get(&format!("{}/oauth/login", self.base)).await;
+        assert_eq!(
+            url,
+            format!("{}/", self.base),
+            "login did not come back home"
+        );
+        assert_eq!(page.status(), 200);
+        page.text().await.unwrap()
+    }
+}
