@@ -17,6 +17,8 @@
 //! - [`browser`]: the one cookie jar of the tests (reqwest's cookie store) and a browser that
 //!   follows redirects.
 //! - [`logs`]: log capture for the tests that search the logs for secrets.
+//! - [`redis_dump`]: every value under a key prefix, for tests that prove no secret is stored in
+//!   the clear.
 //!
 //! # Why two crates
 //!
@@ -36,6 +38,7 @@ pub mod browser;
 pub mod gmail;
 pub mod logs;
 pub mod processes;
+pub mod redis_dump;
 pub mod stack;
 pub mod stand_ins;
 

@@ -4,6 +4,7 @@
 mod health;
 mod helpers;
 mod hostile;
+mod invariants;
 mod pages;
 mod revocation;
 mod stack;
