@@ -78,44 +78,35 @@ async fn a_trace_level_login_logs_no_secret() {
     jar.keep(&done);
     let session_id = jar.get("gu_session").unwrap();
     let session = jar.header();
-    let jwt: Value = http
-        .post(format!("{base}/v1/session/token"))
-        .header("cookie", &session)
-        .send()
+    // As the frontend and gmail-service ask, through the typed clients.
+    let public = clients::AuthClient::new(http.clone(), &base);
+    let internal_client = clients::AuthClient::new(http.clone(), &internal);
+    let jwt = public
+        .session_token(&clients::BrowserHeaders::new().cookie(&session))
         .await
         .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let jwt = jwt["access_token"].as_str().unwrap().to_owned();
-    let first: Value = http
-        .post(format!("{internal}/internal/google-access-token"))
-        .header("x-service-credential", CREDENTIAL)
-        .bearer_auth(&jwt)
-        .send()
+        .access_token;
+    let first = internal_client
+        .google_access_token(CREDENTIAL, &jwt, &Default::default())
         .await
         .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let first = first["access_token"].as_str().unwrap().to_owned();
+        .access_token;
     use sha2::Digest;
     let hash: String = sha2::Sha256::digest(first.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    let second: Value = http
-        .post(format!("{internal}/internal/google-access-token"))
-        .header("x-service-credential", CREDENTIAL)
-        .bearer_auth(&jwt)
-        .json(&serde_json::json!({ "rejected_access_token_sha256": hash }))
-        .send()
+    let second = internal_client
+        .google_access_token(
+            CREDENTIAL,
+            &jwt,
+            &contract::auth::GoogleAccessTokenRequest {
+                rejected_access_token_sha256: Some(hash),
+            },
+        )
         .await
         .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let second = second["access_token"].as_str().unwrap().to_owned();
+        .access_token;
     assert_ne!(first, second);
     let refresh_tokens: Vec<String> = emulator
         .state

@@ -28,12 +28,12 @@ async fn no_token_is_ever_logged_even_at_trace_level() {
     let captured = testkit::logs::LogCapture::install_trace();
     let app = spawn_app().await;
     let jwt = app.auth.jwt(BOB);
-    app.json_as(BOB, "/v1/messages/unread?limit=5").await;
+    app.unread(BOB, Some(5), None).await;
     let first = google_token(&app, &jwt).await;
     app.emulator_post("/emulator/tokens/expire").await;
-    let page = app.json_as(BOB, "/v1/messages/unread?limit=5").await;
-    let id = page["messages"][0]["id"].as_str().unwrap().to_owned();
-    app.json_as(BOB, &format!("/v1/messages/{id}")).await;
+    let page = app.unread(BOB, Some(5), None).await;
+    let id = page.messages[0].id.clone();
+    app.message(BOB, &id).await;
     let second = google_token(&app, &jwt).await;
     assert_ne!(first, second, "the refresh did not happen");
     app.get_as(&jwt, "/v1/messages/0123456789abcdef").await;

@@ -4,10 +4,11 @@
 //! `Location` of the login dance (its cookies are a [`CookieJar`]).
 
 use auth_service::{configuration::Settings, startup::Application};
+use clients::AuthClient;
 use common::config::Env;
+use contract::auth::{GoogleAccessTokenAnswer, GoogleAccessTokenRequest, IssuedToken};
 use google_emulator::{EmulatorConfig, RunningEmulator};
 use redis::AsyncCommands;
-use serde_json::Value;
 
 use crate::browser::CookieJar;
 
@@ -117,11 +118,29 @@ impl TestApp {
         let mut browser = Browser::new(self);
         browser.login().await;
         let jwt = browser.session_token().await;
-        let response = self.google_token(&jwt, None).await;
-        assert_eq!(response.status(), 200);
-        let body: Value = response.json().await.unwrap();
-        let access = body["access_token"].as_str().unwrap().to_owned();
+        let access = self.google_access(&jwt, None).await.access_token;
         (browser, jwt, access)
+    }
+
+    /// The typed client of the internal listener, as gmail-service uses it.
+    pub fn internal_client(&self) -> AuthClient {
+        AuthClient::new(self.http.clone(), &self.internal)
+    }
+
+    /// The Google access token for `jwt`'s account, through the typed client (as
+    /// gmail-service asks for it); panics on an error.
+    pub async fn google_access(
+        &self,
+        jwt: &str,
+        rejected_sha256: Option<&str>,
+    ) -> GoogleAccessTokenAnswer {
+        let request = GoogleAccessTokenRequest {
+            rejected_access_token_sha256: rejected_sha256.map(str::to_owned),
+        };
+        self.internal_client()
+            .google_access_token(GMAIL_SERVICE_CREDENTIAL, jwt, &request)
+            .await
+            .unwrap_or_else(|e| panic!("google access token: {e}"))
     }
 
     pub async fn redis(&self) -> redis::aio::MultiplexedConnection {
@@ -296,8 +315,8 @@ impl Browser {
     pub async fn session_token(&mut self) -> String {
         let response = self.post("/v1/session/token", &[]).await;
         assert_eq!(response.status(), 200);
-        let body: Value = response.json().await.unwrap();
-        body["access_token"].as_str().unwrap().to_owned()
+        let issued: IssuedToken = response.json().await.unwrap();
+        issued.access_token
     }
 }
 

@@ -3,8 +3,17 @@
 //! credential), with one helper per endpoint; [`spawn_service`] starts gmail-service alone with
 //! the settings a test gives. gmail-service's tests, the fuzz stack and the gmail-service
 //! benchmark start it from here.
+//!
+//! Successful reads go through the typed client ([`TestApp::client`], the contract's types), so
+//! a field renamed in gmail-service breaks these tests at compile time or at parse time; tests
+//! that pin the wire itself (statuses, headers, raw JSON) use [`TestApp::get_as`].
 
+use clients::GmailServiceClient;
 use common::{config::Env, redis_store::RedisStore};
+use contract::{
+    gmail::{MessageDetail, MessageSummary, UnreadPage, UnreadQuery},
+    problem::{PROBLEM_JSON, Problem, ProblemCode},
+};
 use gmail_service::{configuration::Settings, startup::Application};
 use google_emulator::{EmulatorConfig, RunningEmulator};
 use serde_json::Value;
@@ -129,28 +138,54 @@ impl TestApp {
             .unwrap()
     }
 
-    /// `GET path` as `account`, expecting 200 JSON.
-    pub async fn json_as(&self, account: (&str, &str), path: &str) -> Value {
-        let response = self.get_as(&self.auth.jwt(account), path).await;
-        let status = response.status();
-        let body = response.text().await.unwrap();
-        assert_eq!(status, 200, "{path}: {body}");
-        serde_json::from_str(&body).unwrap()
+    /// The typed client of this gmail-service.
+    pub fn client(&self) -> GmailServiceClient {
+        GmailServiceClient::new(self.http.clone(), &self.address)
+    }
+
+    /// A page of `account`'s unread messages, through the typed client; panics on an error.
+    pub async fn unread(
+        &self,
+        account: (&str, &str),
+        limit: Option<u32>,
+        page_token: Option<&str>,
+    ) -> UnreadPage {
+        let query = UnreadQuery {
+            limit,
+            page_token: page_token.map(str::to_owned),
+        };
+        self.client()
+            .unread(&self.auth.jwt(account), &query)
+            .await
+            .unwrap_or_else(|e| panic!("unread page of {}: {e}", account.1))
+    }
+
+    /// `account`'s unread count, through the typed client; panics on an error.
+    pub async fn count(&self, account: (&str, &str)) -> u64 {
+        self.client()
+            .unread_count(&self.auth.jwt(account))
+            .await
+            .unwrap_or_else(|e| panic!("unread count of {}: {e}", account.1))
+            .unread
+    }
+
+    /// One of `account`'s messages, through the typed client; panics on an error.
+    pub async fn message(&self, account: (&str, &str), id: &str) -> MessageDetail {
+        self.client()
+            .message(&self.auth.jwt(account), id)
+            .await
+            .unwrap_or_else(|e| panic!("message {id} of {}: {e}", account.1))
     }
 
     /// Every unread message of `account`, following `next_page_token`.
-    pub async fn all_unread(&self, account: (&str, &str), limit: u32) -> Vec<Value> {
+    pub async fn all_unread(&self, account: (&str, &str), limit: u32) -> Vec<MessageSummary> {
         let mut messages = Vec::new();
         let mut token: Option<String> = None;
         for _ in 0..100 {
-            let mut path = format!("/v1/messages/unread?limit={limit}");
-            if let Some(t) = &token {
-                path.push_str(&format!("&page_token={t}"));
-            }
-            let page = self.json_as(account, &path).await;
-            messages.extend(page["messages"].as_array().unwrap().iter().cloned());
-            match page["next_page_token"].as_str() {
-                Some(next) => token = Some(next.to_owned()),
+            let page = self.unread(account, Some(limit), token.as_deref()).await;
+            messages.extend(page.messages);
+            match page.next_page_token {
+                Some(next) => token = Some(next),
                 None => return messages,
             }
         }
@@ -178,8 +213,9 @@ impl TestApp {
     }
 }
 
-/// Asserts a problem+json answer with `status` and `code`; returns the body.
-pub async fn assert_problem(response: reqwest::Response, status: u16, code: &str) -> Value {
+/// Asserts a problem+json answer with `status` and `code` that reads as the contract's
+/// [`Problem`]; returns the body as JSON (for checks of its text).
+pub async fn assert_problem(response: reqwest::Response, status: u16, code: ProblemCode) -> Value {
     assert_eq!(response.status(), status);
     let content_type = response
         .headers()
@@ -188,15 +224,20 @@ pub async fn assert_problem(response: reqwest::Response, status: u16, code: &str
         .to_str()
         .unwrap()
         .to_owned();
-    assert!(
-        content_type.starts_with("application/problem+json"),
-        "{content_type}"
-    );
+    assert!(content_type.starts_with(PROBLEM_JSON), "{content_type}");
     let body: Value = response.json().await.unwrap();
-    assert_eq!(body["code"], code, "{body}");
-    assert_eq!(body["status"], status);
-    assert!(body["title"].is_string() && body["detail"].is_string());
-    assert_eq!(body["type"], format!("urn:gmail-unread:problem:{code}"));
+    let problem: Problem = serde_json::from_value(body.clone())
+        .unwrap_or_else(|e| panic!("not the contract's problem ({e}): {body}"));
+    assert_eq!(problem.code, code, "{body}");
+    assert_eq!(problem.status, status);
+    assert!(
+        !problem.title.is_empty() && !problem.detail.is_empty(),
+        "{body}"
+    );
+    assert_eq!(
+        problem.type_uri,
+        format!("urn:gmail-unread:problem:{}", code.as_str())
+    );
     body
 }
 

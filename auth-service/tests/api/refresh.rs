@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use contract::auth::GoogleAccessTokenAnswer;
 use serde_json::Value;
 use testkit::RedisServer;
 
@@ -10,8 +11,8 @@ use crate::helpers::*;
 
 async fn access_of(response: reqwest::Response) -> String {
     assert_eq!(response.status(), 200);
-    let body: Value = response.json().await.unwrap();
-    body["access_token"].as_str().unwrap().to_owned()
+    let answer: GoogleAccessTokenAnswer = response.json().await.unwrap();
+    answer.access_token
 }
 
 #[tokio::test]

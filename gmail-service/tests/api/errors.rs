@@ -13,12 +13,12 @@ use crate::helpers::*;
 #[tokio::test]
 async fn a_gmail_401_triggers_one_refresh_and_a_retry() {
     let app = spawn_app().await;
-    app.json_as(BOB, "/v1/unread-count").await;
+    app.count(BOB).await;
     let refreshes_at_google = app.emulator.count("token.refresh_token");
     app.emulator_post("/emulator/tokens/expire").await;
     // A cold page: the list call and ten gets all need the new token; one refresh serves all.
-    let page = app.json_as(BOB, "/v1/messages/unread?limit=10").await;
-    assert_eq!(page["messages"].as_array().unwrap().len(), 10);
+    let page = app.unread(BOB, Some(10), None).await;
+    assert_eq!(page.messages.len(), 10);
     assert_eq!(app.auth.refreshes(), 1);
     assert_eq!(
         app.emulator.count("token.refresh_token"),
@@ -29,7 +29,7 @@ async fn a_gmail_401_triggers_one_refresh_and_a_retry() {
 #[tokio::test]
 async fn a_revoked_grant_is_reauth_required() {
     let app = spawn_app().await;
-    app.json_as(BOB, "/v1/unread-count").await;
+    app.count(BOB).await;
     app.emulator_post("/emulator/accounts/bob@example.com/revoke")
         .await;
     let jwt = app.auth.jwt(BOB);
@@ -38,11 +38,16 @@ async fn a_revoked_grant_is_reauth_required() {
         "/v1/messages/unread",
         "/v1/messages/0123456789abcdef",
     ] {
-        let body = assert_problem(app.get_as(&jwt, path).await, 401, "reauth_required").await;
+        let body = assert_problem(
+            app.get_as(&jwt, path).await,
+            401,
+            ProblemCode::ReauthRequired,
+        )
+        .await;
         assert!(!body.to_string().contains("ya29"), "a token leaked: {body}");
     }
     // Other accounts are unaffected.
-    app.json_as(ALICE, "/v1/unread-count").await;
+    app.count(ALICE).await;
 }
 
 fn fast_failing() -> Env {
@@ -53,7 +58,7 @@ fn fast_failing() -> Env {
         .with("GMAIL_RETRY_MAX_WAIT_MS", "1500")
 }
 
-async fn retry_after(response: reqwest::Response, status: u16, code: &str) -> u64 {
+async fn retry_after(response: reqwest::Response, status: u16, code: ProblemCode) -> u64 {
     let seconds: u64 = response
         .headers()
         .get("retry-after")
@@ -72,12 +77,24 @@ async fn retry_after(response: reqwest::Response, status: u16, code: &str) -> u6
 async fn gmail_rate_limits_and_failures_are_retried_then_mapped() {
     let app = spawn_app_with(fast_failing(), |_| {}).await;
     let jwt = app.auth.jwt(BOB);
-    app.json_as(BOB, "/v1/unread-count").await;
+    app.count(BOB).await;
     let cases = [
-        (json!({"rate_limited": 1.0}), 429, "upstream_rate_limited"),
-        (json!({"server_error": 1.0}), 503, "upstream_unavailable"),
-        (json!({"unavailable": 1.0}), 503, "upstream_unavailable"),
-        (json!({"slow": 1.0}), 503, "upstream_unavailable"),
+        (
+            json!({"rate_limited": 1.0}),
+            429,
+            ProblemCode::UpstreamRateLimited,
+        ),
+        (
+            json!({"server_error": 1.0}),
+            503,
+            ProblemCode::UpstreamUnavailable,
+        ),
+        (
+            json!({"unavailable": 1.0}),
+            503,
+            ProblemCode::UpstreamUnavailable,
+        ),
+        (json!({"slow": 1.0}), 503, ProblemCode::UpstreamUnavailable),
     ];
     for (shares, status, code) in cases {
         app.put_faults(json!({"gmail": shares, "slow_ms": 5000}))
@@ -85,7 +102,11 @@ async fn gmail_rate_limits_and_failures_are_retried_then_mapped() {
         let before = app.emulator.count("gmail.labels.get");
         retry_after(app.get_as(&jwt, "/v1/unread-count").await, status, code).await;
         // Each of the three labels tried twice (GMAIL_MAX_ATTEMPTS=2), with a backoff between.
-        assert_eq!(app.emulator.count("gmail.labels.get"), before + 6, "{code}");
+        assert_eq!(
+            app.emulator.count("gmail.labels.get"),
+            before + 6,
+            "{code:?}"
+        );
         retry_after(
             app.get_as(&jwt, "/v1/messages/unread?limit=3").await,
             status,
@@ -95,7 +116,7 @@ async fn gmail_rate_limits_and_failures_are_retried_then_mapped() {
     }
     // Google recovers, so does the service.
     app.put_faults(json!({})).await;
-    app.json_as(BOB, "/v1/messages/unread?limit=3").await;
+    app.unread(BOB, Some(3), None).await;
     let metrics = app.get("/metrics").await.text().await.unwrap();
     assert!(
         metrics.contains(r#"gmail_api_calls_total{method="labels.get",outcome="rate_limited""#)
@@ -120,7 +141,7 @@ fn with_deadline() -> Env {
 async fn a_slow_gmail_is_a_503_with_retry_after_within_the_request_deadline() {
     let app = spawn_app_with(with_deadline(), |_| {}).await;
     let jwt = app.auth.jwt(BOB);
-    app.json_as(BOB, "/v1/unread-count").await;
+    app.count(BOB).await;
     app.put_faults(json!({"gmail": {"slow": 1.0}, "slow_ms": 30_000}))
         .await;
     for path in [
@@ -131,7 +152,7 @@ async fn a_slow_gmail_is_a_503_with_retry_after_within_the_request_deadline() {
         let started = std::time::Instant::now();
         let response = app.get_as(&jwt, path).await;
         let elapsed = started.elapsed();
-        retry_after(response, 503, "upstream_unavailable").await;
+        retry_after(response, 503, ProblemCode::UpstreamUnavailable).await;
         assert!(elapsed < DEADLINE + SLACK, "{path} took {elapsed:?}");
     }
     // Failing Gmail: retries stop where the deadline is, not at GMAIL_MAX_ATTEMPTS.
@@ -139,7 +160,7 @@ async fn a_slow_gmail_is_a_503_with_retry_after_within_the_request_deadline() {
     let started = std::time::Instant::now();
     let response = app.get_as(&jwt, "/v1/messages/unread?limit=3").await;
     let elapsed = started.elapsed();
-    retry_after(response, 503, "upstream_unavailable").await;
+    retry_after(response, 503, ProblemCode::UpstreamUnavailable).await;
     assert!(elapsed < DEADLINE + SLACK, "took {elapsed:?}");
 }
 
@@ -152,7 +173,7 @@ async fn a_slow_token_exchange_is_a_503_within_the_request_deadline() {
     let started = std::time::Instant::now();
     let response = app.get_as(&app.auth.jwt(ALICE), "/v1/unread-count").await;
     let elapsed = started.elapsed();
-    retry_after(response, 503, "upstream_unavailable").await;
+    retry_after(response, 503, ProblemCode::UpstreamUnavailable).await;
     assert!(elapsed < DEADLINE + SLACK, "took {elapsed:?}");
 }
 
@@ -165,12 +186,12 @@ async fn a_long_retry_after_is_passed_on_instead_of_waited_for() {
     })
     .await;
     let jwt = app.auth.jwt(BOB);
-    app.json_as(BOB, "/v1/unread-count").await;
-    app.json_as(BOB, "/v1/unread-count").await;
+    app.count(BOB).await;
+    app.count(BOB).await;
     let seconds = retry_after(
         app.get_as(&jwt, "/v1/unread-count").await,
         429,
-        "upstream_rate_limited",
+        ProblemCode::UpstreamRateLimited,
     )
     .await;
     assert!(seconds > 2, "{seconds}");
@@ -202,7 +223,12 @@ async fn the_quota_budget_is_shared_by_replicas_and_gmail_never_trips() {
         assert_eq!(on(base).await.unwrap().status(), 200);
     }
     for base in [&app.address, &replica] {
-        retry_after(on(base).await.unwrap(), 429, "upstream_rate_limited").await;
+        retry_after(
+            on(base).await.unwrap(),
+            429,
+            ProblemCode::UpstreamRateLimited,
+        )
+        .await;
     }
     assert_eq!(app.emulator.count("gmail.labels.get"), 12);
     // Another account has its own budget.
@@ -243,11 +269,11 @@ async fn concurrent_requests_never_exceed_the_budget() {
 async fn redis_down_is_dependency_unavailable_and_the_service_recovers() {
     let mut redis = RedisServer::start();
     let app = spawn_app_with(Env::default().with("REDIS_URL", redis.url()), |_| {}).await;
-    app.json_as(BOB, "/v1/messages/unread?limit=3").await;
+    app.unread(BOB, Some(3), None).await;
     redis.stop();
     let jwt = app.auth.jwt(BOB);
     let response = app.get_as(&jwt, "/v1/messages/unread?limit=3").await;
-    retry_after(response, 503, "dependency_unavailable").await;
+    retry_after(response, 503, ProblemCode::DependencyUnavailable).await;
     assert_eq!(app.get("/readyz").await.status(), 503);
     redis.resume();
     let mut recovered = false;
@@ -286,7 +312,7 @@ async fn auth_service_down_is_dependency_unavailable() {
         .send()
         .await
         .unwrap();
-    retry_after(response, 503, "dependency_unavailable").await;
+    retry_after(response, 503, ProblemCode::DependencyUnavailable).await;
 }
 
 #[tokio::test]
@@ -300,7 +326,7 @@ async fn gmail_unreachable_is_upstream_unavailable() {
     )
     .await;
     let response = app.get_as(&app.auth.jwt(BOB), "/v1/unread-count").await;
-    retry_after(response, 503, "upstream_unavailable").await;
+    retry_after(response, 503, ProblemCode::UpstreamUnavailable).await;
 }
 
 #[tokio::test]
@@ -320,7 +346,7 @@ async fn a_grant_without_gmail_access_is_insufficient_scope() {
         .send()
         .await
         .unwrap();
-    assert_problem(response, 403, "insufficient_scope").await;
+    assert_problem(response, 403, ProblemCode::InsufficientScope).await;
 }
 
 #[tokio::test]
@@ -346,7 +372,12 @@ async fn an_unreadable_gmail_answer_is_upstream_error() {
         "/v1/messages/unread",
         "/v1/messages/0123456789abcdef",
     ] {
-        let body = assert_problem(app.get_as(&jwt, path).await, 502, "upstream_error").await;
+        let body = assert_problem(
+            app.get_as(&jwt, path).await,
+            502,
+            ProblemCode::UpstreamError,
+        )
+        .await;
         assert!(!body["detail"].as_str().unwrap().contains("captive"));
     }
 }

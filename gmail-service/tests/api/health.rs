@@ -166,7 +166,7 @@ async fn not_ready_while_the_jwks_was_never_fetchable_then_ready_once_it_is() {
     let http = reqwest::Client::new();
     let started = std::time::Instant::now();
     let response = http.get(format!("{address}/readyz")).send().await.unwrap();
-    let body = assert_problem(response, 503, "not_ready").await;
+    let body = assert_problem(response, 503, ProblemCode::NotReady).await;
     let detail = body["detail"].as_str().unwrap();
     assert!(detail.contains("jwks"), "{detail}");
     assert!(
@@ -226,15 +226,15 @@ async fn not_ready_without_the_jwks() {
     ))
     .await;
     let response = reqwest::get(format!("{address}/readyz")).await.unwrap();
-    let body = assert_problem(response, 503, "not_ready").await;
+    let body = assert_problem(response, 503, ProblemCode::NotReady).await;
     assert!(body["detail"].as_str().unwrap().contains("jwks"));
 }
 
 #[tokio::test]
 async fn metrics_count_gmail_calls_cache_hits_and_tokens() {
     let app = spawn_app().await;
-    app.json_as(BOB, "/v1/messages/unread?limit=5").await;
-    app.json_as(BOB, "/v1/messages/unread?limit=5").await;
+    app.unread(BOB, Some(5), None).await;
+    app.unread(BOB, Some(5), None).await;
     let metrics = app.get("/metrics").await.text().await.unwrap();
     for expected in [
         r#"gmail_api_calls_total{method="messages.list",outcome="ok",service="gmail-service"} 2"#,
@@ -253,7 +253,7 @@ async fn metrics_count_gmail_calls_cache_hits_and_tokens() {
 #[tokio::test]
 async fn unknown_routes_and_methods_are_problems() {
     let app = spawn_app().await;
-    assert_problem(app.get("/nope").await, 404, "not_found").await;
+    assert_problem(app.get("/nope").await, 404, ProblemCode::NotFound).await;
     let response = app
         .http
         .post(format!("{}/v1/messages/unread", app.address))
@@ -261,15 +261,15 @@ async fn unknown_routes_and_methods_are_problems() {
         .await
         .unwrap();
     assert_eq!(response.headers().get("allow").unwrap(), "GET, HEAD");
-    assert_problem(response, 405, "method_not_allowed").await;
+    assert_problem(response, 405, ProblemCode::MethodNotAllowed).await;
 }
 
 #[tokio::test]
 async fn every_get_route_answers_head() {
     let app = spawn_app().await;
     let jwt = app.auth.jwt(BOB);
-    let unread = app.json_as(BOB, "/v1/messages/unread?limit=1").await;
-    let id = unread["messages"][0]["id"].as_str().unwrap().to_owned();
+    let unread = app.unread(BOB, Some(1), None).await;
+    let id = unread.messages[0].id.clone();
     let cases: Vec<(String, Option<&str>, u16)> = vec![
         ("/healthz".into(), None, 200),
         ("/readyz".into(), None, 200),

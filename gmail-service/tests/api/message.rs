@@ -12,47 +12,23 @@ async fn every_demo_message_reads_as_the_text_it_was_written_from() {
     let mut shapes = std::collections::BTreeSet::new();
     let mut charsets = std::collections::BTreeSet::new();
     for account in [ALICE, BOB, CAROL] {
-        let jwt = app.auth.jwt(account);
         for stored in app.mailbox(account.1).messages() {
             let spec = &stored.spec;
-            let response = app
-                .get_as(&jwt, &format!("/v1/messages/{}", stored.id))
-                .await;
-            assert_eq!(response.status(), 200, "{}", stored.id);
-            let detail: serde_json::Value = response.json().await.unwrap();
+            let detail = app.message(account, &stored.id).await;
             let context = format!(
                 "{} {:?} ({:?}, {})",
                 stored.id, spec.subject, spec.shape, spec.charset
             );
-            assert_eq!(
-                detail["body_text"],
-                spec.expected_text.as_str(),
-                "{context}"
-            );
-            assert_eq!(detail["subject"], spec.subject.as_str(), "{context}");
-            assert_eq!(
-                detail["from"]["email"],
-                spec.from_email.as_str(),
-                "{context}"
-            );
-            assert_eq!(
-                detail["from"]["name"].as_str(),
-                spec.from_name.as_deref(),
-                "{context}"
-            );
-            let date = DateTime::parse_from_rfc3339(detail["date"].as_str().unwrap()).unwrap();
+            assert_eq!(detail.body_text, spec.expected_text, "{context}");
+            assert_eq!(detail.subject, spec.subject, "{context}");
+            assert_eq!(detail.from.email, spec.from_email, "{context}");
+            assert_eq!(detail.from.name, spec.from_name, "{context}");
+            let date = DateTime::parse_from_rfc3339(&detail.date).unwrap();
             assert_eq!(date, spec.date, "{context}");
-            let attachments: Vec<(String, String, u64)> = detail["attachments"]
-                .as_array()
-                .unwrap()
+            let attachments: Vec<(String, String, u64)> = detail
+                .attachments
                 .iter()
-                .map(|a| {
-                    (
-                        a["filename"].as_str().unwrap().to_owned(),
-                        a["mime_type"].as_str().unwrap().to_owned(),
-                        a["size"].as_u64().unwrap(),
-                    )
-                })
+                .map(|a| (a.filename.clone(), a.mime_type.clone(), a.size))
                 .collect();
             let expected: Vec<(String, String, u64)> = spec
                 .attachments
@@ -60,7 +36,7 @@ async fn every_demo_message_reads_as_the_text_it_was_written_from() {
                 .map(|a| (a.filename.clone(), a.mime_type.clone(), a.size))
                 .collect();
             assert_eq!(attachments, expected, "{context}");
-            assert_eq!(detail["thread_id"], stored.thread_id.as_str());
+            assert_eq!(detail.thread_id, stored.thread_id);
             shapes.insert(format!("{:?}", spec.shape));
             charsets.insert(spec.charset.to_ascii_lowercase());
         }
@@ -83,12 +59,12 @@ async fn unknown_and_malformed_ids() {
     assert_problem(
         app.get_as(&jwt, "/v1/messages/0123456789abcdef").await,
         404,
-        "not_found",
+        ProblemCode::NotFound,
     )
     .await;
     for id in ["not-hex!", "%00", &"a".repeat(65), "a%20b"] {
         let response = app.get_as(&jwt, &format!("/v1/messages/{id}")).await;
-        assert_problem(response, 400, "bad_request").await;
+        assert_problem(response, 400, ProblemCode::BadRequest).await;
     }
 }
 
@@ -105,7 +81,7 @@ async fn a_mistyped_id_gmail_refuses_is_not_found() {
     ] {
         let before = app.emulator.count("gmail.messages.get");
         let response = app.get_as(&jwt, &format!("/v1/messages/{id}")).await;
-        let body = assert_problem(response, 404, "not_found").await;
+        let body = assert_problem(response, 404, ProblemCode::NotFound).await;
         assert!(!body.to_string().contains("Invalid id"), "{body}");
         // It was Gmail's answer, not ours.
         assert_eq!(app.emulator.count("gmail.messages.get"), before + 1, "{id}");

@@ -53,7 +53,8 @@ async fn a_token_issued_before_the_accounts_not_before_time_is_revoked() {
     revoke_before(&app, BOB, now - 30).await;
     let token_requests = app.auth.token_requests();
     for path in ["/v1/unread-count", "/v1/messages/unread?limit=2"] {
-        let body = assert_problem(app.get_as(&old, path).await, 401, "invalid_token").await;
+        let body =
+            assert_problem(app.get_as(&old, path).await, 401, ProblemCode::InvalidToken).await;
         assert_eq!(body["detail"], "The token was revoked.");
     }
     assert_eq!(
@@ -105,7 +106,7 @@ async fn a_revocation_holds_at_once_for_a_token_that_just_worked() {
     assert_problem(
         app.get_as(&token, "/v1/unread-count").await,
         401,
-        "invalid_token",
+        ProblemCode::InvalidToken,
     )
     .await;
 }
@@ -129,7 +130,7 @@ async fn redis_down_makes_every_request_dependency_unavailable() {
     redis.stop();
     let response = app.get_as(&jwt, "/v1/unread-count").await;
     assert!(response.headers().contains_key("retry-after"));
-    let body = assert_problem(response, 503, "dependency_unavailable").await;
+    let body = assert_problem(response, 503, ProblemCode::DependencyUnavailable).await;
     assert!(!body.to_string().contains(&jwt));
     redis.resume();
 }

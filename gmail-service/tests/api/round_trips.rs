@@ -15,17 +15,17 @@ async fn cold_page_is_one_list_and_one_round_of_gets_warm_page_is_one_list() {
     })
     .await;
     // The Google token is fetched once beforehand, so the timing below is Gmail's alone.
-    app.json_as(CAROL, "/v1/unread-count").await;
-    app.json_as(ALICE, "/v1/unread-count").await;
+    app.count(CAROL).await;
+    app.count(ALICE).await;
 
     let (lists, gets) = (
         app.emulator.count("gmail.messages.list"),
         app.emulator.count("gmail.messages.get"),
     );
     let started = Instant::now();
-    let page = app.json_as(ALICE, "/v1/messages/unread?limit=50").await;
+    let page = app.unread(ALICE, Some(50), None).await;
     let cold = started.elapsed();
-    assert_eq!(page["messages"].as_array().unwrap().len(), 50);
+    assert_eq!(page.messages.len(), 50);
     assert_eq!(app.emulator.count("gmail.messages.list"), lists + 1);
     assert_eq!(app.emulator.count("gmail.messages.get"), gets + 50);
     // Two round trips (list, then all gets at once): fewer than three, let alone 51.
@@ -36,7 +36,7 @@ async fn cold_page_is_one_list_and_one_round_of_gets_warm_page_is_one_list() {
     assert!(cold >= Duration::from_millis(2 * LATENCY_MS));
 
     let started = Instant::now();
-    let again = app.json_as(ALICE, "/v1/messages/unread?limit=50").await;
+    let again = app.unread(ALICE, Some(50), None).await;
     let warm = started.elapsed();
     assert_eq!(again, page);
     assert_eq!(app.emulator.count("gmail.messages.list"), lists + 2);
@@ -59,10 +59,10 @@ async fn opening_a_message_costs_one_get_and_warms_its_summary() {
         .id
         .clone();
     let gets = app.emulator.count("gmail.messages.get");
-    app.json_as(BOB, &format!("/v1/messages/{id}")).await;
+    app.message(BOB, &id).await;
     assert_eq!(app.emulator.count("gmail.messages.get"), gets + 1);
-    let page = app.json_as(BOB, "/v1/messages/unread?limit=100").await;
-    let listed = page["messages"].as_array().unwrap().len() as u64;
+    let page = app.unread(BOB, Some(100), None).await;
+    let listed = page.messages.len() as u64;
     // Every listed message but the opened one needed a get.
     assert_eq!(
         app.emulator.count("gmail.messages.get"),

@@ -10,7 +10,7 @@ use crate::helpers::*;
 #[tokio::test]
 async fn gmail_service_sends_its_credential_and_a_wrong_one_fails_cleanly() {
     let app = spawn_app().await;
-    app.json_as(BOB, "/v1/unread-count").await;
+    app.count(BOB).await;
     assert_eq!(app.auth.credential_refusals(), 0);
 
     let wrong = "wrong-credential-0123456789";
@@ -28,7 +28,7 @@ async fn gmail_service_sends_its_credential_and_a_wrong_one_fails_cleanly() {
             .await
             .unwrap();
         assert!(response.headers().contains_key("retry-after"));
-        let body = assert_problem(response, 503, "dependency_unavailable").await;
+        let body = assert_problem(response, 503, ProblemCode::DependencyUnavailable).await;
         let text = body.to_string();
         assert!(!text.contains(wrong), "the credential leaked: {text}");
         assert!(!text.contains(app.auth.credential().unwrap()));

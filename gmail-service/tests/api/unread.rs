@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use chrono::DateTime;
+use contract::gmail::MessageSummary;
 use google_emulator::mailbox::StoredMessage;
 
 use crate::helpers::*;
@@ -16,32 +17,18 @@ fn expected_unread<'a>(app: &'a TestApp, email: &str) -> Vec<&'a StoredMessage> 
         .collect()
 }
 
-fn check_summary(listed: &serde_json::Value, stored: &StoredMessage) {
+fn check_summary(listed: &MessageSummary, stored: &StoredMessage) {
     let spec = &stored.spec;
     let context = format!("{} {:?}", stored.id, spec.subject);
-    assert_eq!(listed["id"], stored.id.as_str());
-    assert_eq!(listed["thread_id"], stored.thread_id.as_str(), "{context}");
-    assert_eq!(
-        listed["from"]["email"],
-        spec.from_email.as_str(),
-        "{context}"
-    );
-    assert_eq!(
-        listed["from"]["name"].as_str(),
-        spec.from_name.as_deref(),
-        "{context}"
-    );
-    assert_eq!(listed["subject"], spec.subject.as_str(), "{context}");
-    let date = DateTime::parse_from_rfc3339(listed["date"].as_str().unwrap()).unwrap();
+    assert_eq!(listed.id, stored.id);
+    assert_eq!(listed.thread_id, stored.thread_id, "{context}");
+    assert_eq!(listed.from.email, spec.from_email, "{context}");
+    assert_eq!(listed.from.name, spec.from_name, "{context}");
+    assert_eq!(listed.subject, spec.subject, "{context}");
+    let date = DateTime::parse_from_rfc3339(&listed.date).unwrap();
     assert_eq!(date, spec.date, "{context}");
-    let labels: Vec<&str> = listed["labels"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l.as_str().unwrap())
-        .collect();
-    assert_eq!(labels, stored.label_ids, "{context}");
-    let snippet = listed["snippet"].as_str().unwrap();
+    assert_eq!(listed.labels, stored.label_ids, "{context}");
+    let snippet = listed.snippet.as_str();
     let collapsed: String = spec
         .expected_text
         .split_whitespace()
@@ -57,7 +44,7 @@ async fn paging_returns_every_unread_message_exactly_once_in_order() {
     assert!(expected.len() >= 60);
     for limit in [7, 50, 100] {
         let listed = app.all_unread(ALICE, limit).await;
-        let ids: Vec<&str> = listed.iter().map(|m| m["id"].as_str().unwrap()).collect();
+        let ids: Vec<&str> = listed.iter().map(|m| m.id.as_str()).collect();
         let unique: BTreeSet<&str> = ids.iter().copied().collect();
         assert_eq!(unique.len(), ids.len(), "limit {limit}: a message twice");
         let expected_ids: Vec<&str> = expected.iter().map(|m| m.id.as_str()).collect();
@@ -66,11 +53,7 @@ async fn paging_returns_every_unread_message_exactly_once_in_order() {
             check_summary(listed, stored);
         }
         // Gmail's snippets are HTML-escaped (`&#39;`); ours are not.
-        assert!(
-            listed
-                .iter()
-                .any(|m| m["snippet"].as_str().unwrap().contains('\''))
-        );
+        assert!(listed.iter().any(|m| m.snippet.as_str().contains('\'')));
     }
 }
 
@@ -78,26 +61,23 @@ async fn paging_returns_every_unread_message_exactly_once_in_order() {
 async fn the_page_reports_gmails_estimate_and_the_last_page_has_no_token() {
     let app = spawn_app().await;
     let expected = expected_unread(&app, BOB.1);
-    let page = app.json_as(BOB, "/v1/messages/unread").await;
-    assert_eq!(page["result_size_estimate"], expected.len());
-    assert_eq!(
-        page["messages"].as_array().unwrap().len(),
-        expected.len().min(50)
-    );
-    assert!(page["next_page_token"].is_null());
-    let first = app.json_as(BOB, "/v1/messages/unread?limit=2").await;
-    assert_eq!(first["messages"].as_array().unwrap().len(), 2);
-    assert!(first["next_page_token"].is_string());
+    let page = app.unread(BOB, None, None).await;
+    assert_eq!(page.result_size_estimate, expected.len() as u64);
+    assert_eq!(page.messages.len(), expected.len().min(50));
+    assert!(page.next_page_token.is_none());
+    let first = app.unread(BOB, Some(2), None).await;
+    assert_eq!(first.messages.len(), 2);
+    assert!(first.next_page_token.is_some());
 }
 
 #[tokio::test]
 async fn an_empty_mailbox_is_an_empty_list() {
     let app = spawn_app().await;
-    let page = app.json_as(CAROL, "/v1/messages/unread").await;
-    assert_eq!(page["messages"], serde_json::json!([]));
-    assert!(page["next_page_token"].is_null());
-    assert_eq!(page["result_size_estimate"], 0);
-    assert_eq!(app.json_as(CAROL, "/v1/unread-count").await["unread"], 0);
+    let page = app.unread(CAROL, None, None).await;
+    assert!(page.messages.is_empty());
+    assert!(page.next_page_token.is_none());
+    assert_eq!(page.result_size_estimate, 0);
+    assert_eq!(app.count(CAROL).await, 0);
 }
 
 #[tokio::test]
@@ -111,9 +91,7 @@ async fn the_unread_count_is_what_the_unread_list_holds() {
             .filter(|m| m.is_unread() && (m.has_label("SPAM") || m.has_label("TRASH")))
             .count();
         let before = app.emulator.count("gmail.labels.get");
-        let count = app.json_as(account, "/v1/unread-count").await["unread"]
-            .as_u64()
-            .unwrap();
+        let count = app.count(account).await;
         // The UNREAD, SPAM and TRASH labels: three labels.get calls, 1 unit each.
         assert_eq!(app.emulator.count("gmail.labels.get"), before + 3);
         let listed = app.all_unread(account, 100).await;
@@ -144,13 +122,13 @@ async fn bad_paging_parameters_are_400_problems() {
         let response = app
             .get_as(&jwt, &format!("/v1/messages/unread?{query}"))
             .await;
-        assert_problem(response, 400, "bad_request").await;
+        assert_problem(response, 400, ProblemCode::BadRequest).await;
     }
     let long = "a".repeat(2000);
     let response = app
         .get_as(&jwt, &format!("/v1/messages/unread?page_token={long}"))
         .await;
-    assert_problem(response, 400, "bad_request").await;
+    assert_problem(response, 400, ProblemCode::BadRequest).await;
     // Tokens Gmail does not know: Gmail's 400 becomes ours, which says what was wrong.
     for token in ["bm90LWEtdG9rZW4", "AAAA"] {
         let response = app
@@ -159,7 +137,7 @@ async fn bad_paging_parameters_are_400_problems() {
                 &format!("/v1/messages/unread?page_token={}", encode(token)),
             )
             .await;
-        let body = assert_problem(response, 400, "bad_request").await;
+        let body = assert_problem(response, 400, ProblemCode::BadRequest).await;
         assert!(
             body["detail"].as_str().unwrap().contains("page_token"),
             "{body}"
