@@ -1,19 +1,63 @@
 //! The core of the test kit, with no dependency on any crate of the workspace: a real Redis for
-//! tests, free ports and unique key prefixes. (Dev-only: a dev-dependency of tests, never a
-//! dependency of a service.)
+//! tests, real Redis topologies (TLS, Sentinel, Cluster), free ports and unique key prefixes.
+//! (Dev-only: a dev-dependency of tests, never a dependency of a service.)
 //!
 //! It is a crate of its own so that unit tests inside a service's `src/` (common's
 //! `redis_store`, gmail-service's `quota`) can use a real Redis: the full `testkit` depends on
 //! every service, and a service's unit tests depending on it would link a second copy of the
 //! service under test, with types distinct from the ones being tested. This crate depends on
-//! nothing of ours, so there is no such cycle. Everything here is re-exported by `testkit`.
+//! nothing of ours, so there is no such cycle. `testkit` re-exports the single-server part
+//! ([`redis_url`], [`RedisServer`], [`free_port`], [`unique_prefix`]); the topologies are used
+//! from here.
 //!
 //! [`redis_url`] returns `REDIS_URL` when it is set; otherwise it starts one `redis-server` per
 //! test process on a free port (without persistence) and stops it when the process exits. Tests
 //! isolate themselves with [`unique_prefix`]. [`RedisServer`] is a Redis a test owns, to stop and
 //! restart it (outage and recovery tests).
+//!
+//! # Topologies
+//!
+//! Each launcher starts real `redis-server` processes (Redis 6.2 or later, built with TLS for
+//! the TLS ones) on 127.0.0.1, waits until the topology is really up, and panics naming the node
+//! that did not come up, with the tail of its log. Everything is synchronous (no runtime needed)
+//! and every process dies on Drop and when the test process exits, however it exits; temporary
+//! directories (logs, configurations, certificates) go on Drop.
+//!
+//! - [`TestCertificates::generate`]: a CA, a server certificate for `localhost` and
+//!   `127.0.0.1`, a client certificate (mutual TLS) and a server certificate for the wrong host
+//!   ([`TestCertificates::WRONG_HOST`]), all signed by the CA, as PEM files.
+//! - [`TlsRedis::start`]: a Redis speaking only TLS (`rediss://localhost:<port>`), optionally
+//!   requiring client certificates or serving the wrong-host certificate ([`TlsOptions`]).
+//! - [`SentinelSet::start`]: a master, two replicas and three sentinels, optionally with
+//!   passwords ([`SentinelOptions`]); [`SentinelSet::kill_master`] then
+//!   [`SentinelSet::wait_for_new_master`] exercise a failover (a few seconds).
+//! - [`RedisCluster::start`]: three masters with a replica each, optionally over TLS;
+//!   [`RedisCluster::kill_master_of`] a key then [`RedisCluster::wait_until_ok`] exercise a
+//!   cluster failover.
+//! - [`free_cluster_port`]: a port whose cluster bus port (+10000) is free too.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use testkit_core::{SentinelOptions, SentinelSet};
+//!
+//! let mut set = SentinelSet::start(SentinelOptions::default());
+//! let old = set.kill_master();
+//! let new = set.wait_for_new_master(Duration::from_secs(15));
+//! assert_ne!(old, new);
+//! ```
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod certs;
+mod cluster;
+mod process;
+mod sentinel;
+mod tls;
+
+pub use certs::TestCertificates;
+pub use cluster::RedisCluster;
+pub use sentinel::{SentinelOptions, SentinelSet};
+pub use tls::{TlsOptions, TlsRedis};
 
 use std::{
     io::{Read, Write},
@@ -28,12 +72,25 @@ const HOW_TO_PROVIDE: &str = "the tests need a real Redis: set REDIS_URL (e.g. r
      or put redis-server on the PATH (Debian: apt-get install redis-server), or run `bash .ci/run`, \
      which does both";
 
-/// A port that was free a moment ago.
+/// A port that was free a moment ago, never handed out before by this process.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("no free local port")
+    for _ in 0..1000 {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("no free local port");
+        if process::reserve_port(port) {
+            return port;
+        }
+    }
+    panic!("no free local port not handed out before, after 1000 tries")
+}
+
+/// A port for a cluster node: never handed out before by this process, free a moment ago, and
+/// so is its cluster bus port (port + 10000). Both lie below the kernel's ephemeral range, so no
+/// outgoing connection takes them meanwhile.
+pub fn free_cluster_port() -> u16 {
+    process::pick_port(true)
 }
 
 /// A key prefix no other test uses.
