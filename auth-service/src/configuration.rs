@@ -12,7 +12,8 @@ use std::{net::SocketAddr, time::Duration};
 
 use common::{
     client_address::TrustedProxies,
-    config::{ConfigError, Env, RedisSettings},
+    config::{ConfigError, Env},
+    redis_store::RedisSettings,
 };
 use secrecy::SecretString;
 use url::Url;
@@ -223,7 +224,7 @@ impl Settings {
                 session_tokens: limit("RATE_LIMIT_SESSION_TOKENS_PER_MINUTE", 600)?,
                 api_tokens: limit("RATE_LIMIT_API_TOKENS_PER_MINUTE", 10)?,
             },
-            redis: env.redis()?,
+            redis: RedisSettings::from_env(env)?,
             public_base_url,
             google,
             jwt_issuer: env.get_or("INTERNAL_JWT_ISSUER", "auth-service"),

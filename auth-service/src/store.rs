@@ -75,10 +75,13 @@ impl Store {
         let ttl_secs = i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX);
         let keep = isize::try_from(max_per_client.max(1)).unwrap_or(isize::MAX);
         let mut c = self.redis.connection();
+        // Two commands, not one transaction: the keys sit in different Cluster slots. A crash
+        // in between leaves a login that is not counted against the client, and expires.
+        let () = c
+            .pset_ex(self.login_key(state_hash), to_json(login)?, millis(ttl))
+            .await?;
         let (dropped,): (Vec<String>,) = redis::pipe()
             .atomic()
-            .pset_ex(self.login_key(state_hash), to_json(login)?, millis(ttl))
-            .ignore()
             .zadd(&pending, state_hash, now.to_string())
             .ignore()
             .zrembyscore(&pending, "-inf", oldest_kept.to_string())
@@ -111,14 +114,11 @@ impl Store {
         session: &Session,
         ttl: Duration,
     ) -> Result<(), StoreError> {
+        let key = redis_keys::session(&self.redis, id_hash);
         let mut c = self.redis.connection();
-        let () = c
-            .pset_ex(
-                redis_keys::session(&self.redis, id_hash),
-                to_json(session)?,
-                millis(ttl),
-            )
-            .await?;
+        let () = c.pset_ex(&key, to_json(session)?, millis(ttl)).await?;
+        // A new session must survive the loss of the master that took it (REDIS_DURABLE_*).
+        self.redis.wait_durable(&key).await?;
         Ok(())
     }
 
@@ -145,7 +145,22 @@ impl Store {
         cipher: &TokenCipher,
     ) -> Result<Option<GoogleTokens>, StoreError> {
         let mut c = self.redis.connection();
-        let sealed: Option<String> = c.get(self.tokens_key(account)).await?;
+        let key = self.tokens_key(account);
+        let mut sealed: Option<String> = c.get(&key).await?;
+        if sealed.is_none()
+            && let Some(legacy) = redis_keys::legacy_tokens(&self.redis, &account.0)
+        {
+            // A record of the layout before hash tags: move it (RENAME keeps its TTL).
+            // RENAMENX: a record a concurrent login just wrote under the new name wins.
+            let moved: Result<bool, redis::RedisError> = redis::cmd("RENAMENX")
+                .arg(&legacy)
+                .arg(&key)
+                .query_async(&mut c)
+                .await;
+            if moved.unwrap_or(false) {
+                sealed = c.get(&key).await?;
+            }
+        }
         let Some(sealed) = sealed else {
             return Ok(None);
         };
@@ -171,6 +186,8 @@ impl Store {
         };
         let mut c = self.redis.connection();
         let () = set.query_async(&mut c).await?;
+        // A token set must survive the loss of the master that took it (REDIS_DURABLE_*).
+        self.redis.wait_durable(&self.tokens_key(account)).await?;
         Ok(())
     }
 
@@ -193,6 +210,9 @@ impl Store {
     pub async fn delete_tokens(&self, account: &AccountId) -> Result<(), StoreError> {
         let mut c = self.redis.connection();
         let _: u64 = c.del(self.tokens_key(account)).await?;
+        if let Some(legacy) = redis_keys::legacy_tokens(&self.redis, &account.0) {
+            let _: u64 = c.del(legacy).await?;
+        }
         Ok(())
     }
 
@@ -218,7 +238,11 @@ impl Store {
     /// The account's revocation time, if any.
     pub async fn tokens_not_before(&self, account: &AccountId) -> Result<Option<i64>, StoreError> {
         let mut c = self.redis.connection();
-        Ok(c.get(self.not_before_key(account)).await?)
+        let mut keys = vec![self.not_before_key(account)];
+        keys.extend(redis_keys::legacy_not_before(&self.redis, &account.0));
+        // One round trip for both spellings (see the key table); the later time wins.
+        let times: Vec<Option<i64>> = redis::cmd("MGET").arg(&keys).query_async(&mut c).await?;
+        Ok(times.into_iter().flatten().max())
     }
 
     fn cooldown_key(&self, account: &AccountId) -> String {

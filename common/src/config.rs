@@ -138,25 +138,6 @@ impl Env {
         )
     }
 
-    /// `REDIS_URL` and `REDIS_KEY_PREFIX`.
-    pub fn redis(&self) -> Result<RedisSettings, ConfigError> {
-        let url = self.get_or("REDIS_URL", "redis://127.0.0.1:6379");
-        if !(url.starts_with("redis://")
-            || url.starts_with("rediss://")
-            || url.starts_with("redis+unix://")
-            || url.starts_with("unix://"))
-        {
-            return Err(ConfigError::Invalid {
-                name: "REDIS_URL".into(),
-                reason: "expected a redis://, rediss:// or unix:// URL".into(),
-            });
-        }
-        Ok(RedisSettings {
-            url: SecretString::from(url),
-            key_prefix: self.get_or("REDIS_KEY_PREFIX", "gu:"),
-        })
-    }
-
     /// `LOG_FORMAT` (`json` or `pretty`, default `pretty`) and `RUST_LOG`.
     pub fn log(&self, default_filter: &str) -> Result<LogSettings, ConfigError> {
         let format = match self
@@ -178,15 +159,6 @@ impl Env {
             filter: self.get_or("RUST_LOG", default_filter),
         })
     }
-}
-
-/// Where Redis is and which prefix every key of this deployment carries.
-#[derive(Clone, Debug)]
-pub struct RedisSettings {
-    /// May hold a password, hence secret.
-    pub url: SecretString,
-    /// Prepended to every key (`gu:` by default), so several deployments or tests share one Redis.
-    pub key_prefix: String,
 }
 
 /// How logs are written.
@@ -263,17 +235,8 @@ mod tests {
     }
 
     #[test]
-    fn redis_and_log_settings() {
+    fn log_settings() {
         let env = Env::default();
-        let redis = env.redis().unwrap();
-        assert_eq!(redis.url.expose_secret(), "redis://127.0.0.1:6379");
-        assert_eq!(redis.key_prefix, "gu:");
-        assert!(
-            Env::default()
-                .with("REDIS_URL", "http://x")
-                .redis()
-                .is_err()
-        );
         assert_eq!(env.log("info").unwrap().format, LogFormat::Pretty);
         let json = Env::default().with("LOG_FORMAT", "JSON");
         assert_eq!(json.log("info").unwrap().format, LogFormat::Json);

@@ -6,15 +6,43 @@
 use actix_web::{HttpResponse, http::StatusCode};
 use serde_json::json;
 
-use crate::problem::{Problem, ProblemCode};
+use crate::{
+    problem::{Problem, ProblemCode},
+    redis_store::{RedisNode, RedisStore},
+};
 
 /// `GET /healthz`.
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
 }
 
+/// Redis's readiness: the check, and what the answer says of it (`{"mode","node"}`: which of
+/// single, sentinel and cluster, and which node answered).
+pub async fn redis_readiness(redis: &RedisStore) -> (Result<(), String>, serde_json::Value) {
+    match redis.ping().await {
+        Ok(RedisNode { mode, node }) => (Ok(()), json!({ "mode": mode, "node": node })),
+        Err(error) => (
+            Err(format!(
+                "Redis ({} mode) does not answer ({})",
+                redis.mode(),
+                crate::redis_store::explain(&error)
+            )),
+            json!({ "mode": redis.mode() }),
+        ),
+    }
+}
+
 /// The readiness answer for named check outcomes.
 pub fn readiness(checks: &[(&str, Result<(), String>)]) -> HttpResponse {
+    readiness_reporting(checks, serde_json::Map::new())
+}
+
+/// [`readiness`], with `report` (e.g. `"redis": {"mode","node"}`) beside the checks of a ready
+/// answer.
+pub fn readiness_reporting(
+    checks: &[(&str, Result<(), String>)],
+    report: serde_json::Map<String, serde_json::Value>,
+) -> HttpResponse {
     let failed: Vec<String> = checks
         .iter()
         .filter_map(|(name, outcome)| outcome.as_ref().err().map(|e| format!("{name}: {e}")))
@@ -24,7 +52,10 @@ pub fn readiness(checks: &[(&str, Result<(), String>)]) -> HttpResponse {
             .iter()
             .map(|(name, _)| ((*name).to_owned(), json!("ok")))
             .collect();
-        return HttpResponse::Ok().json(json!({ "status": "ready", "checks": names }));
+        let mut body = report;
+        body.insert("status".into(), json!("ready"));
+        body.insert("checks".into(), serde_json::Value::Object(names));
+        return HttpResponse::Ok().json(body);
     }
     let problem = Problem::new(
         StatusCode::SERVICE_UNAVAILABLE,

@@ -4,7 +4,8 @@ use std::{net::SocketAddr, time::Duration};
 
 use common::{
     SecretString,
-    config::{ConfigError, Env, RedisSettings},
+    config::{ConfigError, Env},
+    redis_store::RedisSettings,
 };
 
 /// The default port, as in the contract.
@@ -183,7 +184,7 @@ impl Settings {
         }
         Ok(Self {
             listen_addr: env.listen_addr(DEFAULT_PORT)?,
-            redis: env.redis()?,
+            redis: RedisSettings::from_env(env)?,
             auth_service_url: env
                 .get_or("AUTH_SERVICE_URL", "http://127.0.0.1:5001")
                 .trim_end_matches('/')

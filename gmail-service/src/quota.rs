@@ -145,16 +145,16 @@ impl QuotaBudget {
 
 #[cfg(test)]
 mod tests {
-    use common::config::RedisSettings;
+    use common::redis_store::RedisSettings;
     use prometheus::Registry;
 
     use super::*;
 
     fn budget(units_per_minute: u32, max_wait_ms: u64, window_secs: u64) -> QuotaBudget {
-        let redis = RedisStore::connect(&RedisSettings {
-            url: testkit_core::redis_url().into(),
-            key_prefix: testkit_core::unique_prefix(),
-        })
+        let redis = RedisStore::connect(&RedisSettings::single(
+            testkit_core::redis_url(),
+            testkit_core::unique_prefix(),
+        ))
         .unwrap();
         let metrics = ServiceMetrics::register(&Registry::new()).unwrap();
         QuotaBudget {
@@ -204,10 +204,10 @@ mod tests {
     #[tokio::test]
     async fn disabled_budget_never_touches_redis() {
         let mut budget = budget(0, 0, WINDOW_SECS);
-        budget.redis = RedisStore::connect(&RedisSettings {
-            url: format!("redis://127.0.0.1:{}", testkit_core::free_port()).into(),
-            key_prefix: "x:".into(),
-        })
+        budget.redis = RedisStore::connect(&RedisSettings::single(
+            format!("redis://127.0.0.1:{}", testkit_core::free_port()),
+            "x:",
+        ))
         .unwrap();
         budget.acquire("a", 1_000_000).await.unwrap();
     }

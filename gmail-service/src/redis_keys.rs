@@ -5,14 +5,17 @@
 //!
 //! | key | type | TTL | written by / read by | holds |
 //! | --- | --- | --- | --- | --- |
-//! | `msg:<sub>:<id>` ([`message`]) | string | `MESSAGE_CACHE_TTL_SECS` (default one day), set on every write | `message_cache` writes (`SET EX`, one pipeline per page) and reads (`MGET`) | a message summary (`contract` `MessageSummary` JSON: sender, subject, date, snippet, labels) |
-//! | `quota:<sub>` ([`quota`]) | hash | the window plus 5 s (65 s), renewed on every charge | `quota` (one Lua script reads, prunes and charges it atomically) | the account's Gmail quota units spent per second: field = Unix second, value = units |
-//! | `account:<sub>:not-before` ([`not_before`]) | string | set by auth-service (an API token's life, plus a minute) | **owned by auth-service**, which writes it on logout and "revoke my API tokens"; `revocation` only reads it (`GET`, every request) | Unix seconds: the account's internal JWTs issued before are revoked |
+//! | `msg:{<sub>}:<id>` ([`message`]) | string | `MESSAGE_CACHE_TTL_SECS` (default one day), set on every write | `message_cache` writes (`SET EX`, one pipeline per page) and reads (`MGET`) | a message summary (`contract` `MessageSummary` JSON: sender, subject, date, snippet, labels) |
+//! | `quota:{<sub>}` ([`quota`]) | hash | the window plus 5 s (65 s), renewed on every charge | `quota` (one Lua script reads, prunes and charges it atomically) | the account's Gmail quota units spent per second: field = Unix second, value = units |
+//! | `account:{<sub>}:not-before` ([`not_before`]) | string | set by auth-service (an API token's life, plus a minute) | **owned by auth-service**, which writes it on logout and "revoke my API tokens"; `revocation` only reads it (`GET`, every request) | Unix seconds: the account's internal JWTs issued before are revoked |
 //! | `keys:gmail-service-credential` ([`SERVICE_CREDENTIAL_NAME`]) | string | none | demo mode only (no `GMAIL_SERVICE_CREDENTIAL`): whichever of auth-service and gmail-service comes first writes it (`SET NX`), both read it; the key is spelled by `common::redis_store::RedisStore::shared_demo_secret` from this name | gmail-service's credential towards auth-service (`X-Service-Credential`) |
 //!
-//! The spelling of `account:<sub>:not-before` must stay the same as auth-service's
-//! (`auth-service/src/store.rs`); the tests of `tests/api/revocation.rs` write it as
-//! auth-service does and check that gmail-service reads it.
+//! `{<sub>}` is a Redis Cluster hash tag: one account's keys share a slot, so the cache's `MGET`
+//! and the quota script stay in one slot. `account:{<sub>}:not-before` is spelled by
+//! `common::redis_store::RedisStore::account_key`, as auth-service spells it; the tests of
+//! `tests/api/revocation.rs` write it as auth-service does and check that gmail-service reads
+//! it. The spelling before hash tags (`account:<sub>:not-before`) is read beside it, in the same
+//! `MGET`, until the old key expires (not in a Cluster, which never had it).
 
 use common::redis_store::RedisStore;
 
@@ -22,34 +25,42 @@ pub const SERVICE_CREDENTIAL_NAME: &str = "gmail-service-credential";
 
 /// `msg:<sub>:<id>`: the cached summary of message `id` of account `sub`.
 pub fn message(redis: &RedisStore, sub: &str, id: &str) -> String {
-    redis.key(&format!("msg:{sub}:{id}"))
+    redis.key(&format!("msg:{{{sub}}}:{id}"))
 }
 
 /// `quota:<sub>`: the account's Gmail quota buckets.
 pub fn quota(redis: &RedisStore, sub: &str) -> String {
-    redis.key(&format!("quota:{sub}"))
+    redis.key(&format!("quota:{{{sub}}}"))
 }
 
-/// `account:<sub>:not-before`: auth-service's revocation time for the account (read only).
+/// `account:{<sub>}:not-before`: auth-service's revocation time for the account (read only),
+/// spelled by `RedisStore::account_key` as auth-service spells it.
 pub fn not_before(redis: &RedisStore, sub: &str) -> String {
-    redis.key(&format!("account:{sub}:not-before"))
+    redis.account_key(sub, "not-before")
+}
+
+/// `account:<sub>:not-before`, the spelling before hash tags (not in a Cluster), read beside
+/// the new one until it expires.
+pub fn legacy_not_before(redis: &RedisStore, sub: &str) -> Option<String> {
+    redis.legacy_account_key(sub, "not-before")
 }
 
 #[cfg(test)]
 mod tests {
-    use common::config::RedisSettings;
+    use common::redis_store::RedisSettings;
 
     use super::*;
 
     #[tokio::test]
     async fn keys_sit_under_the_prefix() {
-        let redis = RedisStore::connect(&RedisSettings {
-            url: "redis://127.0.0.1:9".into(),
-            key_prefix: "p:".into(),
-        })
-        .unwrap();
-        assert_eq!(message(&redis, "s", "m1"), "p:msg:s:m1");
-        assert_eq!(quota(&redis, "s"), "p:quota:s");
-        assert_eq!(not_before(&redis, "s"), "p:account:s:not-before");
+        let redis =
+            RedisStore::connect(&RedisSettings::single("redis://127.0.0.1:9", "p:")).unwrap();
+        assert_eq!(message(&redis, "s", "m1"), "p:msg:{s}:m1");
+        assert_eq!(quota(&redis, "s"), "p:quota:{s}");
+        assert_eq!(not_before(&redis, "s"), "p:account:{s}:not-before");
+        assert_eq!(
+            legacy_not_before(&redis, "s").unwrap(),
+            "p:account:s:not-before"
+        );
     }
 }

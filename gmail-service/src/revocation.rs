@@ -10,7 +10,6 @@
 //! revoked token.
 
 use common::{jwt::InternalClaims, redis_store::RedisStore};
-use redis::AsyncCommands;
 
 use crate::redis_keys;
 
@@ -26,9 +25,13 @@ pub enum RevocationError {
 /// Refuses `claims` if its account revoked every token issued before its `iat`.
 pub async fn check(redis: &RedisStore, claims: &InternalClaims) -> Result<(), RevocationError> {
     let mut connection = redis.connection();
-    let not_before: Option<i64> = connection
-        .get(redis_keys::not_before(redis, &claims.sub))
+    let mut keys = vec![redis_keys::not_before(redis, &claims.sub)];
+    keys.extend(redis_keys::legacy_not_before(redis, &claims.sub));
+    let times: Vec<Option<i64>> = redis::cmd("MGET")
+        .arg(&keys)
+        .query_async(&mut connection)
         .await?;
+    let not_before = times.into_iter().flatten().max();
     match not_before {
         Some(not_before) if claims.iat < not_before => Err(RevocationError::Revoked),
         _ => Ok(()),

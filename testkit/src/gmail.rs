@@ -109,7 +109,8 @@ pub async fn spawn_app_with(env: Env, adjust: impl FnOnce(&mut EmulatorConfig)) 
             format!("{}/gmail/v1/users/me", emulator.url),
         )
         .merged(env);
-    let redis = RedisStore::connect(&env.redis().unwrap()).unwrap();
+    let redis =
+        RedisStore::connect(&common::redis_store::RedisSettings::from_env(&env).unwrap()).unwrap();
     let address = spawn_service(env).await;
     TestApp {
         address,

@@ -42,4 +42,7 @@ pub mod redis_dump;
 pub mod stack;
 pub mod stand_ins;
 
-pub use testkit_core::{RedisServer, free_port, redis_url, unique_prefix};
+pub use testkit_core::{
+    RedisCluster, RedisServer, SentinelOptions, SentinelSet, TestCertificates, TlsOptions,
+    TlsRedis, free_port, redis_url, unique_prefix,
+};

@@ -24,6 +24,8 @@ pub struct Stack {
 
 pub struct StackOptions {
     pub redis_url: Option<String>,
+    /// Redis variables for every service instead of `REDIS_URL` (Sentinel, Cluster, TLS).
+    pub redis_env: Option<Vec<(String, String)>>,
     pub auto_approve: bool,
     /// auth-service's rate limits as configured by default (`false`: off, for load tests).
     pub rate_limits: bool,
@@ -33,6 +35,7 @@ impl Default for StackOptions {
     fn default() -> Self {
         Self {
             redis_url: None,
+            redis_env: None,
             auto_approve: true,
             rate_limits: true,
         }
@@ -54,11 +57,18 @@ pub async fn spawn_stack_with(options: StackOptions) -> Stack {
     let emulator = google_emulator::spawn(config).await.unwrap();
     let redis_url = options.redis_url.unwrap_or_else(crate::redis_url);
     let prefix = crate::unique_prefix();
-    let shared = Env::default()
+    let mut shared = Env::default()
         .with("LISTEN_ADDR", "127.0.0.1:0")
-        .with("REDIS_URL", redis_url)
         .with("REDIS_KEY_PREFIX", prefix)
         .with("GMAIL_SERVICE_CREDENTIAL", GMAIL_SERVICE_CREDENTIAL);
+    match options.redis_env {
+        Some(vars) => {
+            for (name, value) in vars {
+                shared = shared.with(&name, value);
+            }
+        }
+        None => shared = shared.with("REDIS_URL", redis_url),
+    }
 
     // The frontend is auth-service's one proxy: it reports the browser's address.
     let mut auth_env = emulator.google_env(

@@ -322,7 +322,7 @@ async fn stored_google_tokens_expire_with_the_last_session() {
     let app = spawn_app_with(options(&[("SESSION_TTL_SECS", "2")])).await;
     let mut browser = Browser::new(&app);
     browser.login().await;
-    let key = format!("{}account:{ALICE_SUB}:tokens", app.prefix);
+    let key = format!("{}account:{{{ALICE_SUB}}}:tokens", app.prefix);
     let mut redis = app.redis().await;
     let ttl: i64 = redis.pttl(&key).await.unwrap();
     assert!((1..=2_000).contains(&ttl), "token record TTL {ttl} ms");
@@ -346,7 +346,7 @@ async fn an_api_token_keeps_the_token_record_as_long_as_it_lives() {
     assert_eq!(api_token(&mut browser).await.status(), 200);
     let mut redis = app.redis().await;
     let ttl: i64 = redis
-        .pttl(format!("{}account:{ALICE_SUB}:tokens", app.prefix))
+        .pttl(format!("{}account:{{{ALICE_SUB}}}:tokens", app.prefix))
         .await
         .unwrap();
     assert!(ttl > 3_500_000 && ttl <= 3_600_000, "TTL {ttl} ms");
@@ -377,7 +377,7 @@ async fn a_token_minted_before_logout_stays_refused_after_a_new_login() {
     assert_eq!(app.google_token(&fresh, None).await.status(), 200);
     let mut redis = app.redis().await;
     let ttl: i64 = redis
-        .pttl(format!("{}account:{ALICE_SUB}:not-before", app.prefix))
+        .pttl(format!("{}account:{{{ALICE_SUB}}}:not-before", app.prefix))
         .await
         .unwrap();
     assert!(ttl > 3_600_000 && ttl <= 3_660_000, "not-before TTL {ttl}");

@@ -235,7 +235,7 @@ async fn a_tampered_or_swapped_ciphertext_means_reconnect_not_500() {
     alice.login().await;
     let alice_jwt = alice.session_token().await;
     let mut c = app.redis().await;
-    let key = format!("{}account:{ALICE_SUB}:tokens", app.prefix);
+    let key = format!("{}account:{{{ALICE_SUB}}}:tokens", app.prefix);
     let sealed: String = c.get(&key).await.unwrap();
     // Tampered: one flipped bit in the ciphertext.
     let mut record: serde_json::Value = serde_json::from_str(&sealed).unwrap();

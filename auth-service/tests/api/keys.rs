@@ -80,7 +80,7 @@ async fn configured_keys_are_used_and_the_previous_key_still_verifies() {
     let generated: Vec<String> = c.keys(format!("{}keys:*", app.prefix)).await.unwrap();
     assert!(generated.is_empty(), "{generated:?}");
     let sealed: String = c
-        .get(format!("{}account:{ALICE_SUB}:tokens", app.prefix))
+        .get(format!("{}account:{{{ALICE_SUB}}}:tokens", app.prefix))
         .await
         .unwrap();
     assert!(sealed.contains("\"kid\":\"prod1\""));

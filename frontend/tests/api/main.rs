@@ -6,5 +6,6 @@ mod helpers;
 mod hostile;
 mod invariants;
 mod pages;
+mod redis_modes;
 mod revocation;
 mod stack;

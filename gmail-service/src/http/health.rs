@@ -9,7 +9,10 @@ use std::time::Duration;
 
 use actix_web::{HttpResponse, web};
 use common::{
-    health::readiness, http_metrics::HttpMetrics, jwt::JwtVerifier, redis_store::RedisStore,
+    health::{readiness_reporting, redis_readiness},
+    http_metrics::HttpMetrics,
+    jwt::JwtVerifier,
+    redis_store::RedisStore,
 };
 
 use contract::problem::Problem as ProblemBody;
@@ -45,18 +48,21 @@ pub async fn readyz(
     verifier: web::Data<JwtVerifier>,
     max_age: web::Data<JwksReadyMaxAge>,
 ) -> HttpResponse {
-    let (redis_check, jwks) = tokio::join!(redis.ping(), verifier.readiness(max_age.0));
-    readiness(&[
-        (
-            "redis",
-            redis_check.map_err(|_| "Redis does not answer".to_owned()),
-        ),
-        (
-            "jwks",
-            jwks.map(|_age| ())
-                .map_err(|reason| format!("auth-service's JWKS: {reason}")),
-        ),
-    ])
+    let ((redis_check, report), jwks) =
+        tokio::join!(redis_readiness(&redis), verifier.readiness(max_age.0));
+    let mut reported = serde_json::Map::new();
+    reported.insert("redis".into(), report);
+    readiness_reporting(
+        &[
+            ("redis", redis_check),
+            (
+                "jwks",
+                jwks.map(|_age| ())
+                    .map_err(|reason| format!("auth-service's JWKS: {reason}")),
+            ),
+        ],
+        reported,
+    )
 }
 
 /// Prometheus metrics: HTTP requests, Gmail calls by method and outcome, cache hits, quota.

@@ -26,7 +26,7 @@ fn issued_ago(app: &TestApp, account: (&str, &str), age: i64) -> String {
 
 /// Writes the key as auth-service does (the contract of docs/internal-api.md, spelled out).
 async fn revoke_before(app: &TestApp, account: (&str, &str), not_before: i64) {
-    let key = format!("{}account:{}:not-before", app.redis.prefix(), account.0);
+    let key = format!("{}account:{{{}}}:not-before", app.redis.prefix(), account.0);
     assert_eq!(
         key,
         gmail_service::redis_keys::not_before(&app.redis, account.0)
@@ -133,4 +133,33 @@ async fn redis_down_makes_every_request_dependency_unavailable() {
     let body = assert_problem(response, 503, ProblemCode::DependencyUnavailable).await;
     assert!(!body.to_string().contains(&jwt));
     redis.resume();
+}
+
+#[tokio::test]
+async fn a_revocation_under_the_spelling_before_hash_tags_still_holds() {
+    // A deployment upgraded from the layout without hash tags: auth-service wrote
+    // `account:<sub>:not-before` before the upgrade, and it must not lose its force.
+    let app = spawn_app().await;
+    let old = issued_ago(&app, BOB, 60);
+    let legacy = format!("{}account:{}:not-before", app.redis.prefix(), BOB.0);
+    assert_eq!(
+        Some(legacy.clone()),
+        gmail_service::redis_keys::legacy_not_before(&app.redis, BOB.0)
+    );
+    let () = app
+        .redis
+        .connection()
+        .set_ex(&legacy, (unix_now() - 30).to_string(), 3_700)
+        .await
+        .unwrap();
+    let body = assert_problem(
+        app.get_as(&old, "/v1/unread-count").await,
+        401,
+        ProblemCode::InvalidToken,
+    )
+    .await;
+    assert_eq!(body["detail"], "The token was revoked.");
+    // A newer time under the new spelling wins over an older one under the old.
+    revoke_before(&app, BOB, unix_now() - 120).await;
+    assert_eq!(app.get_as(&old, "/v1/unread-count").await.status(), 401);
 }

@@ -42,7 +42,8 @@ async fn demo_mode_generates_one_credential_and_shares_it_through_redis() {
     let env = Env::default()
         .with("REDIS_URL", testkit::redis_url())
         .with("REDIS_KEY_PREFIX", &prefix);
-    let redis = RedisStore::connect(&env.redis().unwrap()).unwrap();
+    let redis =
+        RedisStore::connect(&common::redis_store::RedisSettings::from_env(&env).unwrap()).unwrap();
     let emulator = google_emulator::spawn(google_emulator::EmulatorConfig::for_tests(&[REDIRECT]))
         .await
         .unwrap();
