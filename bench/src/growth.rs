@@ -12,9 +12,10 @@
 use anyhow::{Context, Result, bail};
 use futures_util::{StreamExt as _, TryStreamExt as _, stream};
 
+use testkit::load::Browser;
+
 use crate::{
     Bench,
-    browser::Browser,
     stats::thousands,
     wrk::{self, Load},
 };

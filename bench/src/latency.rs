@@ -16,9 +16,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
 
+use testkit::load::Browser;
+
 use crate::{
     Bench,
-    browser::Browser,
     stats::{Samples, ms},
 };
 

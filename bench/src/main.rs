@@ -17,14 +17,15 @@
 //!   and Redis memory per account.
 //!
 //! Arguments choose sections (`cargo run -p bench --release -- growth throughput`); none means
-//! those three. One more section is run only when named: `gmail-pages` ([`gmail_pages`]),
+//! those three. Two more sections are run only when named: `failover` ([`failover`]: Redis
+//! Sentinel and Cluster, throughput beside one node and failovers under load), and `gmail-pages` ([`gmail_pages`]),
 //! gmail-service alone as a process against the emulator and the auth-service stand-in (cold
 //! and warm pages of 50, throughput at 64 clients, its peak memory). The system is started from
 //! the test kit (`testkit::processes`). `BENCH_SECS` (default 5) sets the length of each wrk run, `BENCH_RUNS` (default 3)
 //! how many runs each table row is the median of. Service logs go to
 //! `target/release/bench-logs/`; nothing is written to the repository.
 
-mod browser;
+mod failover;
 mod gmail_pages;
 mod growth;
 mod latency;
@@ -38,7 +39,7 @@ use anyhow::{Context, Result};
 
 use testkit::processes::{self as system, System};
 
-use crate::browser::Browser;
+use testkit::load::Browser;
 
 /// What every scenario needs: the system, an HTTP client, a logged-in person and their tokens.
 pub struct Bench {
@@ -71,7 +72,7 @@ impl Bench {
 }
 
 /// The whole number in environment variable `name`, or `default` when unset or not a number.
-fn env_number(name: &str, default: u64) -> u64 {
+pub(crate) fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
         .and_then(|s| s.parse().ok())
@@ -85,6 +86,8 @@ struct Sections {
     growth: bool,
     /// gmail-service alone (only when named).
     gmail_pages: bool,
+    /// Sentinel and Cluster: throughput beside one node, failover under load (only when named).
+    failover: bool,
 }
 
 impl Sections {
@@ -92,9 +95,11 @@ impl Sections {
         let args: Vec<String> = args.collect();
         let all = args.is_empty();
         for arg in &args {
-            if !["latency", "throughput", "growth", "gmail-pages"].contains(&arg.as_str()) {
+            if !["latency", "throughput", "growth", "gmail-pages", "failover"]
+                .contains(&arg.as_str())
+            {
                 anyhow::bail!(
-                    "unknown section {arg:?}; choose from latency, throughput, growth, gmail-pages"
+                    "unknown section {arg:?}; choose from latency, throughput, growth, gmail-pages, failover"
                 );
             }
         }
@@ -104,6 +109,7 @@ impl Sections {
             throughput: has("throughput"),
             growth: has("growth"),
             gmail_pages: args.iter().any(|a| a == "gmail-pages"),
+            failover: args.iter().any(|a| a == "failover"),
         })
     }
 
@@ -125,6 +131,13 @@ async fn main() -> Result<()> {
     }
     if sections.whole_system() {
         out.push_str(&whole_system(&sections, &dir).await?);
+    }
+    if sections.failover {
+        wrk::ensure_installed()?;
+        eprintln!("Redis beyond one node: Cluster throughput, failovers under load…");
+        let runs = env_number("BENCH_RUNS", 3) as usize;
+        let load_secs = Duration::from_secs(env_number("BENCH_SECS", 5));
+        out.push_str(&failover::run(&dir, runs, load_secs).await?);
     }
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(out.as_bytes())?;

@@ -36,6 +36,7 @@
 pub mod auth;
 pub mod browser;
 pub mod gmail;
+pub mod load;
 pub mod logs;
 pub mod processes;
 pub mod redis_dump;

@@ -162,7 +162,26 @@ impl System {
     /// benchmark measures the services, not Gmail's 15,000 units a minute.
     pub async fn start(dir: &Path, extra_accounts: usize) -> Result<Self> {
         let redis_url = crate::redis_url();
-        let prefix = format!("bench:{}:", std::process::id());
+        Self::start_on(
+            dir,
+            extra_accounts,
+            redis_url.clone(),
+            vec![("REDIS_URL", redis_url)],
+        )
+        .await
+    }
+
+    /// [`System::start`] on the Redis that `redis_env` describes (e.g. `REDIS_SENTINELS` and
+    /// `REDIS_SENTINEL_MASTER`, or `REDIS_CLUSTER_NODES`); `redis_url` is one node of it, for
+    /// the benchmark's own reads.
+    pub async fn start_on(
+        dir: &Path,
+        extra_accounts: usize,
+        redis_url: String,
+        redis_env: Vec<(&'static str, String)>,
+    ) -> Result<Self> {
+        // One prefix per system: a benchmark may start several against one Redis.
+        let prefix = format!("bench:{}:{}:", std::process::id(), crate::free_port());
         let [
             emulator_port,
             auth_port,
@@ -192,36 +211,36 @@ impl System {
             ],
         )?;
         wait_healthy(&http, &emulator).await?;
-        let shared = [
-            ("REDIS_URL", redis_url.clone()),
-            ("REDIS_KEY_PREFIX", prefix.clone()),
-        ];
+        let mut shared = redis_env;
+        shared.push(("REDIS_KEY_PREFIX", prefix.clone()));
         let auth = spawn(
             dir,
             "auth-service",
             auth_port,
             &[
-                shared[0].clone(),
-                shared[1].clone(),
-                ("PUBLIC_BASE_URL", frontend_url.clone()),
-                (
-                    "GOOGLE_AUTH_URL",
-                    format!("{emulator_url}/o/oauth2/v2/auth"),
-                ),
-                ("GOOGLE_TOKEN_URL", format!("{emulator_url}/token")),
-                ("GOOGLE_REVOKE_URL", format!("{emulator_url}/revoke")),
-                ("GOOGLE_JWKS_URL", format!("{emulator_url}/oauth2/v3/certs")),
-                ("GOOGLE_ISSUER", emulator_url.clone()),
-                (
-                    "INTERNAL_LISTEN_ADDR",
-                    format!("127.0.0.1:{auth_internal_port}"),
-                ),
-                // The benchmark logs in 1,000 accounts and mints thousands of session tokens a
-                // second from one address: it measures the services, not their rate limits.
-                ("RATE_LIMIT_LOGINS_PER_MINUTE", "0".into()),
-                ("RATE_LIMIT_SESSION_TOKENS_PER_MINUTE", "0".into()),
-                ("RATE_LIMIT_API_TOKENS_PER_MINUTE", "0".into()),
-            ],
+                shared.as_slice(),
+                &[
+                    ("PUBLIC_BASE_URL", frontend_url.clone()),
+                    (
+                        "GOOGLE_AUTH_URL",
+                        format!("{emulator_url}/o/oauth2/v2/auth"),
+                    ),
+                    ("GOOGLE_TOKEN_URL", format!("{emulator_url}/token")),
+                    ("GOOGLE_REVOKE_URL", format!("{emulator_url}/revoke")),
+                    ("GOOGLE_JWKS_URL", format!("{emulator_url}/oauth2/v3/certs")),
+                    ("GOOGLE_ISSUER", emulator_url.clone()),
+                    (
+                        "INTERNAL_LISTEN_ADDR",
+                        format!("127.0.0.1:{auth_internal_port}"),
+                    ),
+                    // The benchmark logs in 1,000 accounts and mints thousands of session tokens a
+                    // second from one address: it measures the services, not their rate limits.
+                    ("RATE_LIMIT_LOGINS_PER_MINUTE", "0".into()),
+                    ("RATE_LIMIT_SESSION_TOKENS_PER_MINUTE", "0".into()),
+                    ("RATE_LIMIT_API_TOKENS_PER_MINUTE", "0".into()),
+                ],
+            ]
+            .concat(),
         )?;
         wait_healthy(&http, &auth).await?;
         let gmail = spawn(
@@ -229,19 +248,21 @@ impl System {
             "gmail-service",
             gmail_port,
             &[
-                shared[0].clone(),
-                shared[1].clone(),
-                ("AUTH_SERVICE_URL", auth_url.clone()),
-                (
-                    "AUTH_SERVICE_INTERNAL_URL",
-                    format!("http://127.0.0.1:{auth_internal_port}"),
-                ),
-                (
-                    "GMAIL_API_BASE",
-                    format!("{emulator_url}/gmail/v1/users/me"),
-                ),
-                ("QUOTA_UNITS_PER_MINUTE", "0".into()),
-            ],
+                shared.as_slice(),
+                &[
+                    ("AUTH_SERVICE_URL", auth_url.clone()),
+                    (
+                        "AUTH_SERVICE_INTERNAL_URL",
+                        format!("http://127.0.0.1:{auth_internal_port}"),
+                    ),
+                    (
+                        "GMAIL_API_BASE",
+                        format!("{emulator_url}/gmail/v1/users/me"),
+                    ),
+                    ("QUOTA_UNITS_PER_MINUTE", "0".into()),
+                ],
+            ]
+            .concat(),
         )?;
         wait_healthy(&http, &gmail).await?;
         let frontend = spawn(

@@ -29,6 +29,8 @@ pub struct StackOptions {
     pub auto_approve: bool,
     /// auth-service's rate limits as configured by default (`false`: off, for load tests).
     pub rate_limits: bool,
+    /// Generated accounts at the emulator (`user<n>@example.com`), beside the demo ones.
+    pub emulator_extra_accounts: usize,
 }
 
 impl Default for StackOptions {
@@ -38,6 +40,7 @@ impl Default for StackOptions {
             redis_env: None,
             auto_approve: true,
             rate_limits: true,
+            emulator_extra_accounts: 0,
         }
     }
 }
@@ -54,6 +57,7 @@ pub async fn spawn_stack_with(options: StackOptions) -> Stack {
     let base = format!("http://127.0.0.1:{frontend_port}");
     let mut config = EmulatorConfig::for_tests(&[&format!("{base}/oauth/callback")]);
     config.auto_approve = options.auto_approve;
+    config.extra_accounts = options.emulator_extra_accounts;
     let emulator = google_emulator::spawn(config).await.unwrap();
     let redis_url = options.redis_url.unwrap_or_else(crate::redis_url);
     let prefix = crate::unique_prefix();

@@ -103,8 +103,9 @@ impl RedisStore {
                     password,
                     tls: *tls,
                     certificates,
-                    manager,
-                    connect_timeout: CONNECT_TIMEOUT,
+                    connection: redis::AsyncConnectionConfig::new()
+                        .set_connection_timeout(Some(CONNECT_TIMEOUT))
+                        .set_response_timeout(Some(RESPONSE_TIMEOUT)),
                 });
                 (RedisConnection::Sentinel(connection), String::new())
             }

@@ -1,18 +1,24 @@
 //! [`SentinelConnection`]: the master a set of sentinels names, followed across failovers.
 //!
 //! The redis crate asks the sentinels once and then stays with that address; it does not follow
-//! `+switch-master`. This connection keeps a `ConnectionManager` to the current master and
-//! forgets it on a connection error, a timeout or a `READONLY`/`MASTERDOWN` reply (the old master
-//! came back as a replica): the command that saw the error fails (the service answers 503 with
-//! `Retry-After`), and the next command asks the sentinels again (one caller at a time), so the
-//! services follow the new master by themselves, with no restart. A master is only taken after it
-//! answers `ROLE` as `master`, so a sentinel that has not seen the failover yet is skipped.
+//! `+switch-master`. This connection keeps one multiplexed connection to the current master and
+//! forgets it on any error that is not an ordinary reply of the server (a dropped connection, a
+//! timeout, `READONLY`/`MASTERDOWN`/`LOADING`: the old master came back as a replica): the
+//! command that saw the error fails (the service answers 503 with `Retry-After`), and the next
+//! command asks the sentinels again (one caller at a time), so the services follow the new master
+//! by themselves, with no restart. A master is only taken after it answers `ROLE` as `master`, so
+//! a sentinel that has not seen the failover yet is skipped.
+//!
+//! Deliberately not a `ConnectionManager`: that reconnects to the same address by itself, and a
+//! killed master that restarts answers as an (empty) master for a moment before the sentinels
+//! demote it. Reconnecting only through the sentinels never lands there.
 
 use std::sync::{Arc, RwLock};
 
 use redis::{
-    Cmd, ErrorKind, Pipeline, RedisError, RedisFuture, RedisResult, TlsCertificates, Value,
-    aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig},
+    AsyncConnectionConfig, Cmd, ErrorKind, Pipeline, RedisError, RedisFuture, RedisResult,
+    TlsCertificates, Value,
+    aio::{ConnectionLike, MultiplexedConnection},
 };
 
 use super::tls;
@@ -26,15 +32,15 @@ pub(crate) struct SentinelParams {
     pub password: Option<String>,
     pub tls: bool,
     pub certificates: Option<TlsCertificates>,
-    pub manager: ConnectionManagerConfig,
-    pub connect_timeout: std::time::Duration,
+    /// Timeouts of the connections to the sentinels and to the master.
+    pub connection: AsyncConnectionConfig,
 }
 
 #[derive(Clone)]
 struct Master {
     generation: u64,
     address: String,
-    connection: ConnectionManager,
+    connection: MultiplexedConnection,
 }
 
 struct Inner {
@@ -110,13 +116,16 @@ impl SentinelConnection {
     }
 }
 
-/// Errors after which the master is asked for again.
+/// Errors after which the master is asked for again: all but the server's ordinary error
+/// replies and our own decoding errors.
 fn master_may_have_moved(error: &RedisError) -> bool {
-    error.is_io_error()
-        || error.is_connection_dropped()
-        || error.is_connection_refusal()
-        || error.is_timeout()
-        || matches!(error.code(), Some("READONLY" | "MASTERDOWN" | "LOADING"))
+    match error.kind() {
+        ErrorKind::Server(_) => {
+            matches!(error.code(), Some("READONLY" | "MASTERDOWN" | "LOADING"))
+        }
+        ErrorKind::Parse | ErrorKind::UnexpectedReturnType => false,
+        _ => true,
+    }
 }
 
 impl Inner {
@@ -131,7 +140,7 @@ impl Inner {
     }
 
     /// Asks each sentinel in turn for the master; takes the first that answers `ROLE` as master.
-    async fn resolve(&self) -> RedisResult<(String, ConnectionManager)> {
+    async fn resolve(&self) -> RedisResult<(String, MultiplexedConnection)> {
         let mut last_error =
             RedisError::from((ErrorKind::Io, "no sentinel named a reachable master"));
         for (host, port) in &self.params.sentinels {
@@ -146,18 +155,15 @@ impl Inner {
         Err(last_error)
     }
 
-    async fn ask(&self, host: &str, port: u16) -> RedisResult<(String, ConnectionManager)> {
+    async fn ask(&self, host: &str, port: u16) -> RedisResult<(String, MultiplexedConnection)> {
         let url = tls::with_credentials(
             &self.url(host, port),
             None,
             self.params.sentinel_password.as_deref(),
         )?;
         let sentinel = tls::client(&url, self.params.certificates.as_ref())?;
-        let config = redis::AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(self.params.connect_timeout))
-            .set_response_timeout(Some(self.params.connect_timeout));
         let mut connection = sentinel
-            .get_multiplexed_async_connection_with_config(&config)
+            .get_multiplexed_async_connection_with_config(&self.params.connection)
             .await?;
         let address: Option<(String, u16)> = redis::cmd("SENTINEL")
             .arg("get-master-addr-by-name")
@@ -173,12 +179,13 @@ impl Inner {
             self.params.password.as_deref(),
         )?;
         let client = tls::client(&url, self.params.certificates.as_ref())?;
-        let mut manager =
-            ConnectionManager::new_with_config(client, self.params.manager.clone()).await?;
-        let role: Vec<Value> = redis::cmd("ROLE").query_async(&mut manager).await?;
+        let mut master = client
+            .get_multiplexed_async_connection_with_config(&self.params.connection)
+            .await?;
+        let role: Vec<Value> = redis::cmd("ROLE").query_async(&mut master).await?;
         match role.first() {
             Some(Value::BulkString(kind)) if kind.as_slice() == b"master" => {
-                Ok((format!("{master_host}:{master_port}"), manager))
+                Ok((format!("{master_host}:{master_port}"), master))
             }
             _ => Err(RedisError::from((
                 ErrorKind::Io,

@@ -1,11 +1,12 @@
-//! A browser without a browser: the test kit's cookie jar (`testkit::browser::CookieJar`, reqwest's
-//! cookie store) and redirects followed as a browser does, for logins and pages in the benchmark;
-//! its API token comes through the typed [`clients::AuthClient`]. (`testkit::browser::Browser` is
-//! the same for tests; this one returns errors instead of panicking.)
+//! A browser without a browser for load: the test kit's cookie jar ([`CookieJar`], reqwest's
+//! cookie store) and redirects followed as a browser does, for logins and pages under load (the
+//! benchmark, the failover suite); its API token comes through the typed [`clients::AuthClient`].
+//! (`crate::browser::Browser` is the same for ordinary tests; this one returns errors instead of
+//! panicking, because under load an error is a result to count.)
 
+use crate::browser::CookieJar;
 use anyhow::{Context, Result, bail};
 use clients::{AuthClient, BrowserHeaders};
-use testkit::browser::CookieJar;
 
 /// One person's browser.
 pub struct Browser {
