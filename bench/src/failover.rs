@@ -124,7 +124,7 @@ pub async fn run(dir: &std::path::Path, runs: usize, load_secs: Duration) -> Res
         let mut outcome =
             under_load(&system.frontend.url, &http, || Ok(sentinels.kill_master())).await?;
         sentinels.wait_for_new_master(Duration::from_secs(30));
-        sentinels.restart(outcome.killed);
+        // Checked on the new master before the killed node comes back (see docs/redis.md).
         outcome.refreshes_for_one_expiry = refresh_single_flight(
             &system.frontend.url,
             &system.emulator.url,
@@ -132,6 +132,7 @@ pub async fn run(dir: &std::path::Path, runs: usize, load_secs: Duration) -> Res
             SESSIONS + kills + kill,
         )
         .await?;
+        sentinels.restart(outcome.killed);
         gaps.entry("sentinel").or_default().push(outcome.gap);
         table.push_str(&row(&outcome, "sentinel", kill));
     }
