@@ -33,6 +33,9 @@
 
 use common::redis_store::RedisStore;
 
+/// The account key of the revocation time: `account:{<sub>}:not-before`.
+pub const NOT_BEFORE: &str = "not-before";
+
 /// Name of the shared demo signing key (`keys:jwt-signing`).
 pub const DEMO_JWT_SIGNING: &str = "jwt-signing";
 /// Name of the shared demo token-encryption key (`keys:token-encryption`).
@@ -67,12 +70,7 @@ pub fn legacy_tokens(redis: &RedisStore, sub: &str) -> Option<String> {
 
 /// `account:{<sub>}:not-before`.
 pub fn not_before(redis: &RedisStore, sub: &str) -> String {
-    redis.account_key(sub, "not-before")
-}
-
-/// `account:<sub>:not-before`, the spelling before hash tags (not in a Cluster).
-pub fn legacy_not_before(redis: &RedisStore, sub: &str) -> Option<String> {
-    redis.legacy_account_key(sub, "not-before")
+    redis.account_key(sub, NOT_BEFORE)
 }
 
 /// `account:{<sub>}:refresh-lock`.

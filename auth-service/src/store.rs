@@ -237,12 +237,11 @@ impl Store {
 
     /// The account's revocation time, if any.
     pub async fn tokens_not_before(&self, account: &AccountId) -> Result<Option<i64>, StoreError> {
-        let mut c = self.redis.connection();
-        let mut keys = vec![self.not_before_key(account)];
-        keys.extend(redis_keys::legacy_not_before(&self.redis, &account.0));
-        // One round trip for both spellings (see the key table); the later time wins.
-        let times: Vec<Option<i64>> = redis::cmd("MGET").arg(&keys).query_async(&mut c).await?;
-        Ok(times.into_iter().flatten().max())
+        // Both spellings in one round trip (see the key table); the later time wins.
+        Ok(self
+            .redis
+            .latest_account_value(&account.0, redis_keys::NOT_BEFORE)
+            .await?)
     }
 
     fn cooldown_key(&self, account: &AccountId) -> String {

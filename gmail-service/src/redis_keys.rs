@@ -19,6 +19,9 @@
 
 use common::redis_store::RedisStore;
 
+/// The account key of the revocation time: `account:{<sub>}:not-before`.
+pub const NOT_BEFORE: &str = "not-before";
+
 /// The name of the demo-mode shared credential: the key is `<prefix>keys:<name>`, built by
 /// `RedisStore::shared_demo_secret` (shared with auth-service, which uses the same name).
 pub const SERVICE_CREDENTIAL_NAME: &str = "gmail-service-credential";
@@ -36,13 +39,13 @@ pub fn quota(redis: &RedisStore, sub: &str) -> String {
 /// `account:{<sub>}:not-before`: auth-service's revocation time for the account (read only),
 /// spelled by `RedisStore::account_key` as auth-service spells it.
 pub fn not_before(redis: &RedisStore, sub: &str) -> String {
-    redis.account_key(sub, "not-before")
+    redis.account_key(sub, NOT_BEFORE)
 }
 
 /// `account:<sub>:not-before`, the spelling before hash tags (not in a Cluster), read beside
 /// the new one until it expires.
 pub fn legacy_not_before(redis: &RedisStore, sub: &str) -> Option<String> {
-    redis.legacy_account_key(sub, "not-before")
+    redis.legacy_account_key(sub, NOT_BEFORE)
 }
 
 #[cfg(test)]

@@ -24,14 +24,9 @@ pub enum RevocationError {
 
 /// Refuses `claims` if its account revoked every token issued before its `iat`.
 pub async fn check(redis: &RedisStore, claims: &InternalClaims) -> Result<(), RevocationError> {
-    let mut connection = redis.connection();
-    let mut keys = vec![redis_keys::not_before(redis, &claims.sub)];
-    keys.extend(redis_keys::legacy_not_before(redis, &claims.sub));
-    let times: Vec<Option<i64>> = redis::cmd("MGET")
-        .arg(&keys)
-        .query_async(&mut connection)
+    let not_before = redis
+        .latest_account_value(&claims.sub, redis_keys::NOT_BEFORE)
         .await?;
-    let not_before = times.into_iter().flatten().max();
     match not_before {
         Some(not_before) if claims.iat < not_before => Err(RevocationError::Revoked),
         _ => Ok(()),

@@ -59,7 +59,6 @@ pub async fn spawn_stack_with(options: StackOptions) -> Stack {
     config.auto_approve = options.auto_approve;
     config.extra_accounts = options.emulator_extra_accounts;
     let emulator = google_emulator::spawn(config).await.unwrap();
-    let redis_url = options.redis_url.unwrap_or_else(crate::redis_url);
     let prefix = crate::unique_prefix();
     let mut shared = Env::default()
         .with("LISTEN_ADDR", "127.0.0.1:0")
@@ -71,7 +70,10 @@ pub async fn spawn_stack_with(options: StackOptions) -> Stack {
                 shared = shared.with(&name, value);
             }
         }
-        None => shared = shared.with("REDIS_URL", redis_url),
+        None => {
+            let redis_url = options.redis_url.unwrap_or_else(crate::redis_url);
+            shared = shared.with("REDIS_URL", redis_url);
+        }
     }
 
     // The frontend is auth-service's one proxy: it reports the browser's address.

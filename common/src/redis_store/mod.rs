@@ -44,7 +44,6 @@ const RESPONSE_TIMEOUT: Duration = Duration::from_millis(2_000);
 pub struct RedisStore {
     connection: RedisConnection,
     prefix: String,
-    mode: &'static str,
     /// `host:port` of a single Redis (no password), for readiness.
     endpoint: String,
     durability: Durability,
@@ -143,7 +142,6 @@ impl RedisStore {
         Ok(Self {
             connection,
             prefix: settings.key_prefix.clone(),
-            mode: settings.topology.mode(),
             endpoint,
             durability: settings.durability,
         })
@@ -175,7 +173,29 @@ impl RedisStore {
 
     /// `single`, `sentinel` or `cluster`.
     pub fn mode(&self) -> &'static str {
-        self.mode
+        match self.connection {
+            RedisConnection::Single(_) => "single",
+            RedisConnection::Sentinel(_) => "sentinel",
+            RedisConnection::Cluster(_) => "cluster",
+        }
+    }
+
+    /// The latest of the integer values an account keeps under `what`, read under both spellings
+    /// ([`account_key`](Self::account_key) and [`legacy_account_key`](Self::legacy_account_key))
+    /// in one `MGET`: how both services read a revocation time.
+    pub async fn latest_account_value(
+        &self,
+        sub: &str,
+        what: &str,
+    ) -> Result<Option<i64>, RedisError> {
+        let mut keys = vec![self.account_key(sub, what)];
+        keys.extend(self.legacy_account_key(sub, what));
+        let mut connection = self.connection();
+        let values: Vec<Option<i64>> = redis::cmd("MGET")
+            .arg(&keys)
+            .query_async(&mut connection)
+            .await?;
+        Ok(values.into_iter().flatten().max())
     }
 
     /// Whether this is a Redis Cluster.
@@ -210,9 +230,10 @@ impl RedisStore {
                 };
                 format!("{masters} masters answered (seeds {})", self.endpoint)
             }
-            RedisConnection::Sentinel(_) => {
-                let _pong: String = redis::cmd("PING").query_async(&mut connection).await?;
-                sentinel_address(&connection).unwrap_or_default()
+            RedisConnection::Sentinel(sentinel) => {
+                let mut sentinel = sentinel.clone();
+                let _pong: String = redis::cmd("PING").query_async(&mut sentinel).await?;
+                sentinel.master_address().unwrap_or_default()
             }
             RedisConnection::Single(_) => {
                 let _pong: String = redis::cmd("PING").query_async(&mut connection).await?;
@@ -220,7 +241,7 @@ impl RedisStore {
             }
         };
         Ok(RedisNode {
-            mode: self.mode,
+            mode: self.mode(),
             node,
         })
     }
@@ -336,13 +357,6 @@ fn endpoint_of(url: &str) -> String {
             )
         },
     )
-}
-
-fn sentinel_address(connection: &RedisConnection) -> Option<String> {
-    match connection {
-        RedisConnection::Sentinel(sentinel) => sentinel.master_address(),
-        _ => None,
-    }
 }
 
 #[cfg(test)]
