@@ -71,7 +71,10 @@ async fn load(state: &AppState, account: &AccountId) -> Result<GoogleTokens, Acc
     let keys = state.keys.get().await?;
     match state.store.tokens(account, &keys.cipher).await {
         Ok(Some(tokens)) => Ok(tokens),
-        Ok(None) => Err(AccessError::ReauthRequired),
+        Ok(None) => {
+            tracing::info!("no Google tokens are stored for the account; it must reconnect");
+            Err(AccessError::ReauthRequired)
+        }
         Err(StoreError::Cipher(e)) => {
             tracing::warn!(error = %e, "stored Google tokens are unreadable; the account must reconnect");
             Err(AccessError::ReauthRequired)
@@ -139,6 +142,9 @@ async fn refresh_locked(
     }
     let keys = state.keys.get().await?;
     let Some(refresh_token) = tokens.refresh_token.clone() else {
+        tracing::warn!(
+            "the stored Google tokens have no refresh token; the account must reconnect"
+        );
         tokens.reauth_required = true;
         state
             .store
@@ -188,6 +194,9 @@ async fn refresh_locked(
             Ok(handout(&tokens))
         }
         Err(GoogleError::InvalidGrant) => {
+            tracing::warn!(
+                "Google refused the refresh token (invalid_grant); the account must reconnect"
+            );
             state
                 .metrics
                 .refreshes

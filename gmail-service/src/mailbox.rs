@@ -4,7 +4,8 @@
 //! A page costs one `messages.list` plus, for the messages not yet cached, one round of
 //! concurrent `messages.get format=metadata` (at most `GMAIL_GET_CONCURRENCY` in flight, their
 //! quota charged in one go); a page seen before costs the list call alone. A 401 from Gmail
-//! triggers one forced token refresh and one retry; a second 401 is `reauth_required`. The
+//! asks auth-service for another token and retries (twice at most: see
+//! [`Mailbox::authorized`]); a 401 after that is `reauth_required`. The
 //! unread count is the `UNREAD` label's less the unread in `SPAM` and `TRASH` (three
 //! `labels.get`), so it equals what the list holds.
 //!
@@ -23,6 +24,9 @@ use crate::{
     mail::{self, MessageDetail, MessageSummary, UnreadCount, UnreadPage, is_valid_message_id},
     message_cache::MessageCache,
 };
+
+/// How many refused tokens one Gmail call reports before the account is `reauth_required`.
+const MAX_REFUSED_TOKENS: u32 = 2;
 
 /// The label every listed message carries.
 const UNREAD: &str = "UNREAD";
@@ -58,7 +62,15 @@ impl Mailbox {
         }
     }
 
-    /// Runs a Gmail call with the account's token; on a 401, once more with a refreshed one.
+    /// Runs a Gmail call with the account's token; on a 401, again with another one, at most
+    /// [`MAX_REFUSED_TOKENS`] times.
+    ///
+    /// Why more than once: the token handed out after a refusal is not always a refreshed one.
+    /// When auth-service stores a newer token than the refused one (the person logged in again
+    /// while this replica still held the older token), it hands that one out, and Google may
+    /// refuse it too (it refuses every access token of a grant at once, e.g. after a password
+    /// change). Reported refused in turn, it is the stored one, so auth-service refreshes it (or
+    /// answers that the grant is gone). A token is never reported twice, so this ends.
     async fn authorized<'a, T, F, Fut>(
         &'a self,
         caller: &'a Account,
@@ -69,14 +81,22 @@ impl Mailbox {
         F: Fn(Arc<GoogleAccessToken>, bool) -> Fut,
         Fut: Future<Output = Result<T, GmailError>> + 'a,
     {
-        let token = self.tokens.token(caller, None).await?;
-        match call(token.clone(), prepaid).await {
-            Err(GmailError::Unauthorized) => {
-                tracing::debug!("Gmail refused the access token; asking for a refreshed one");
-                let fresh = self.tokens.token(caller, Some(&token)).await?;
-                Ok(call(fresh, false).await?)
+        let mut token = self.tokens.token(caller, None).await?;
+        let mut prepaid = prepaid;
+        let mut refused = 0;
+        loop {
+            match call(token.clone(), prepaid).await {
+                Err(GmailError::Unauthorized) if refused < MAX_REFUSED_TOKENS => {
+                    refused += 1;
+                    tracing::debug!(
+                        refused,
+                        "Gmail refused the access token; asking for another"
+                    );
+                    token = self.tokens.token(caller, Some(&token)).await?;
+                    prepaid = false;
+                }
+                other => return Ok(other?),
             }
-            other => Ok(other?),
         }
     }
 
