@@ -85,7 +85,7 @@ async fn measure_get(
     let mut first_calls = String::new();
     for run in 0..runs {
         if cold {
-            bench.system.clear_message_cache().await?;
+            bench.system.clear_mirrors().await?;
         }
         bench.system.reset_google_calls(&bench.http).await?;
         let started = Instant::now();
@@ -108,7 +108,7 @@ pub async fn run(bench: &Bench) -> Result<String> {
     let mut logins = Vec::with_capacity(LOGIN_RUNS);
     let mut login_calls = String::new();
     for run in 0..LOGIN_RUNS {
-        system.clear_message_cache().await?;
+        system.clear_mirrors().await?;
         system.reset_google_calls(&bench.http).await?;
         let mut browser = Browser::new(&bench.http);
         let started = Instant::now();

@@ -35,7 +35,8 @@ fn stand_in() -> String {
                     HttpResponse::Ok().json(json!({
                         "messages": [],
                         "next_page_token": format!("{query}|{bearer}"),
-                        "result_size_estimate": 0
+                        "result_size_estimate": 0,
+                        "synced_at": "2026-12-02T03:40:00.000Z"
                     }))
                 }),
             )

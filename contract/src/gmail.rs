@@ -107,14 +107,18 @@ pub struct UnreadPage {
     pub messages: Vec<MessageSummary>,
     /// Pass as `page_token` for the next page; `null` on the last page.
     pub next_page_token: Option<String>,
-    /// Gmail's estimate of how many unread messages there are in all.
+    /// How many unread messages the list holds in all (what `GET /v1/unread-count` says).
     pub result_size_estimate: u64,
+    /// When the answer last matched Gmail (RFC 3339, UTC): at most `SYNC_MAX_AGE_SECS` ago.
+    pub synced_at: String,
 }
 
 /// How many messages are unread.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct UnreadCount {
     pub unread: u64,
+    /// When the count last matched Gmail (RFC 3339, UTC).
+    pub synced_at: String,
 }
 
 /// Query of `GET /v1/messages/unread`.

@@ -57,18 +57,22 @@ fn unread_page() {
     pins(
         &UnreadPage {
             messages: vec![summary()],
-            next_page_token: Some("08123".into()),
+            next_page_token: Some("m1.MTcwMDAwMDAwMDAwMDoxOGMy".into()),
             result_size_estimate: 77,
+            synced_at: "2026-12-02T03:40:00.123Z".into(),
         },
-        json!({"messages": [summary_json()], "next_page_token": "08123", "result_size_estimate": 77}),
+        json!({"messages": [summary_json()], "next_page_token": "m1.MTcwMDAwMDAwMDAwMDoxOGMy",
+               "result_size_estimate": 77, "synced_at": "2026-12-02T03:40:00.123Z"}),
     );
     pins(
         &UnreadPage {
             messages: vec![],
             next_page_token: None,
             result_size_estimate: 0,
+            synced_at: "2026-12-02T03:40:00.123Z".into(),
         },
-        json!({"messages": [], "next_page_token": null, "result_size_estimate": 0}),
+        json!({"messages": [], "next_page_token": null, "result_size_estimate": 0,
+               "synced_at": "2026-12-02T03:40:00.123Z"}),
     );
 }
 
@@ -118,7 +122,13 @@ fn a_missing_field_is_an_error_not_a_default() {
 
 #[test]
 fn unread_count() {
-    pins(&UnreadCount { unread: 79 }, json!({"unread": 79}));
+    pins(
+        &UnreadCount {
+            unread: 79,
+            synced_at: "2026-12-02T03:40:00.123Z".into(),
+        },
+        json!({"unread": 79, "synced_at": "2026-12-02T03:40:00.123Z"}),
+    );
 }
 
 #[test]

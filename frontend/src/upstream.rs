@@ -41,7 +41,7 @@ pub enum UpstreamError {
         what: &'static str,
         retry_after: Option<u64>,
     },
-    /// A 400 for what the person sent (a message id or page token Gmail refuses).
+    /// A 400 for what the person sent (a message id Gmail refuses or a page token gmail-service did not issue).
     #[error("bad request")]
     BadRequest,
     #[error("not found")]

@@ -62,13 +62,26 @@ pub struct Settings {
     pub gmail: GmailSettings,
     /// The per-account Gmail quota budget.
     pub quota: QuotaSettings,
-    /// `MESSAGE_CACHE_TTL_SECS` (default 86400): how long message metadata stays cached.
-    pub message_cache_ttl: Duration,
+    /// `MIRROR_TTL_SECS` (default 86400): how long an account's unread mirror outlives its
+    /// last sync.
+    pub mirror_ttl: Duration,
+    /// `SYNC_MAX_AGE_SECS` (default 30; 0: sync before every read) and `SYNC_MAX_MESSAGES`
+    /// (default 500): how the mirror is kept (`crate::sync`).
+    pub sync: SyncSettings,
     /// `REQUEST_DEADLINE_MS` (default 8000, at most 60000): the time one request may take, all
     /// its Gmail attempts, retries and auth-service calls together; past it the answer is 503
     /// `upstream_unavailable` with `Retry-After`. Keep it under the frontend's
     /// `UPSTREAM_TIMEOUT_MS` (default 15000).
     pub request_deadline: Duration,
+}
+
+/// How the unread mirror is kept (`crate::sync`).
+#[derive(Clone, Debug)]
+pub struct SyncSettings {
+    /// `SYNC_MAX_AGE_SECS`: a mirror synced this recently is served as it is.
+    pub max_age: Duration,
+    /// `SYNC_MAX_MESSAGES`: most unread messages one account's mirror holds (the newest).
+    pub max_messages: usize,
 }
 
 /// Default of `REQUEST_DEADLINE_MS`: about half the frontend's upstream timeout, so a person
@@ -233,10 +246,17 @@ impl Settings {
                 units_per_minute: env.parse_or("QUOTA_UNITS_PER_MINUTE", 15_000)?,
                 max_wait: millis(env, "QUOTA_MAX_WAIT_MS", 2_000)?,
             },
-            message_cache_ttl: Duration::from_secs(positive(
-                "MESSAGE_CACHE_TTL_SECS",
-                env.parse_or("MESSAGE_CACHE_TTL_SECS", 86_400)?,
+            mirror_ttl: Duration::from_secs(positive(
+                "MIRROR_TTL_SECS",
+                env.parse_or("MIRROR_TTL_SECS", 86_400)?,
             )?),
+            sync: SyncSettings {
+                max_age: Duration::from_secs(env.parse_or("SYNC_MAX_AGE_SECS", 30)?),
+                max_messages: positive(
+                    "SYNC_MAX_MESSAGES",
+                    env.parse_or("SYNC_MAX_MESSAGES", 500)?,
+                )?,
+            },
             request_deadline: request_deadline(env)?,
         })
     }

@@ -20,7 +20,8 @@
 //! - [`google_token`]: Google access tokens from auth-service, cached in memory.
 //! - [`gmail`]: the Gmail API client (pooled, timeouts, retries with backoff).
 //! - [`quota`]: the per-account Gmail quota budget in Redis.
-//! - [`message_cache`]: message metadata in Redis.
+//! - [`mirror`]: each account's unread messages in Redis, read by pages in one round trip.
+//! - [`sync`]: keeping the mirror in step with Gmail (history, full sync, one replica at a time).
 //! - [`redis_keys`]: every Redis key the service reads or writes, and the table of them.
 //! - [`mail`]: what the API shows of a message (sender, date, readable text, attachments),
 //!   filling the answer types of the `contract` crate (which also holds the problem codes,
@@ -35,10 +36,11 @@ pub mod google_token;
 pub mod http;
 pub mod mail;
 pub mod mailbox;
-pub mod message_cache;
 pub mod metrics;
+pub mod mirror;
 pub mod quota;
 pub mod redis_keys;
 pub mod revocation;
 pub mod service_credential;
 pub mod startup;
+pub mod sync;

@@ -1,35 +1,30 @@
 //! [`Mailbox`]: the reads the API offers, for the caller's account only, put together from
-//! auth-service (the Google token), Gmail and the metadata cache.
+//! auth-service (the Google token), Gmail and the account's unread [`Mirror`].
 //!
-//! A page costs one `messages.list` plus, for the messages not yet cached, one round of
-//! concurrent `messages.get format=metadata` (at most `GMAIL_GET_CONCURRENCY` in flight, their
-//! quota charged in one go); a page seen before costs the list call alone. A 401 from Gmail
-//! asks auth-service for another token and retries (twice at most: see
-//! [`Mailbox::authorized`]); a 401 after that is `reauth_required`. The
-//! unread count is the `UNREAD` label's less the unread in `SPAM` and `TRASH` (three
-//! `labels.get`), so it equals what the list holds.
+//! A page and the unread count are read from the mirror in one Redis round trip; while the
+//! mirror is fresh (`SYNC_MAX_AGE_SECS`) that is all they cost, with no Google call. An older
+//! mirror is brought up to date first (`crate::sync`: one `history.list` when little changed).
+//! Both read the same set, so the count always equals what the pages list. One message is read
+//! from Gmail (`messages.get format=full`). A 401 from Gmail asks auth-service for another
+//! token and retries (twice at most: see [`Mailbox::authorized`]); a 401 after that is
+//! `reauth_required`.
 //!
 //! Failures are [`MailboxError`]s; the HTTP edge turns them into problem+json.
 
 use std::{future::Future, sync::Arc};
 
-use futures_util::{StreamExt, stream};
-
 use crate::{
     account::Account,
-    gmail::{
-        GmailCall, GmailClient, GmailError, MessageFormat, UNITS_LABELS_GET, UNITS_MESSAGES_GET,
-    },
+    configuration::SyncSettings,
+    gmail::{GmailCall, GmailClient, GmailError, MessageFormat},
     google_token::{GoogleAccessToken, TokenSource, TokenSourceError},
-    mail::{self, MessageDetail, MessageSummary, UnreadCount, UnreadPage, is_valid_message_id},
-    message_cache::MessageCache,
+    mail::{self, MessageDetail, UnreadCount, UnreadPage},
+    metrics::ServiceMetrics,
+    mirror::{Cursor, Mirror},
 };
 
 /// How many refused tokens one Gmail call reports before the account is `reauth_required`.
 const MAX_REFUSED_TOKENS: u32 = 2;
-
-/// The label every listed message carries.
-const UNREAD: &str = "UNREAD";
 
 /// Why a read failed.
 #[derive(Debug, thiserror::Error)]
@@ -42,23 +37,43 @@ pub enum MailboxError {
     Gmail(#[from] GmailError),
     /// The caller's `page_token` is not one Gmail accepts (not one it issued, or one it
     /// issued for another query).
-    #[error("the page token is not one Gmail accepts")]
+    #[error("the page token is not one this service issued")]
     InvalidPageToken,
+    /// The mirror in Redis cannot be read or written.
+    #[error("the unread mirror is unavailable: {0}")]
+    Mirror(String),
 }
 
 /// Reads one account's mail.
 pub struct Mailbox {
-    gmail: GmailClient,
+    pub(crate) gmail: GmailClient,
     tokens: TokenSource,
-    cache: MessageCache,
+    pub(crate) mirror: Mirror,
+    pub(crate) sync: SyncSettings,
+    pub(crate) metrics: ServiceMetrics,
+}
+
+/// RFC 3339 (UTC, milliseconds) of a Unix-milliseconds time.
+fn synced_at(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 impl Mailbox {
-    pub fn new(gmail: GmailClient, tokens: TokenSource, cache: MessageCache) -> Self {
+    pub fn new(
+        gmail: GmailClient,
+        tokens: TokenSource,
+        mirror: Mirror,
+        sync: SyncSettings,
+        metrics: ServiceMetrics,
+    ) -> Self {
         Self {
             gmail,
             tokens,
-            cache,
+            mirror,
+            sync,
+            metrics,
         }
     }
 
@@ -71,7 +86,7 @@ impl Mailbox {
     /// refuse it too (it refuses every access token of a grant at once, e.g. after a password
     /// change). Reported refused in turn, it is the stored one, so auth-service refreshes it (or
     /// answers that the grant is gone). A token is never reported twice, so this ends.
-    async fn authorized<'a, T, F, Fut>(
+    pub(crate) async fn authorized<'a, T, F, Fut>(
         &'a self,
         caller: &'a Account,
         prepaid: bool,
@@ -100,98 +115,28 @@ impl Mailbox {
         }
     }
 
-    /// A page of unread messages, newest first.
+    /// A page of unread messages, newest first, from the mirror (synced first unless fresh).
     pub async fn unread_page(
         &self,
         caller: &Account,
         limit: u32,
         page_token: Option<&str>,
     ) -> Result<UnreadPage, MailboxError> {
-        let account = caller.sub();
-        let gmail = &self.gmail;
-        let list = self
-            .authorized(caller, false, |token, prepaid| async move {
-                let call = GmailCall {
-                    account,
-                    token: &token,
-                    prepaid,
-                };
-                gmail.list_unread(call, limit, page_token).await
-            })
+        let cursor = page_token
+            .map(|token| Cursor::parse(token).ok_or(MailboxError::InvalidPageToken))
+            .transpose()?;
+        self.ensure_synced(caller).await?;
+        let page = self
+            .mirror
+            .page(caller.sub(), cursor.as_ref(), limit)
             .await
-            .map_err(|error| match error {
-                // The caller's only free-form input: Gmail refuses a token it did not issue,
-                // or one it issued for another query.
-                MailboxError::Gmail(GmailError::BadRequest(_)) if page_token.is_some() => {
-                    MailboxError::InvalidPageToken
-                }
-                other => other,
-            })?;
-        // Ids go into URLs and cache keys: take only what Gmail's ids look like.
-        let ids: Vec<&str> = list
-            .messages
-            .iter()
-            .map(|m| m.id.as_str())
-            .filter(|id| is_valid_message_id(id))
-            .collect();
-        let mut found = self.cache.get_many(account, &ids).await;
-        let missing: Vec<usize> = (0..found.len()).filter(|&i| found[i].is_none()).collect();
-        if !missing.is_empty() {
-            let units =
-                UNITS_MESSAGES_GET.saturating_mul(u32::try_from(missing.len()).unwrap_or(u32::MAX));
-            gmail
-                .quota()
-                .acquire(account, units)
-                .await
-                .map_err(GmailError::from)?;
-            let fetched: Vec<(usize, Result<MessageSummary, MailboxError>)> = stream::iter(missing)
-                .map(|index| {
-                    let id = ids[index];
-                    async move {
-                        let message = self
-                            .authorized(caller, true, |token, prepaid| async move {
-                                let call = GmailCall {
-                                    account,
-                                    token: &token,
-                                    prepaid,
-                                };
-                                gmail.get_message(call, id, MessageFormat::Metadata).await
-                            })
-                            .await;
-                        (index, message.map(|m| mail::summary_from_gmail(&m)))
-                    }
-                })
-                .buffer_unordered(gmail.get_concurrency())
-                .collect()
-                .await;
-            let mut fresh = Vec::with_capacity(fetched.len());
-            for (index, outcome) in fetched {
-                match outcome {
-                    Ok(summary) => {
-                        fresh.push(summary.clone());
-                        found[index] = Some(summary);
-                    }
-                    // Deleted between the list and the get: leave it out.
-                    Err(MailboxError::Gmail(GmailError::NotFound)) => {}
-                    Err(error) => return Err(error),
-                }
-            }
-            self.cache.put_many(account, &fresh).await;
-        }
-        let messages = found
-            .into_iter()
-            .flatten()
-            .map(|mut summary| {
-                if !summary.labels.iter().any(|l| l == UNREAD) {
-                    summary.labels.insert(0, UNREAD.to_owned());
-                }
-                summary
-            })
-            .collect();
+            .map_err(|e| MailboxError::Mirror(e.to_string()))?
+            .ok_or_else(|| MailboxError::Mirror("the mirror vanished after its sync".into()))?;
         Ok(UnreadPage {
-            messages,
-            next_page_token: list.next_page_token.filter(|t| !t.is_empty()),
-            result_size_estimate: list.result_size_estimate,
+            messages: page.entries.into_iter().map(|e| e.summary).collect(),
+            next_page_token: page.next.map(|c| c.token()),
+            result_size_estimate: page.total,
+            synced_at: synced_at(page.state.synced_at_ms),
         })
     }
 
@@ -217,43 +162,22 @@ impl Mailbox {
                 }
                 other => other,
             })?;
-        let detail = mail::detail_from_gmail(&message);
-        self.cache.put_many(account, &[detail.summary()]).await;
-        Ok(detail)
+        Ok(mail::detail_from_gmail(&message))
     }
 
-    /// The number of unread messages the unread list holds: the `UNREAD` label's count less
-    /// the unread messages in `SPAM` and `TRASH`, which `is:unread` leaves out (Gmail keeps the
-    /// two apart: moving a message to one takes it out of the other). Three `labels.get`
-    /// calls at once, 1 unit each, charged together (a count is paid whole or not at all).
+    /// The number of unread messages the unread list holds, from the mirror (synced first
+    /// unless fresh): the same set the pages list, so the two always agree.
     pub async fn unread_count(&self, caller: &Account) -> Result<UnreadCount, MailboxError> {
-        const LABELS: u32 = 3;
-        let account = caller.sub();
-        let gmail = &self.gmail;
-        gmail
-            .quota()
-            .acquire(account, LABELS * UNITS_LABELS_GET)
+        self.ensure_synced(caller).await?;
+        let page = self
+            .mirror
+            .page(caller.sub(), None, 0)
             .await
-            .map_err(GmailError::from)?;
-        let label = |id: &'static str| {
-            self.authorized(caller, true, move |token, prepaid| async move {
-                let call = GmailCall {
-                    account,
-                    token: &token,
-                    prepaid,
-                };
-                gmail.label(call, id).await
-            })
-        };
-        // All three run to their end (they fail alike when Gmail does), so each call's
-        // retries are as for any other call.
-        let (unread, spam, trash) = tokio::join!(label(UNREAD), label("SPAM"), label("TRASH"));
-        let (unread, spam, trash) = (unread?, spam?, trash?);
+            .map_err(|e| MailboxError::Mirror(e.to_string()))?
+            .ok_or_else(|| MailboxError::Mirror("the mirror vanished after its sync".into()))?;
         Ok(UnreadCount {
-            unread: unread
-                .messages_unread
-                .saturating_sub(spam.messages_unread)
-                .saturating_sub(trash.messages_unread),
+            unread: page.total,
+            synced_at: synced_at(page.state.synced_at_ms),
         })
     }
 }

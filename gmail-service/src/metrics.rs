@@ -3,7 +3,7 @@
 //! ratio), quota waits and refusals, Google-token requests to auth-service.
 
 use prometheus::{
-    Gauge, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry,
+    Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry,
 };
 
 /// The service-specific metrics.
@@ -15,10 +15,10 @@ pub struct ServiceMetrics {
     pub gmail_latency: HistogramVec,
     /// `gmail_api_retries_total{method}`.
     pub gmail_retries: IntCounterVec,
-    /// `message_cache_lookups_total{result="hit"|"miss"}`.
-    pub cache_lookups: IntCounterVec,
-    /// `message_cache_hit_ratio`: hits / lookups since start.
-    pub cache_hit_ratio: Gauge,
+    /// `mirror_syncs_total{kind="fresh"|"incremental"|"full"|"waited"|"stale"}`: how each read
+    /// found the account's mirror (fresh: no Google call; waited: another request synced it;
+    /// stale: served as it was after waiting for another request's sync too long).
+    pub mirror_syncs: IntCounterVec,
     /// `gmail_quota_waits_total`: requests that waited for budget.
     pub quota_waits: IntCounter,
     /// `gmail_quota_wait_seconds`.
@@ -54,16 +54,12 @@ impl ServiceMetrics {
                 ),
                 &["method"],
             )?,
-            cache_lookups: IntCounterVec::new(
+            mirror_syncs: IntCounterVec::new(
                 Opts::new(
-                    "message_cache_lookups_total",
-                    "Message metadata cache lookups",
+                    "mirror_syncs_total",
+                    "Reads of the unread mirror, by how it was brought up to date",
                 ),
-                &["result"],
-            )?,
-            cache_hit_ratio: Gauge::new(
-                "message_cache_hit_ratio",
-                "Share of message metadata lookups served from Redis since start",
+                &["kind"],
             )?,
             quota_waits: IntCounter::new(
                 "gmail_quota_waits_total",
@@ -88,25 +84,11 @@ impl ServiceMetrics {
         registry.register(Box::new(metrics.gmail_calls.clone()))?;
         registry.register(Box::new(metrics.gmail_latency.clone()))?;
         registry.register(Box::new(metrics.gmail_retries.clone()))?;
-        registry.register(Box::new(metrics.cache_lookups.clone()))?;
-        registry.register(Box::new(metrics.cache_hit_ratio.clone()))?;
+        registry.register(Box::new(metrics.mirror_syncs.clone()))?;
         registry.register(Box::new(metrics.quota_waits.clone()))?;
         registry.register(Box::new(metrics.quota_wait_seconds.clone()))?;
         registry.register(Box::new(metrics.quota_refusals.clone()))?;
         registry.register(Box::new(metrics.token_requests.clone()))?;
         Ok(metrics)
-    }
-
-    /// Records `hits` and `misses` of one cache lookup round.
-    pub fn record_cache(&self, hits: u64, misses: u64) {
-        self.cache_lookups.with_label_values(&["hit"]).inc_by(hits);
-        self.cache_lookups
-            .with_label_values(&["miss"])
-            .inc_by(misses);
-        let hits = self.cache_lookups.with_label_values(&["hit"]).get();
-        let total = hits + self.cache_lookups.with_label_values(&["miss"]).get();
-        if total > 0 {
-            self.cache_hit_ratio.set(hits as f64 / total as f64);
-        }
     }
 }

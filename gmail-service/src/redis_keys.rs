@@ -6,12 +6,16 @@
 //! | key | type | TTL | written by / read by | holds |
 //! | --- | --- | --- | --- | --- |
 //! | `msg:{<sub>}:<id>` ([`message`]) | string | `MESSAGE_CACHE_TTL_SECS` (default one day), set on every write | `message_cache` writes (`SET EX`, one pipeline per page) and reads (`MGET`) | a message summary (`contract` `MessageSummary` JSON: sender, subject, date, snippet, labels) |
+//! | `mirror:{<sub>}:order` ([`mirror`]) | sorted set | `MIRROR_TTL_SECS` (default one day) after the last sync | `sync` writes (one `MULTI` per sync), `mirror`'s page script reads | the account's unread message ids by `internalDate` (epoch ms) |
+//! | `mirror:{<sub>}:summaries` ([`mirror`]) | hash | as above | as above | message id → summary (`contract` `MessageSummary` JSON) |
+//! | `mirror:{<sub>}:state` ([`mirror`]) | hash | as above | as above | `history_id` the mirror reflects, `synced_at_ms`, `truncated` |
+//! | `mirror:{<sub>}:lease` ([`mirror`]) | string | 5 s, renewed while the sync runs, released at its end | `sync` (`SET NX PX`, released by a compare-and-delete script) | the random id of the one replica syncing the account |
 //! | `quota:{<sub>}` ([`quota`]) | hash | the window plus 5 s (65 s), renewed on every charge | `quota` (one Lua script reads, prunes and charges it atomically) | the account's Gmail quota units spent per second: field = Unix second, value = units |
 //! | `account:{<sub>}:not-before` ([`not_before`]) | string | set by auth-service (an API token's life, plus a minute) | **owned by auth-service**, which writes it on logout and "revoke my API tokens"; `revocation` only reads it (`GET`, every request) | Unix seconds: the account's internal JWTs issued before are revoked |
 //! | `keys:gmail-service-credential` ([`SERVICE_CREDENTIAL_NAME`]) | string | none | demo mode only (no `GMAIL_SERVICE_CREDENTIAL`): whichever of auth-service and gmail-service comes first writes it (`SET NX`), both read it; the key is spelled by `common::redis_store::RedisStore::shared_demo_secret` from this name | gmail-service's credential towards auth-service (`X-Service-Credential`) |
 //!
-//! `{<sub>}` is a Redis Cluster hash tag: one account's keys share a slot, so the cache's `MGET`
-//! and the quota script stay in one slot. `account:{<sub>}:not-before` is spelled by
+//! `{<sub>}` is a Redis Cluster hash tag: one account's keys share a slot, so the cache's `MGET`,
+//! the mirror's page script and `MULTI`, and the quota script stay in one slot. `account:{<sub>}:not-before` is spelled by
 //! `common::redis_store::RedisStore::account_key`, as auth-service spells it; the tests of
 //! `tests/api/revocation.rs` write it as auth-service does and check that gmail-service reads
 //! it. The spelling before hash tags (`account:<sub>:not-before`) is read beside it, in the same
@@ -29,6 +33,12 @@ pub const SERVICE_CREDENTIAL_NAME: &str = "gmail-service-credential";
 /// `msg:<sub>:<id>`: the cached summary of message `id` of account `sub`.
 pub fn message(redis: &RedisStore, sub: &str, id: &str) -> String {
     redis.key(&format!("msg:{{{sub}}}:{id}"))
+}
+
+/// `mirror:{<sub>}:<part>`: a part of the account's unread mirror (`order`, `summaries`,
+/// `state`, `lease`; see `crate::mirror`).
+pub fn mirror(redis: &RedisStore, sub: &str, part: &str) -> String {
+    redis.key(&format!("mirror:{{{sub}}}:{part}"))
 }
 
 /// `quota:<sub>`: the account's Gmail quota buckets.

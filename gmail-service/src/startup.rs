@@ -29,8 +29,8 @@ use crate::{
         fallback, health, messages, openapi,
     },
     mailbox::Mailbox,
-    message_cache::MessageCache,
     metrics::ServiceMetrics,
+    mirror::Mirror,
     quota::QuotaBudget,
     service_credential::ServiceCredentialSource,
 };
@@ -83,8 +83,14 @@ impl Application {
             ServiceCredentialSource::new(&settings.service_credential, store.clone()),
             service_metrics.clone(),
         );
-        let cache = MessageCache::new(store.clone(), settings.message_cache_ttl, service_metrics);
-        let mailbox = web::Data::new(Mailbox::new(gmail, tokens, cache));
+        let mirror = Mirror::new(store.clone(), settings.mirror_ttl);
+        let mailbox = web::Data::new(Mailbox::new(
+            gmail,
+            tokens,
+            mirror,
+            settings.sync.clone(),
+            service_metrics,
+        ));
         let redis = web::Data::new(store);
         let metrics = web::Data::new(http_metrics);
         let jwks_ready_max_age =

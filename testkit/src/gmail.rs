@@ -76,7 +76,9 @@ const KNOWN_SETTINGS: &[&str] = &[
     "GMAIL_MAX_RESPONSE_BYTES",
     "QUOTA_UNITS_PER_MINUTE",
     "QUOTA_MAX_WAIT_MS",
-    "MESSAGE_CACHE_TTL_SECS",
+    "MIRROR_TTL_SECS",
+    "SYNC_MAX_AGE_SECS",
+    "SYNC_MAX_MESSAGES",
     "REQUEST_DEADLINE_MS",
 ];
 
@@ -205,6 +207,41 @@ impl TestApp {
             .await
             .unwrap();
         assert!(response.status().is_success(), "{path}");
+    }
+
+    /// Delivers `raw` (an RFC 5322 message) to `email`'s mailbox as new mail (`INBOX`,
+    /// `UNREAD`), through the emulator's control; the new message's id.
+    pub async fn deliver(&self, email: &str, raw: &str) -> String {
+        let response = self
+            .http
+            .post(format!(
+                "{}/emulator/accounts/{email}/messages",
+                self.emulator.url
+            ))
+            .header("content-type", "message/rfc822")
+            .body(raw.to_owned())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "delivery to {email}");
+        let body: Value = response.json().await.unwrap();
+        body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Changes the labels of message `id` of `email` as another mail client would (mark read:
+    /// remove `UNREAD`; spam: add `SPAM`).
+    pub async fn relabel(&self, email: &str, id: &str, add: &[&str], remove: &[&str]) {
+        let response = self
+            .http
+            .post(format!(
+                "{}/emulator/accounts/{email}/messages/{id}/labels",
+                self.emulator.url
+            ))
+            .json(&serde_json::json!({"add": add, "remove": remove}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "labels of {id}");
     }
 
     /// The emulator's mailbox of the account with this address.

@@ -333,11 +333,11 @@ impl System {
             .await?)
     }
 
-    /// Empties gmail-service's message cache (the next page is cold).
-    pub async fn clear_message_cache(&self) -> Result<()> {
+    /// Empties gmail-service's unread mirrors (the next page is cold: a full sync).
+    pub async fn clear_mirrors(&self) -> Result<()> {
         let mut redis = self.redis().await?;
         let keys: Vec<String> = redis::cmd("KEYS")
-            .arg(format!("{}msg:*", self.prefix))
+            .arg(format!("{}mirror:*", self.prefix))
             .query_async(&mut redis)
             .await?;
         if !keys.is_empty() {

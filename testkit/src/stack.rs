@@ -31,6 +31,11 @@ pub struct StackOptions {
     pub rate_limits: bool,
     /// Generated accounts at the emulator (`user<n>@example.com`), beside the demo ones.
     pub emulator_extra_accounts: usize,
+    /// gmail-service's `SYNC_MAX_AGE_SECS`. 0 by default here: every page syncs the mirror
+    /// first (one `history.list`), so a test that changes Google (faults, expired tokens)
+    /// sees the change on the next page; the default deployment's 30 s is set by the tests
+    /// of the fresh mirror.
+    pub sync_max_age_secs: u64,
 }
 
 impl Default for StackOptions {
@@ -41,6 +46,7 @@ impl Default for StackOptions {
             auto_approve: true,
             rate_limits: true,
             emulator_extra_accounts: 0,
+            sync_max_age_secs: 0,
         }
     }
 }
@@ -106,7 +112,8 @@ pub async fn spawn_stack_with(options: StackOptions) -> Stack {
         .clone()
         .with("AUTH_SERVICE_URL", auth.clone())
         .with("AUTH_SERVICE_INTERNAL_URL", auth_internal.clone())
-        .with("GMAIL_API_BASE", emulator.gmail_api_base());
+        .with("GMAIL_API_BASE", emulator.gmail_api_base())
+        .with("SYNC_MAX_AGE_SECS", options.sync_max_age_secs.to_string());
     let gmail_app = gmail_service::startup::Application::build(
         gmail_service::configuration::Settings::from_env(&gmail_env).unwrap(),
     )

@@ -309,7 +309,7 @@ async fn reauth_rate_limits_and_unknown_messages_have_pages() {
         .emulator
         .set_faults(serde_json::json!({"gmail": {"rate_limited": 1.0}}))
         .unwrap();
-    let (page, _) = browser.get(&format!("{}/?trail=x", stack.base)).await;
+    let (page, _) = browser.get(&format!("{}/", stack.base)).await;
     assert_eq!(page.status(), 429);
     assert!(page.headers().get("retry-after").is_some());
     assert!(
@@ -330,7 +330,7 @@ async fn reauth_rate_limits_and_unknown_messages_have_pages() {
         .send()
         .await
         .unwrap();
-    let (page, _) = browser.get(&format!("{}/?trail=y", stack.base)).await;
+    let (page, _) = browser.get(&format!("{}/", stack.base)).await;
     let html = page.text().await.unwrap();
     assert!(
         html.contains("data-kind=\"reauth_required\""),
@@ -428,7 +428,7 @@ async fn google_unavailable_has_its_own_page() {
         .emulator
         .set_faults(serde_json::json!({"gmail": {"unavailable": 1.0}}))
         .unwrap();
-    let (page, _) = browser.get(&format!("{}/?trail=z", stack.base)).await;
+    let (page, _) = browser.get(&format!("{}/", stack.base)).await;
     assert_eq!(page.status(), 503);
     let html = page.text().await.unwrap();
     assert!(
@@ -453,7 +453,7 @@ async fn mistyped_message_ids_and_refused_page_tokens_are_the_persons_input_not_
         );
         assert!(!html.contains("Something went wrong"), "{id}");
     }
-    // A page token Gmail refuses (`Invalid pageToken`): a link that does not work.
+    // A page token gmail-service did not issue: a link that does not work.
     let (page, _) = browser.get(&format!("{}/?trail=AAAA", stack.base)).await;
     assert_eq!(page.status(), 400);
     let html = page.text().await.unwrap();
@@ -472,7 +472,7 @@ async fn unavailable_pages_carry_retry_after() {
         .emulator
         .set_faults(serde_json::json!({"gmail": {"unavailable": 1.0}}))
         .unwrap();
-    let (page, _) = browser.get(&format!("{}/?trail=w", stack.base)).await;
+    let (page, _) = browser.get(&format!("{}/", stack.base)).await;
     assert_eq!(page.status(), 503);
     let seconds: u64 = page.headers()["retry-after"]
         .to_str()

@@ -37,7 +37,8 @@ use crate::{
 /// Units Gmail charges per call (google-wire.md).
 pub const UNITS_MESSAGES_LIST: u32 = 5;
 pub const UNITS_MESSAGES_GET: u32 = 5;
-pub const UNITS_LABELS_GET: u32 = 1;
+pub const UNITS_PROFILE: u32 = 1;
+pub const UNITS_HISTORY_LIST: u32 = 2;
 
 /// Headers a summary needs from `format=metadata`.
 const METADATA_HEADERS: [&str; 3] = ["From", "Subject", "Date"];
@@ -212,14 +213,29 @@ impl GmailClient {
             .await
     }
 
-    /// `labels/{id}` of a system label (`UNREAD`, `SPAM`, `TRASH`).
-    pub async fn label(
+    /// `users.getProfile`: the mailbox's current history id.
+    pub async fn profile(&self, call: GmailCall<'_>) -> Result<wire::Profile, GmailError> {
+        let url = format!("{}/profile", self.settings.api_base);
+        self.call("profile", &url, &[], call, UNITS_PROFILE).await
+    }
+
+    /// `users.history.list` after `start` (every history type, every label), one page.
+    /// Gmail answers 404 ([`GmailError::NotFound`]) when `start` is too old.
+    pub async fn list_history(
         &self,
         call: GmailCall<'_>,
-        id: &'static str,
-    ) -> Result<wire::Label, GmailError> {
-        let url = format!("{}/labels/{id}", self.settings.api_base);
-        self.call("labels.get", &url, &[], call, UNITS_LABELS_GET)
+        start: &str,
+        page_token: Option<&str>,
+    ) -> Result<wire::HistoryList, GmailError> {
+        let mut query = vec![
+            ("startHistoryId", start.to_owned()),
+            ("maxResults", "500".to_owned()),
+        ];
+        if let Some(token) = page_token {
+            query.push(("pageToken", token.to_owned()));
+        }
+        let url = format!("{}/history", self.settings.api_base);
+        self.call("history.list", &url, &query, call, UNITS_HISTORY_LIST)
             .await
     }
 

@@ -38,6 +38,8 @@ pub struct Message {
     pub snippet: String,
     /// Epoch milliseconds, as a string.
     pub internal_date: Option<String>,
+    /// The id of the last history record that touched the message, as a string.
+    pub history_id: Option<String>,
     pub payload: Option<MessagePart>,
 }
 
@@ -74,12 +76,53 @@ pub struct PartBody {
     pub data: Option<String>,
 }
 
-/// `users.labels.get`.
+/// `users.getProfile`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Label {
+pub struct Profile {
+    /// The mailbox's current history id, as a string.
+    pub history_id: String,
+}
+
+/// `users.history.list`: the changes after `startHistoryId`, oldest first. No `history` key
+/// when nothing changed.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryList {
     #[serde(default)]
-    pub messages_unread: u64,
+    pub history: Vec<HistoryRecord>,
+    pub next_page_token: Option<String>,
+    /// The mailbox's current history id (store it after the last page only).
+    pub history_id: String,
+}
+
+/// One history record; each list holds the messages one kind of change touched.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryRecord {
+    #[serde(default)]
+    pub messages_added: Vec<HistoryMessage>,
+    #[serde(default)]
+    pub messages_deleted: Vec<HistoryMessage>,
+    #[serde(default)]
+    pub labels_added: Vec<HistoryMessage>,
+    #[serde(default)]
+    pub labels_removed: Vec<HistoryMessage>,
+}
+
+/// `{"message": {…}}` of a history record.
+#[derive(Debug, Deserialize)]
+pub struct HistoryMessage {
+    pub message: HistoryMessageRef,
+}
+
+/// A message as history names it: its id and, usually, its labels after the change.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryMessageRef {
+    pub id: String,
+    /// `None` when Gmail left the labels out: the message must be read to know them.
+    pub label_ids: Option<Vec<String>>,
 }
 
 /// Google's error envelope.

@@ -155,9 +155,13 @@ impl From<MailboxError> for ApiError {
             MailboxError::Token(error) => error.into(),
             MailboxError::Gmail(error) => error.into(),
             MailboxError::InvalidPageToken => Self::BadRequest(
-                "page_token is not a page token Gmail accepts; start again from the first page."
+                "page_token is not a page token this service issued; start again from the first \
+                 page."
                     .into(),
             ),
+            MailboxError::Mirror(reason) => {
+                Self::DependencyUnavailable(format!("Redis (mirror): {reason}"))
+            }
         }
     }
 }

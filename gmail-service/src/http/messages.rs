@@ -19,7 +19,10 @@ fn no_store(response: &mut actix_web::HttpResponseBuilder) -> &mut actix_web::Ht
 /// Unread messages, newest first.
 ///
 /// Sender, subject, date, snippet and labels of the account's unread messages (spam and trash
-/// excluded). Page through them with `next_page_token`. An empty mailbox is an empty list.
+/// excluded). Page through them with `next_page_token`: mail that arrives meanwhile never
+/// shifts the next page. An empty mailbox is an empty list. Served from the account's mirror of
+/// Gmail, brought up to date first when older than `SYNC_MAX_AGE_SECS`; `synced_at` says when
+/// it last matched Gmail.
 #[utoipa::path(
     get,
     path = "/v1/messages/unread",
@@ -28,7 +31,7 @@ fn no_store(response: &mut actix_web::HttpResponseBuilder) -> &mut actix_web::Ht
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of unread messages", body = UnreadPage),
-        (status = 400, description = "`bad_request`: limit outside 1..100, malformed query, or a page token Gmail refuses", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 400, description = "`bad_request`: limit outside 1..100, malformed query, or a page token this service did not issue", body = ProblemBody, content_type = "application/problem+json"),
         (status = 401, description = "`invalid_token` (missing, malformed, forged, expired or revoked JWT) or `reauth_required` (Google no longer accepts the grant)", body = ProblemBody, content_type = "application/problem+json"),
         (status = 403, description = "`insufficient_scope`: the Google grant does not allow reading Gmail", body = ProblemBody, content_type = "application/problem+json"),
         (status = 429, description = "`upstream_rate_limited`: Gmail's per-account quota is spent", body = ProblemBody, content_type = "application/problem+json",
@@ -91,14 +94,15 @@ pub async fn message(
 
 /// How many messages are unread.
 ///
-/// The number of messages `GET /v1/messages/unread` pages through (spam and trash excluded).
+/// The number of messages `GET /v1/messages/unread` pages through (spam and trash excluded),
+/// from the same mirror, so the two always agree.
 #[utoipa::path(
     get,
     path = "/v1/unread-count",
     tag = "messages",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "How many messages the unread list holds (the UNREAD label's count less the unread in SPAM and TRASH)", body = UnreadCount),
+        (status = 200, description = "How many messages the unread list holds, and when that last matched Gmail", body = UnreadCount),
         (status = 401, description = "`invalid_token` or `reauth_required`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 403, description = "`insufficient_scope`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 429, description = "`upstream_rate_limited`", body = ProblemBody, content_type = "application/problem+json",

@@ -1,6 +1,10 @@
 //! Every error mapping: Gmail 401 (one forced refresh and retry, then `reauth_required`),
 //! 429/5xx/timeouts (`upstream_rate_limited` / `upstream_unavailable` with `Retry-After`), the
 //! per-account quota budget shared by replicas, Redis and auth-service outages.
+//!
+//! Pages and counts come from the account's mirror, which calls Gmail only when it is older
+//! than `SYNC_MAX_AGE_SECS`: most tests here set it to 0 ([`syncing`]), so every read syncs
+//! (one `history.list` after the first, full sync) and meets whatever Gmail does.
 
 use std::time::Duration;
 
@@ -10,14 +14,26 @@ use testkit::{RedisServer, free_port, unique_prefix};
 
 use crate::helpers::*;
 
+/// Every read syncs the mirror with Gmail first.
+fn syncing() -> Env {
+    Env::default().with("SYNC_MAX_AGE_SECS", "0")
+}
+
 #[tokio::test]
 async fn a_gmail_401_triggers_one_refresh_and_a_retry() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(syncing(), |_| {}).await;
     app.count(BOB).await;
     let refreshes_at_google = app.emulator.count("token.refresh_token");
     app.emulator_post("/emulator/tokens/expire").await;
-    // A cold page: the list call and ten gets all need the new token; one refresh serves all.
+    // Mail arrived: the sync's history call and the new message's get both need the new
+    // token; one refresh serves both.
+    app.deliver(
+        BOB.1,
+        "From: a@example.com\r\nSubject: new\r\n\r\nhello\r\n",
+    )
+    .await;
     let page = app.unread(BOB, Some(10), None).await;
+    assert_eq!(page.messages[0].subject, "new");
     assert_eq!(page.messages.len(), 10);
     assert_eq!(app.auth.refreshes(), 1);
     assert_eq!(
@@ -28,7 +44,7 @@ async fn a_gmail_401_triggers_one_refresh_and_a_retry() {
 
 #[tokio::test]
 async fn a_revoked_grant_is_reauth_required() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(syncing(), |_| {}).await;
     app.count(BOB).await;
     app.emulator_post("/emulator/accounts/bob@example.com/revoke")
         .await;
@@ -51,7 +67,7 @@ async fn a_revoked_grant_is_reauth_required() {
 }
 
 fn fast_failing() -> Env {
-    Env::default()
+    syncing()
         .with("GMAIL_MAX_ATTEMPTS", "2")
         .with("GMAIL_TIMEOUT_MS", "400")
         .with("GMAIL_RETRY_BASE_MS", "10")
@@ -99,12 +115,12 @@ async fn gmail_rate_limits_and_failures_are_retried_then_mapped() {
     for (shares, status, code) in cases {
         app.put_faults(json!({"gmail": shares, "slow_ms": 5000}))
             .await;
-        let before = app.emulator.count("gmail.labels.get");
+        let before = app.emulator.count("gmail.history.list");
         retry_after(app.get_as(&jwt, "/v1/unread-count").await, status, code).await;
-        // Each of the three labels tried twice (GMAIL_MAX_ATTEMPTS=2), with a backoff between.
+        // The sync's history call tried twice (GMAIL_MAX_ATTEMPTS=2), with a backoff between.
         assert_eq!(
-            app.emulator.count("gmail.labels.get"),
-            before + 6,
+            app.emulator.count("gmail.history.list"),
+            before + 2,
             "{code:?}"
         );
         retry_after(
@@ -119,10 +135,10 @@ async fn gmail_rate_limits_and_failures_are_retried_then_mapped() {
     app.unread(BOB, Some(3), None).await;
     let metrics = app.get("/metrics").await.text().await.unwrap();
     assert!(
-        metrics.contains(r#"gmail_api_calls_total{method="labels.get",outcome="rate_limited""#)
+        metrics.contains(r#"gmail_api_calls_total{method="history.list",outcome="rate_limited""#)
     );
-    assert!(metrics.contains(r#"gmail_api_calls_total{method="labels.get",outcome="timeout""#));
-    assert!(metrics.contains(r#"gmail_api_retries_total{method="labels.get""#));
+    assert!(metrics.contains(r#"gmail_api_calls_total{method="history.list",outcome="timeout""#));
+    assert!(metrics.contains(r#"gmail_api_retries_total{method="history.list""#));
 }
 
 /// A deadline far below what Gmail's timeouts and retries would take (3 attempts of up to
@@ -132,7 +148,7 @@ const DEADLINE: Duration = Duration::from_millis(1_500);
 const SLACK: Duration = Duration::from_millis(1_000);
 
 fn with_deadline() -> Env {
-    Env::default()
+    syncing()
         .with("REQUEST_DEADLINE_MS", DEADLINE.as_millis().to_string())
         .with("GMAIL_RETRY_BASE_MS", "200")
 }
@@ -180,14 +196,13 @@ async fn a_slow_token_exchange_is_a_503_within_the_request_deadline() {
 #[tokio::test]
 async fn a_long_retry_after_is_passed_on_instead_of_waited_for() {
     // Gmail's own quota says "in a minute": no point in holding the request.
-    let app = spawn_app_with(Env::default(), |config| {
-        // Two counts, of three labels.get each.
+    let app = spawn_app_with(syncing(), |config| {
+        // One full sync of the empty mailbox: getProfile (1 unit) and messages.list (5).
         config.quota_units_per_minute = 6;
     })
     .await;
-    let jwt = app.auth.jwt(BOB);
-    app.count(BOB).await;
-    app.count(BOB).await;
+    let jwt = app.auth.jwt(CAROL);
+    app.count(CAROL).await;
     let seconds = retry_after(
         app.get_as(&jwt, "/v1/unread-count").await,
         429,
@@ -200,7 +215,7 @@ async fn a_long_retry_after_is_passed_on_instead_of_waited_for() {
 #[tokio::test]
 async fn the_quota_budget_is_shared_by_replicas_and_gmail_never_trips() {
     let prefix = unique_prefix();
-    let budget = Env::default()
+    let budget = syncing()
         .with("QUOTA_UNITS_PER_MINUTE", "12")
         .with("QUOTA_MAX_WAIT_MS", "0")
         .with("REDIS_KEY_PREFIX", &prefix);
@@ -210,15 +225,16 @@ async fn the_quota_budget_is_shared_by_replicas_and_gmail_never_trips() {
         format!("{}/gmail/v1/users/me", app.emulator.url),
     ))
     .await;
-    let jwt = app.auth.jwt(BOB);
+    let jwt = app.auth.jwt(CAROL);
     let http = reqwest::Client::new();
     let on = |base: &str| {
         http.get(format!("{base}/v1/unread-count"))
             .bearer_auth(&jwt)
             .send()
     };
-    // A count is three labels.get of 1 unit: 4 counts spread over both replicas fit, the 5th
-    // does not.
+    // The first count syncs the empty mailbox in full (getProfile 1 unit, messages.list 5),
+    // each later one is a history.list (2 units): 4 counts spread over both replicas fit the
+    // 12 units, the 5th does not.
     for base in [&app.address, &replica, &app.address, &replica] {
         assert_eq!(on(base).await.unwrap().status(), 200);
     }
@@ -230,10 +246,13 @@ async fn the_quota_budget_is_shared_by_replicas_and_gmail_never_trips() {
         )
         .await;
     }
-    assert_eq!(app.emulator.count("gmail.labels.get"), 12);
-    // Another account has its own budget.
+    assert_eq!(app.emulator.count("gmail.profile"), 1);
+    assert_eq!(app.emulator.count("gmail.messages.list"), 1);
+    assert_eq!(app.emulator.count("gmail.history.list"), 3);
+    // Another account has its own budget (one message: 5 units).
+    let id = app.mailbox(BOB.1).messages()[0].id.clone();
     assert_eq!(
-        app.get_as(&app.auth.jwt(ALICE), "/v1/unread-count")
+        app.get_as(&app.auth.jwt(BOB), &format!("/v1/messages/{id}"))
             .await
             .status(),
         200
@@ -245,24 +264,32 @@ async fn the_quota_budget_is_shared_by_replicas_and_gmail_never_trips() {
 #[tokio::test]
 async fn concurrent_requests_never_exceed_the_budget() {
     let app = spawn_app_with(
-        Env::default()
-            .with("QUOTA_UNITS_PER_MINUTE", "30")
+        syncing()
+            .with("QUOTA_UNITS_PER_MINUTE", "10")
             .with("QUOTA_MAX_WAIT_MS", "0"),
-        |_| {},
+        |config| config.faults.latency_ms = 50,
     )
     .await;
-    let jwt = app.auth.jwt(ALICE);
-    app.get_as(&jwt, "/v1/unread-count").await;
+    let jwt = app.auth.jwt(CAROL);
+    // The full sync: 6 of the 10 units.
+    assert_eq!(app.get_as(&jwt, "/v1/unread-count").await.status(), 200);
     let requests = (0..30).map(|_| app.get_as(&jwt, "/v1/unread-count"));
     let statuses: Vec<u16> = futures_util::future::join_all(requests)
         .await
         .iter()
         .map(|r| r.status().as_u16())
         .collect();
-    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 9);
-    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 21);
-    // Ten counts of three labels each: a count is charged whole or not at all.
-    assert_eq!(app.emulator.count("gmail.labels.get"), 30);
+    // Never more history calls than the 4 units left allow (2 units each)...
+    let histories = app.emulator.count("gmail.history.list");
+    assert!((1..=2).contains(&histories), "{histories} history calls");
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 429),
+        "{statuses:?}"
+    );
+    // ...and requests that meet a sync in flight wait for it instead of syncing too: without
+    // that single flight, two of the 30 would be answered and the rest refused.
+    let answered = statuses.iter().filter(|s| **s == 200).count();
+    assert!(answered >= 5, "{answered} answered: {statuses:?}");
 }
 
 #[tokio::test]

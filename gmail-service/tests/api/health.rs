@@ -231,17 +231,26 @@ async fn not_ready_without_the_jwks() {
 }
 
 #[tokio::test]
-async fn metrics_count_gmail_calls_cache_hits_and_tokens() {
+async fn metrics_count_gmail_calls_syncs_and_tokens() {
     let app = spawn_app().await;
     app.unread(BOB, Some(5), None).await;
     app.unread(BOB, Some(5), None).await;
+    let unread = app
+        .mailbox(BOB.1)
+        .messages()
+        .iter()
+        .filter(|m| m.is_unread() && !m.has_label("SPAM") && !m.has_label("TRASH"))
+        .count();
     let metrics = app.get("/metrics").await.text().await.unwrap();
     for expected in [
-        r#"gmail_api_calls_total{method="messages.list",outcome="ok",service="gmail-service"} 2"#,
-        r#"gmail_api_calls_total{method="messages.get",outcome="ok",service="gmail-service"} 5"#,
-        r#"message_cache_lookups_total{result="hit",service="gmail-service"} 5"#,
-        r#"message_cache_lookups_total{result="miss",service="gmail-service"} 5"#,
-        r#"message_cache_hit_ratio{service="gmail-service"} 0.5"#,
+        // The first page syncs in full; the second is served from the fresh mirror.
+        r#"gmail_api_calls_total{method="profile",outcome="ok",service="gmail-service"} 1"#,
+        r#"gmail_api_calls_total{method="messages.list",outcome="ok",service="gmail-service"} 1"#,
+        &format!(
+            r#"gmail_api_calls_total{{method="messages.get",outcome="ok",service="gmail-service"}} {unread}"#
+        ),
+        r#"mirror_syncs_total{kind="full",service="gmail-service"} 1"#,
+        r#"mirror_syncs_total{kind="fresh",service="gmail-service"} 1"#,
         r#"google_token_requests_total{kind="fetch",outcome="ok",service="gmail-service"} 1"#,
         "gmail_quota_waits_total",
         "gmail_api_call_duration_seconds_bucket",

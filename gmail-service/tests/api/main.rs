@@ -7,6 +7,7 @@ mod health;
 mod helpers;
 mod jwt;
 mod message;
+mod mirror;
 mod openapi;
 mod revocation;
 mod round_trips;

@@ -1,54 +1,69 @@
-//! Speed by design, proved by counting requests at the emulator: a cold page of 50 is one list
-//! call and one concurrent round of `messages.get`; a warm page is the list call alone.
-
-use std::time::{Duration, Instant};
+//! Speed by design, proved by counting requests at the emulator: a cold page syncs the
+//! account's mirror in full (getProfile, messages.list, then one concurrent round of
+//! `messages.get`); a warm page makes no Google call at all; a stale one makes one
+//! `history.list`, plus one `messages.get` per message that arrived.
 
 use common::config::Env;
 
 use crate::helpers::*;
 
+/// Google calls the emulator has seen, by kind.
+fn calls(app: &TestApp) -> [u64; 4] {
+    [
+        "gmail.profile",
+        "gmail.messages.list",
+        "gmail.messages.get",
+        "gmail.history.list",
+    ]
+    .map(|kind| app.emulator.count(kind))
+}
+
 #[tokio::test]
-async fn cold_page_is_one_list_and_one_round_of_gets_warm_page_is_one_list() {
-    const LATENCY_MS: u64 = 400;
-    let app = spawn_app_with(Env::default(), |config| {
-        config.faults.latency_ms = LATENCY_MS;
-    })
-    .await;
-    // The Google token is fetched once beforehand, so the timing below is Gmail's alone.
-    app.count(CAROL).await;
-    app.count(ALICE).await;
+async fn cold_page_is_one_full_sync_warm_page_makes_no_google_call() {
+    let app = spawn_app().await;
+    let unread = app
+        .mailbox(ALICE.1)
+        .messages()
+        .iter()
+        .filter(|m| m.is_unread() && !m.has_label("SPAM") && !m.has_label("TRASH"))
+        .count() as u64;
+    assert!(unread > 50 && unread <= 100, "{unread}");
 
-    let (lists, gets) = (
-        app.emulator.count("gmail.messages.list"),
-        app.emulator.count("gmail.messages.get"),
-    );
-    let started = Instant::now();
+    let [profiles, lists, gets, histories] = calls(&app);
     let page = app.unread(ALICE, Some(50), None).await;
-    let cold = started.elapsed();
     assert_eq!(page.messages.len(), 50);
-    assert_eq!(app.emulator.count("gmail.messages.list"), lists + 1);
-    assert_eq!(app.emulator.count("gmail.messages.get"), gets + 50);
-    // Two round trips (list, then all gets at once): fewer than three, let alone 51.
-    assert!(
-        cold < Duration::from_millis(3 * LATENCY_MS),
-        "cold page took {cold:?}"
+    assert_eq!(
+        calls(&app),
+        [profiles + 1, lists + 1, gets + unread, histories]
     );
-    assert!(cold >= Duration::from_millis(2 * LATENCY_MS));
-
-    let started = Instant::now();
     let again = app.unread(ALICE, Some(50), None).await;
-    let warm = started.elapsed();
-    assert_eq!(again, page);
-    assert_eq!(app.emulator.count("gmail.messages.list"), lists + 2);
-    assert_eq!(app.emulator.count("gmail.messages.get"), gets + 50);
-    assert!(
-        warm < Duration::from_millis(2 * LATENCY_MS),
-        "warm page took {warm:?}"
+    assert_eq!(again.messages, page.messages);
+    assert_eq!(again.synced_at, page.synced_at);
+    assert_eq!(
+        calls(&app),
+        [profiles + 1, lists + 1, gets + unread, histories],
+        "a warm page called Google"
     );
 }
 
 #[tokio::test]
-async fn opening_a_message_costs_one_get_and_warms_its_summary() {
+async fn a_stale_page_makes_one_history_call_and_reads_only_what_arrived() {
+    let app = spawn_app_with(Env::default().with("SYNC_MAX_AGE_SECS", "0"), |_| {}).await;
+    app.unread(BOB, Some(5), None).await;
+    let [profiles, lists, gets, histories] = calls(&app);
+    let id = app
+        .deliver(
+            BOB.1,
+            "From: Ann <ann@example.com>\r\nSubject: fresh\r\n\r\nnew mail\r\n",
+        )
+        .await;
+    let page = app.unread(BOB, Some(5), None).await;
+    assert_eq!(page.messages[0].id, id);
+    assert_eq!(calls(&app), [profiles, lists, gets + 1, histories + 1]);
+}
+
+#[tokio::test]
+async fn opening_a_message_costs_one_get_and_no_page_call() {
     let app = spawn_app().await;
     let id = app
         .mailbox(BOB.1)
@@ -58,14 +73,8 @@ async fn opening_a_message_costs_one_get_and_warms_its_summary() {
         .unwrap()
         .id
         .clone();
-    let gets = app.emulator.count("gmail.messages.get");
+    app.unread(BOB, Some(100), None).await;
+    let [profiles, lists, gets, histories] = calls(&app);
     app.message(BOB, &id).await;
-    assert_eq!(app.emulator.count("gmail.messages.get"), gets + 1);
-    let page = app.unread(BOB, Some(100), None).await;
-    let listed = page.messages.len() as u64;
-    // Every listed message but the opened one needed a get.
-    assert_eq!(
-        app.emulator.count("gmail.messages.get"),
-        gets + 1 + listed - 1
-    );
+    assert_eq!(calls(&app), [profiles, lists, gets + 1, histories]);
 }
