@@ -286,9 +286,11 @@ pub async fn profile(
     })))
 }
 
-/// `GET …/history`: the changes after `startHistoryId` (deliveries and label changes since
-/// start-up), filtered by `historyTypes` and `labelId`, paged by `maxResults` / `pageToken`.
-/// A `startHistoryId` older than the emulator's start answers 404 (sync in full).
+/// `GET …/history`: the changes after `startHistoryId` (deliveries, label changes and deletions
+/// since start-up), filtered by `historyTypes` and `labelId` (the message as the record shows
+/// it carries the label), paged by `maxResults` / `pageToken`. A `startHistoryId` older than
+/// the history kept (before start-up, beyond `EMULATOR_HISTORY_RETENTION`, or forgotten)
+/// answers 404 (sync in full); one beyond the current id answers no `history`.
 pub async fn list_history(
     request: HttpRequest,
     path: web::Path<String>,
@@ -344,7 +346,7 @@ pub async fn list_history(
     let matching: Vec<_> = records
         .iter()
         .filter(|r| types.is_empty() || types.contains(&HistoryType::of(&r.change)))
-        .filter(|r| label.as_ref().is_none_or(|l| r.label_ids.contains(l)))
+        .filter(|r| label.as_ref().is_none_or(|l| r.shows_label(l)))
         .collect();
     let page: Vec<_> = matching
         .iter()
@@ -363,6 +365,9 @@ pub async fn list_history(
             match &record.change {
                 HistoryChange::MessageAdded => {
                     entry["messagesAdded"] = json!([{ "message": message }]);
+                }
+                HistoryChange::MessageDeleted => {
+                    entry["messagesDeleted"] = json!([{ "message": message }]);
                 }
                 HistoryChange::LabelsAdded(labels) => {
                     entry["labelsAdded"] = json!([{ "message": message, "labelIds": labels }]);
@@ -384,7 +389,7 @@ pub async fn list_history(
     Ok(HttpResponse::Ok().json(body))
 }
 
-/// Gmail's `historyTypes` values the emulator records (`messageDeleted` never happens here).
+/// Gmail's `historyTypes` values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum HistoryType {
     MessageAdded,
@@ -407,6 +412,7 @@ impl HistoryType {
     fn of(change: &HistoryChange) -> Self {
         match change {
             HistoryChange::MessageAdded => Self::MessageAdded,
+            HistoryChange::MessageDeleted => Self::MessageDeleted,
             HistoryChange::LabelsAdded(_) => Self::LabelAdded,
             HistoryChange::LabelsRemoved(_) => Self::LabelRemoved,
         }
