@@ -49,6 +49,10 @@ pub struct EmulatorConfig {
     /// `EMULATOR_MAILBOX`: an mbox file, a folder of `.eml` files or a Maildir that becomes the
     /// default account's (alice's) mailbox instead of the demo mail. Unset: the demo mail.
     pub mailbox_path: Option<PathBuf>,
+    /// `EMULATOR_HISTORY_RETENTION` (default 1000): history records kept per mailbox; a
+    /// `startHistoryId` before the oldest kept one answers 404 (sync in full), as Gmail does
+    /// once its history has expired. `0` keeps none.
+    pub history_retention: usize,
 }
 
 impl EmulatorConfig {
@@ -107,6 +111,7 @@ impl EmulatorConfig {
                 .map(str::trim)
                 .filter(|p| !p.is_empty())
                 .map(PathBuf::from),
+            history_retention: env.parse_or("EMULATOR_HISTORY_RETENTION", 1000)?,
         })
     }
 
@@ -144,6 +149,19 @@ mod tests {
             Some(PathBuf::from(
                 "/mail/All mail Including Spam and Trash.mbox"
             ))
+        );
+    }
+
+    #[test]
+    fn history_retention_has_a_default_and_parses() {
+        let unset = EmulatorConfig::from_env(&Env::default()).unwrap();
+        assert_eq!(unset.history_retention, 1000);
+        let set = EmulatorConfig::from_env(&Env::default().with("EMULATOR_HISTORY_RETENTION", "5"))
+            .unwrap();
+        assert_eq!(set.history_retention, 5);
+        assert!(
+            EmulatorConfig::from_env(&Env::default().with("EMULATOR_HISTORY_RETENTION", "-1"))
+                .is_err()
         );
     }
 }

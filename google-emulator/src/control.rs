@@ -12,9 +12,15 @@
 //! - `POST /emulator/accounts/{email}/messages/{id}/labels` with `{"add":[…],"remove":[…]}` →
 //!   200 `{"id","threadId","labelIds","historyId"}`; unknown account or message 404.
 //!
-//! Both advance the account's history id (`users.getProfile`) and are kept as history records
-//! ([`crate::mailbox::HistoryRecord`]) that `users.history.list` answers from. Errors answer
-//! `{"error": "…"}`.
+//! - `DELETE /emulator/accounts/{email}/messages/{id}`: deletes the message for good, as
+//!   another client would → 200 `{"id","threadId","labelIds","historyId"}` (the labels it had);
+//!   `messages.get` of it answers 404 from then on; unknown account or message 404.
+//! - `POST /emulator/accounts/{email}/history/forget`: drops the account's history, so every
+//!   earlier `startHistoryId` answers 404 → 200 `{"historyId"}` (the only start still valid).
+//!
+//! Deliveries, label changes and deletions advance the account's history id
+//! (`users.getProfile`), are kept as history records ([`crate::mailbox::HistoryRecord`]) that
+//! `users.history.list` answers from. Errors answer `{"error": "…"}`.
 
 use actix_web::{HttpResponse, web};
 use serde_json::json;
@@ -235,5 +241,50 @@ pub async fn change_labels(
     match changed.flatten() {
         Some(answer) => HttpResponse::Ok().json(answer),
         None => problem(StatusCode::NOT_FOUND, "unknown message"),
+    }
+}
+
+/// `DELETE /emulator/accounts/{email}/messages/{id}`: deletes the message permanently (a
+/// `messagesDeleted` history record), as another mail client would.
+pub async fn delete_message(
+    path: web::Path<(String, String)>,
+    state: web::Data<EmulatorState>,
+) -> HttpResponse {
+    use actix_web::http::StatusCode;
+    let (email, id) = path.into_inner();
+    let Some(account) = state.accounts.find(&email) else {
+        return problem(StatusCode::NOT_FOUND, "unknown account");
+    };
+    let deleted = state.change_mailbox(account, |mailbox| {
+        mailbox.delete(&id).map(|record| {
+            json!({
+                "id": record.message_id,
+                "threadId": record.thread_id,
+                "labelIds": record.label_ids,
+                "historyId": record.id.to_string(),
+            })
+        })
+    });
+    match deleted.flatten() {
+        Some(answer) => HttpResponse::Ok().json(answer),
+        None => problem(StatusCode::NOT_FOUND, "unknown message"),
+    }
+}
+
+/// `POST /emulator/accounts/{email}/history/forget`: every earlier history id is too old now.
+pub async fn forget_history(
+    path: web::Path<String>,
+    state: web::Data<EmulatorState>,
+) -> HttpResponse {
+    let Some(account) = state.accounts.find(&path) else {
+        return problem(actix_web::http::StatusCode::NOT_FOUND, "unknown account");
+    };
+    let history_id = state.change_mailbox(account, |mailbox| {
+        mailbox.forget_history();
+        mailbox.history_id()
+    });
+    match history_id {
+        Some(id) => HttpResponse::Ok().json(json!({ "historyId": id.to_string() })),
+        None => problem(actix_web::http::StatusCode::NOT_FOUND, "unknown account"),
     }
 }

@@ -132,8 +132,16 @@ fn routes(cfg: &mut web::ServiceConfig) {
                         .route(web::post().to(control::deliver_message)),
                 )
                 .route(
+                    "/accounts/{email}/messages/{id}",
+                    web::delete().to(control::delete_message),
+                )
+                .route(
                     "/accounts/{email}/messages/{id}/labels",
                     web::post().to(control::change_labels),
+                )
+                .route(
+                    "/accounts/{email}/history/forget",
+                    web::post().to(control::forget_history),
                 ),
         )
         .default_service(web::to(|| async {

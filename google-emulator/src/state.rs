@@ -1,6 +1,7 @@
 //! The emulator's memory: pending authorization requests, authorization codes, grants with their
 //! access and refresh tokens, per-user quota windows, request counters, the fault plan, and the
-//! mailboxes changed since start-up (mail delivered, labels changed; copy on write).
+//! mailboxes changed since start-up (mail delivered, labels changed, messages deleted; copy on
+//! write, history trimmed to `EMULATOR_HISTORY_RETENTION`).
 //!
 //! Everything lives behind one mutex; the emulator is a test double, and a single lock keeps the
 //! OAuth rules (single-use codes, revocation of everything a grant issued) easy to see.
@@ -188,19 +189,24 @@ impl EmulatorState {
         }))
     }
 
-    /// Runs `change` on the mailbox of account number `account` (copied first when shared).
+    /// Runs `change` on the mailbox of account number `account` (copied first when shared) and
+    /// keeps its history within `EMULATOR_HISTORY_RETENTION`.
     pub fn change_mailbox<T>(
         &self,
         account: usize,
         change: impl FnOnce(&mut Mailbox) -> T,
     ) -> Option<T> {
         let start = &self.accounts.get(account)?.mailbox;
+        let retention = self.config.history_retention;
         Some(self.with_store(|s| {
             let mailbox = s
                 .changed_mailboxes
                 .entry(account)
                 .or_insert_with(|| Arc::clone(start));
-            change(Arc::make_mut(mailbox))
+            let mailbox = Arc::make_mut(mailbox);
+            let outcome = change(mailbox);
+            mailbox.retain_history(retention);
+            outcome
         }))
     }
 

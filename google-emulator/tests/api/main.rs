@@ -9,6 +9,7 @@ mod faults;
 mod gmail;
 mod head;
 mod helpers;
+mod history;
 mod independent_client;
 mod mail_files;
 mod token;
