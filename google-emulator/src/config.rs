@@ -53,6 +53,9 @@ pub struct EmulatorConfig {
     /// `startHistoryId` before the oldest kept one answers 404 (sync in full), as Gmail does
     /// once its history has expired. `0` keeps none.
     pub history_retention: usize,
+    /// `EMULATOR_MAX_CONCURRENT_PER_USER` (unset or `0`: no limit): Gmail API requests of one
+    /// account in flight at once; one more answers 429 "Too many concurrent requests for user".
+    pub max_concurrent_per_user: Option<usize>,
 }
 
 impl EmulatorConfig {
@@ -112,6 +115,8 @@ impl EmulatorConfig {
                 .filter(|p| !p.is_empty())
                 .map(PathBuf::from),
             history_retention: env.parse_or("EMULATOR_HISTORY_RETENTION", 1000)?,
+            max_concurrent_per_user: Some(env.parse_or("EMULATOR_MAX_CONCURRENT_PER_USER", 0)?)
+                .filter(|&n| n > 0),
         })
     }
 
@@ -163,5 +168,20 @@ mod tests {
             EmulatorConfig::from_env(&Env::default().with("EMULATOR_HISTORY_RETENTION", "-1"))
                 .is_err()
         );
+    }
+
+    #[test]
+    fn the_concurrency_limit_is_off_by_default() {
+        let unset = EmulatorConfig::from_env(&Env::default()).unwrap();
+        assert_eq!(unset.max_concurrent_per_user, None);
+        let limit = |value: &str| {
+            EmulatorConfig::from_env(
+                &Env::default().with("EMULATOR_MAX_CONCURRENT_PER_USER", value),
+            )
+            .map(|c| c.max_concurrent_per_user)
+        };
+        assert_eq!(limit("3").unwrap(), Some(3));
+        assert_eq!(limit("0").unwrap(), None);
+        assert!(limit("many").is_err());
     }
 }

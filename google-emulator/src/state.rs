@@ -1,7 +1,9 @@
 //! The emulator's memory: pending authorization requests, authorization codes, grants with their
 //! access and refresh tokens, per-user quota windows, request counters, the fault plan, and the
 //! mailboxes changed since start-up (mail delivered, labels changed, messages deleted; copy on
-//! write, history trimmed to `EMULATOR_HISTORY_RETENTION`).
+//! write, history trimmed to `EMULATOR_HISTORY_RETENTION`). Beside it, with its own lock: the
+//! Gmail requests in flight per account (`EMULATOR_MAX_CONCURRENT_PER_USER`, released by an
+//! [`InFlight`] guard).
 //!
 //! Everything lives behind one mutex; the emulator is a test double, and a single lock keeps the
 //! OAuth rules (single-use codes, revocation of everything a grant issued) easy to see.
@@ -120,7 +122,36 @@ pub struct EmulatorState {
     pub accounts: Accounts,
     pub id_tokens: IdTokenSigner,
     pub store: Mutex<Store>,
+    /// Gmail API requests in flight, by account (kept only with a concurrency limit).
+    in_flight: Arc<Mutex<HashMap<usize, usize>>>,
 }
+
+/// One Gmail request of an account counted as in flight; dropping it (the answer is sent, the
+/// handler failed, or the client went away and the request was dropped) releases the slot.
+#[derive(Debug)]
+pub struct InFlight {
+    counts: Arc<Mutex<HashMap<usize, usize>>>,
+    account: usize,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let mut counts = self
+            .counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(n) = counts.get_mut(&self.account) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                counts.remove(&self.account);
+            }
+        }
+    }
+}
+
+/// A Gmail request refused because the account already has as many in flight as allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooManyConcurrent;
 
 /// A random URL-safe token of `bytes` random bytes after `prefix`.
 pub fn random_token(prefix: &str, bytes: usize) -> String {
@@ -169,6 +200,7 @@ impl EmulatorState {
             accounts,
             id_tokens: IdTokenSigner::new()?,
             store: Mutex::new(store),
+            in_flight: Arc::new(Mutex::new(HashMap::new())),
             config,
         })
     }
@@ -208,6 +240,37 @@ impl EmulatorState {
             mailbox.retain_history(retention);
             outcome
         }))
+    }
+
+    /// Counts a Gmail request of `account` as in flight, unless `EMULATOR_MAX_CONCURRENT_PER_USER`
+    /// of them already are. `Ok(None)`: no limit set (nothing is counted).
+    pub fn enter_gmail(&self, account: usize) -> Result<Option<InFlight>, TooManyConcurrent> {
+        let Some(limit) = self.config.max_concurrent_per_user else {
+            return Ok(None);
+        };
+        let mut counts = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let n = counts.entry(account).or_default();
+        if *n >= limit {
+            return Err(TooManyConcurrent);
+        }
+        *n += 1;
+        Ok(Some(InFlight {
+            counts: Arc::clone(&self.in_flight),
+            account,
+        }))
+    }
+
+    /// Gmail requests of `account` in flight now (0 without a concurrency limit).
+    pub fn in_flight(&self, account: usize) -> usize {
+        self.in_flight
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&account)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Runs `f` with the store locked. A poisoned lock (a panic elsewhere) is recovered: the

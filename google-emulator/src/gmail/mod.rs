@@ -1,9 +1,12 @@
 //! The Gmail API v1 subset under `/gmail/v1/users/{userId}/`: `messages` (list), `messages/{id}`,
-//! `labels/{id}`, `profile` and `history` (the changes since start-up: mail delivered and labels
-//! changed through `/emulator/…`), with Google's paging, formats, scopes, quota and errors.
+//! `labels/{id}`, `profile`, `history` (the changes since start-up: mail delivered, labels
+//! changed and messages deleted through `/emulator/…`, the newest `EMULATOR_HISTORY_RETENTION`
+//! of them), with Google's paging, formats, scopes, quota and errors.
 //!
-//! Every call goes through [`begin`]: count it, apply latency and injected faults, check the
-//! bearer token, the scope and the user, then charge the per-user quota.
+//! Every call goes through [`begin`]: count it, take one of the account's concurrent-request
+//! slots (`EMULATOR_MAX_CONCURRENT_PER_USER`; none free: 429, no quota charged), apply latency
+//! and injected faults, check the bearer token, the scope and the user, then charge the per-user
+//! quota. The slot is held by the returned [`Caller`] until the handler ends, however it ends.
 
 pub mod auth;
 pub mod error;
@@ -22,7 +25,7 @@ use crate::{
     mailbox::{HistoryChange, Mailbox, MessageFormat, SYSTEM_LABELS},
     oauth::scopes::{GMAIL_METADATA, GMAIL_READONLY},
     params::Params,
-    state::{AccessToken, EmulatorState},
+    state::{AccessToken, EmulatorState, InFlight},
 };
 
 /// Gmail's default and largest page sizes.
@@ -39,6 +42,8 @@ enum Access {
 struct Caller {
     account: usize,
     access: Access,
+    /// The account's concurrent-request slot, released when the handler ends.
+    _in_flight: Option<InFlight>,
 }
 
 async fn begin(
@@ -50,6 +55,21 @@ async fn begin(
 ) -> Result<Caller, GoogleApiError> {
     state.count(kind);
     let (latency, fault, slow) = state.draw_fault(|p| p.gmail);
+    // A request holds its slot from arrival, so latency and slow answers keep it in flight.
+    let token = auth::bearer_token(request, state);
+    let in_flight = match &token {
+        Ok(token) => match state.enter_gmail(token.account) {
+            Ok(slot) => slot,
+            Err(_) => {
+                state.count("gmail.concurrent_rejected");
+                if !latency.is_zero() {
+                    tokio::time::sleep(latency).await;
+                }
+                return Err(GoogleApiError::too_many_concurrent());
+            }
+        },
+        Err(_) => None,
+    };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
@@ -60,7 +80,7 @@ async fn begin(
         Fault::ServerError => return Err(GoogleApiError::backend_error()),
         Fault::Unavailable => return Err(GoogleApiError::unavailable()),
     }
-    let token: AccessToken = auth::bearer_token(request, state)?;
+    let token: AccessToken = token?;
     let access = if token.scopes.contains(GMAIL_READONLY) {
         Access::Full
     } else if token.scopes.contains(GMAIL_METADATA) {
@@ -84,6 +104,7 @@ async fn begin(
     Ok(Caller {
         account: token.account,
         access,
+        _in_flight: in_flight,
     })
 }
 
@@ -416,5 +437,48 @@ impl HistoryType {
             HistoryChange::LabelsAdded(_) => Self::LabelAdded,
             HistoryChange::LabelsRemoved(_) => Self::LabelRemoved,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::{collections::BTreeSet, time::Duration};
+
+    use actix_web::{test::TestRequest, web};
+
+    use crate::{EmulatorConfig, state::EmulatorState};
+
+    #[actix_web::test]
+    async fn a_dropped_request_frees_its_slot() {
+        let mut config = EmulatorConfig::for_tests(&["http://127.0.0.1:9/cb"]);
+        config.max_concurrent_per_user = Some(1);
+        config.faults.latency_ms = 10_000;
+        let state =
+            web::Data::new(EmulatorState::new(config, "http://localhost:1".into()).unwrap());
+        let scopes: BTreeSet<String> = [super::GMAIL_READONLY.to_owned()].into();
+        let token = state.with_store(|s| {
+            let grant = s.upsert_grant(0, "client", &scopes, false);
+            s.issue_access_token(grant, &scopes, Duration::from_secs(60))
+                .unwrap()
+        });
+        let request = TestRequest::default()
+            .insert_header(("authorization", format!("Bearer {token}")))
+            .to_http_request();
+        let mut call = Box::pin(super::profile(
+            request,
+            web::Path::from("me".to_owned()),
+            state.clone(),
+        ));
+        tokio::select! {
+            _ = &mut call => panic!("answered before its latency"),
+            () = tokio::time::sleep(Duration::from_millis(50)) => {}
+        }
+        assert_eq!(state.in_flight(0), 1, "the request holds its slot");
+        // The request is dropped mid-way (a cancelled request, a stopping server).
+        drop(call);
+        assert_eq!(state.in_flight(0), 0);
+        assert_eq!(state.counts().get("gmail.concurrent_rejected"), None);
     }
 }

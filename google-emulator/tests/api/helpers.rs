@@ -288,3 +288,22 @@ pub async fn oauth_error(response: reqwest::Response, status: u16) -> (String, S
         body["error_description"].as_str().unwrap_or("").to_owned(),
     )
 }
+
+/// Polls `probe` every 10 ms until it gives a value, failing after `within`.
+pub async fn eventually<T>(
+    within: std::time::Duration,
+    what: &str,
+    mut probe: impl FnMut() -> Option<T>,
+) -> T {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        if let Some(value) = probe() {
+            return value;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}

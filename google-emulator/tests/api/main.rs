@@ -3,6 +3,7 @@
 
 mod authorize;
 mod binary;
+mod concurrency;
 mod delivery;
 mod extra_accounts;
 mod faults;
