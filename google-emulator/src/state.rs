@@ -1,12 +1,12 @@
 //! The emulator's memory: pending authorization requests, authorization codes, grants with their
 //! access and refresh tokens, per-user quota windows, request counters, the fault plan, and the
 //! mailboxes changed since start-up (mail delivered, labels changed, messages deleted; copy on
-//! write, history trimmed to `EMULATOR_HISTORY_RETENTION`). Beside it, with its own lock: the
-//! Gmail requests in flight per account (`EMULATOR_MAX_CONCURRENT_PER_USER`, released by an
-//! [`InFlight`] guard).
+//! write, history trimmed to `EMULATOR_HISTORY_RETENTION`). Beside it: the Gmail requests in
+//! flight per account (`EMULATOR_MAX_CONCURRENT_PER_USER`, released by an [`InFlight`] guard)
+//! and the push side ([`Pusher`]: watches, delivery), each with its own lock.
 //!
-//! Everything lives behind one mutex; the emulator is a test double, and a single lock keeps the
-//! OAuth rules (single-use codes, revocation of everything a grant issued) easy to see.
+//! Everything else lives behind one mutex; the emulator is a test double, and a single lock keeps
+//! the OAuth rules (single-use codes, revocation of everything a grant issued) easy to see.
 
 use std::{
     collections::{BTreeMap, BTreeSet, HashMap, VecDeque},
@@ -21,8 +21,9 @@ use crate::{
     accounts::Accounts,
     config::EmulatorConfig,
     faults::{Fault, FaultPlan, FaultShares, fault_rng},
-    mailbox::Mailbox,
+    mailbox::{HistoryRecord, Mailbox},
     oauth::id_token::IdTokenSigner,
+    push::Pusher,
 };
 
 /// Google keeps at most this many live refresh tokens per account and client.
@@ -122,6 +123,8 @@ pub struct EmulatorState {
     pub accounts: Accounts,
     pub id_tokens: IdTokenSigner,
     pub store: Mutex<Store>,
+    /// Watches and push delivery.
+    pub push: Pusher,
     /// Gmail API requests in flight, by account (kept only with a concurrency limit).
     in_flight: Arc<Mutex<HashMap<usize, usize>>>,
 }
@@ -195,6 +198,7 @@ impl EmulatorState {
             changed_mailboxes: HashMap::new(),
         };
         Ok(Self {
+            push: Pusher::new(config.push.clone(), issuer.clone())?,
             public_url,
             issuer,
             accounts,
@@ -221,25 +225,39 @@ impl EmulatorState {
         }))
     }
 
-    /// Runs `change` on the mailbox of account number `account` (copied first when shared) and
-    /// keeps its history within `EMULATOR_HISTORY_RETENTION`.
+    /// Runs `change` on the mailbox of account number `account` (copied first when shared),
+    /// keeps its history within `EMULATOR_HISTORY_RETENTION`, and hands the new history records
+    /// to the push side (which notifies a watch that wants them, in the background).
     pub fn change_mailbox<T>(
         &self,
         account: usize,
         change: impl FnOnce(&mut Mailbox) -> T,
     ) -> Option<T> {
-        let start = &self.accounts.get(account)?.mailbox;
+        let owner = self.accounts.get(account)?;
         let retention = self.config.history_retention;
-        Some(self.with_store(|s| {
+        let (outcome, news, history_id): (T, Vec<HistoryRecord>, u64) = self.with_store(|s| {
             let mailbox = s
                 .changed_mailboxes
                 .entry(account)
-                .or_insert_with(|| Arc::clone(start));
+                .or_insert_with(|| Arc::clone(&owner.mailbox));
             let mailbox = Arc::make_mut(mailbox);
+            let before = mailbox.history_id();
             let outcome = change(mailbox);
+            let news = if mailbox.history_id() == before {
+                Vec::new()
+            } else {
+                mailbox
+                    .history_since(before)
+                    .map(<[HistoryRecord]>::to_vec)
+                    .unwrap_or_default()
+            };
             mailbox.retain_history(retention);
-            outcome
-        }))
+            (outcome, news, mailbox.history_id())
+        });
+        if !news.is_empty() {
+            self.push.changed(account, &owner.email, &news, history_id);
+        }
+        Some(outcome)
     }
 
     /// Counts a Gmail request of `account` as in flight, unless `EMULATOR_MAX_CONCURRENT_PER_USER`
@@ -299,9 +317,17 @@ impl EmulatorState {
         self.with_store(|s| s.token_ttl = ttl);
     }
 
-    /// A copy of the request counters.
+    /// A copy of the request counters, with the push counters (`push.*`).
     pub fn counts(&self) -> RequestCounts {
-        self.with_store(|s| s.counts.clone())
+        let mut counts = self.with_store(|s| s.counts.clone());
+        counts.extend(self.push.counts());
+        counts
+    }
+
+    /// Clears every counter.
+    pub fn reset_counts(&self) {
+        self.with_store(|s| s.counts.clear());
+        self.push.reset_counts();
     }
 
     /// Latency to add and the fault to inject for one call of a group.

@@ -1,7 +1,8 @@
 //! The Gmail API v1 subset under `/gmail/v1/users/{userId}/`: `messages` (list), `messages/{id}`,
 //! `labels/{id}`, `profile`, `history` (the changes since start-up: mail delivered, labels
 //! changed and messages deleted through `/emulator/…`, the newest `EMULATOR_HISTORY_RETENTION`
-//! of them), with Google's paging, formats, scopes, quota and errors.
+//! of them), `watch` and `stop` (push notifications, [`crate::push`]), with Google's paging,
+//! formats, scopes, quota and errors.
 //!
 //! Every call goes through [`begin`]: count it, take one of the account's concurrent-request
 //! slots (`EMULATOR_MAX_CONCURRENT_PER_USER`; none free: 429, no quota charged), apply latency
@@ -25,6 +26,7 @@ use crate::{
     mailbox::{HistoryChange, Mailbox, MessageFormat, SYSTEM_LABELS},
     oauth::scopes::{GMAIL_METADATA, GMAIL_READONLY},
     params::Params,
+    push::{LabelFilterBehavior, Watch},
     state::{AccessToken, EmulatorState, InFlight},
 };
 
@@ -438,6 +440,96 @@ impl HistoryType {
             HistoryChange::LabelsRemoved(_) => Self::LabelRemoved,
         }
     }
+}
+
+/// The body of `users.watch` (`WatchRequest`).
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WatchRequest {
+    topic_name: Option<String>,
+    #[serde(default)]
+    label_ids: Vec<String>,
+    label_filter_behavior: Option<String>,
+    /// The deprecated spelling of `labelFilterBehavior`, still accepted by Gmail.
+    label_filter_action: Option<String>,
+}
+
+/// Google's answer to a body that is not the request's JSON.
+fn invalid_json(detail: &str) -> GoogleApiError {
+    GoogleApiError::invalid_argument(&format!("Invalid JSON payload received. {detail}"))
+}
+
+fn parse_watch_request(body: &[u8]) -> Result<WatchRequest, GoogleApiError> {
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|_| invalid_json("Unexpected token."))?;
+    let serde_json::Value::Object(fields) = &value else {
+        return Err(invalid_json("Expected an object."));
+    };
+    const KNOWN: [&str; 4] = [
+        "topicName",
+        "labelIds",
+        "labelFilterBehavior",
+        "labelFilterAction",
+    ];
+    if let Some(unknown) = fields.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+        return Err(invalid_json(&format!(
+            "Unknown name \"{unknown}\": Cannot find field."
+        )));
+    }
+    serde_json::from_value(value).map_err(|e| invalid_json(&e.to_string()))
+}
+
+/// `POST …/watch` with `{"topicName","labelIds","labelFilterBehavior"}` → `{"historyId",
+/// "expiration"}` (epoch ms, 7 days on); 100 units. Replaces the account's earlier watch.
+pub async fn watch(
+    request: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+    state: web::Data<EmulatorState>,
+) -> Result<HttpResponse, GoogleApiError> {
+    let caller = begin(&request, &state, &path, "gmail.watch", 100).await?;
+    let body = parse_watch_request(&body)?;
+    let behavior = match body
+        .label_filter_behavior
+        .as_deref()
+        .or(body.label_filter_action.as_deref())
+    {
+        None | Some("include") => LabelFilterBehavior::Include,
+        Some("exclude") => LabelFilterBehavior::Exclude,
+        Some(other) => {
+            return Err(GoogleApiError::invalid_argument(&format!(
+                "Invalid value at 'watch_request.label_filter_behavior' (type.googleapis.com/google.apps.gmail.v1.WatchRequest.LabelFilterBehavior), \"{other}\""
+            )));
+        }
+    };
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let watch = body
+        .topic_name
+        .as_deref()
+        .and_then(|topic| Watch::new(topic, body.label_ids.clone(), behavior, now_ms))
+        .ok_or_else(|| {
+            GoogleApiError::invalid_argument(
+                "Invalid topicName does not match projects/SOME-PROJECT/topics/SOME-TOPIC",
+            )
+        })?;
+    let expiration = watch.expiration_ms;
+    let mailbox = mailbox(&state, &caller)?;
+    state.push.watch(caller.account, watch);
+    Ok(HttpResponse::Ok().json(json!({
+        "historyId": mailbox.history_id().to_string(),
+        "expiration": expiration.to_string(),
+    })))
+}
+
+/// `POST …/stop` → 204, empty; 50 units. Ends the account's watch (none: nothing to end).
+pub async fn stop(
+    request: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<EmulatorState>,
+) -> Result<HttpResponse, GoogleApiError> {
+    let caller = begin(&request, &state, &path, "gmail.stop", 50).await?;
+    state.push.stop(caller.account);
+    Ok(HttpResponse::NoContent().finish())
 }
 
 #[cfg(test)]

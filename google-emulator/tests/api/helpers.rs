@@ -244,6 +244,17 @@ impl TestApp {
         request.send().await.unwrap()
     }
 
+    /// `POST /gmail/v1/users/me/<path>` with a bearer token and a JSON body.
+    pub async fn gmail_post(&self, token: &str, path: &str, body: Value) -> reqwest::Response {
+        self.http
+            .post(self.url(&format!("/gmail/v1/users/me/{path}")))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// The current history id of the token's account, from `users.getProfile`.
     pub async fn profile_history_id(&self, token: &str) -> u64 {
         self.gmail_json(token, "profile").await["historyId"]

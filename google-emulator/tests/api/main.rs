@@ -13,4 +13,5 @@ mod helpers;
 mod history;
 mod independent_client;
 mod mail_files;
+mod push;
 mod token;
