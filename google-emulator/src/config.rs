@@ -49,6 +49,65 @@ pub struct EmulatorConfig {
     /// `EMULATOR_MAILBOX`: an mbox file, a folder of `.eml` files or a Maildir that becomes the
     /// default account's (alice's) mailbox instead of the demo mail. Unset: the demo mail.
     pub mailbox_path: Option<PathBuf>,
+    /// `EMULATOR_HISTORY_RETENTION` (default 1000): history records kept per mailbox; a
+    /// `startHistoryId` before the oldest kept one answers 404 (sync in full), as Gmail does
+    /// once its history has expired. `0` keeps none.
+    pub history_retention: usize,
+    /// `EMULATOR_MAX_CONCURRENT_PER_USER` (unset or `0`: no limit): Gmail API requests of one
+    /// account in flight at once; one more answers 429 "Too many concurrent requests for user".
+    pub max_concurrent_per_user: Option<usize>,
+    /// Where and how Gmail push notifications (`users.watch`) are delivered.
+    pub push: PushConfig,
+}
+
+/// The Pub/Sub push subscription the emulator plays: where it POSTs notifications, and the
+/// OIDC token it signs them with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PushConfig {
+    /// `EMULATOR_PUSH_ENDPOINT`: the push endpoint URL. Unset: watches are kept, nothing is sent.
+    pub endpoint: Option<String>,
+    /// `EMULATOR_PUSH_AUDIENCE`: the token's `aud` (default: the endpoint URL).
+    pub audience: String,
+    /// `EMULATOR_PUSH_SERVICE_ACCOUNT`: the token's `email` (default
+    /// `gmail-push@emulator.iam.gserviceaccount.com`).
+    pub service_account: String,
+}
+
+/// The push token's `email` unless `EMULATOR_PUSH_SERVICE_ACCOUNT` says otherwise.
+pub const DEFAULT_PUSH_SERVICE_ACCOUNT: &str = "gmail-push@emulator.iam.gserviceaccount.com";
+
+impl PushConfig {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let endpoint = match env.get("EMULATOR_PUSH_ENDPOINT").map(str::trim) {
+            None => None,
+            Some(raw) => {
+                let url = url::Url::parse(raw).map_err(|e| ConfigError::Invalid {
+                    name: "EMULATOR_PUSH_ENDPOINT".into(),
+                    reason: e.to_string(),
+                })?;
+                if !matches!(url.scheme(), "http" | "https") {
+                    return Err(ConfigError::Invalid {
+                        name: "EMULATOR_PUSH_ENDPOINT".into(),
+                        reason: "must be an http:// or https:// URL".into(),
+                    });
+                }
+                Some(raw.to_owned())
+            }
+        };
+        let audience = env
+            .get("EMULATOR_PUSH_AUDIENCE")
+            .map(|a| a.trim().to_owned())
+            .or_else(|| endpoint.clone())
+            .unwrap_or_default();
+        Ok(Self {
+            endpoint,
+            audience,
+            service_account: env
+                .get("EMULATOR_PUSH_SERVICE_ACCOUNT")
+                .map_or(DEFAULT_PUSH_SERVICE_ACCOUNT, str::trim)
+                .to_owned(),
+        })
+    }
 }
 
 impl EmulatorConfig {
@@ -107,6 +166,10 @@ impl EmulatorConfig {
                 .map(str::trim)
                 .filter(|p| !p.is_empty())
                 .map(PathBuf::from),
+            history_retention: env.parse_or("EMULATOR_HISTORY_RETENTION", 1000)?,
+            max_concurrent_per_user: Some(env.parse_or("EMULATOR_MAX_CONCURRENT_PER_USER", 0)?)
+                .filter(|&n| n > 0),
+            push: PushConfig::from_env(env)?,
         })
     }
 
@@ -145,5 +208,72 @@ mod tests {
                 "/mail/All mail Including Spam and Trash.mbox"
             ))
         );
+    }
+
+    #[test]
+    fn history_retention_has_a_default_and_parses() {
+        let unset = EmulatorConfig::from_env(&Env::default()).unwrap();
+        assert_eq!(unset.history_retention, 1000);
+        let set = EmulatorConfig::from_env(&Env::default().with("EMULATOR_HISTORY_RETENTION", "5"))
+            .unwrap();
+        assert_eq!(set.history_retention, 5);
+        assert!(
+            EmulatorConfig::from_env(&Env::default().with("EMULATOR_HISTORY_RETENTION", "-1"))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn the_concurrency_limit_is_off_by_default() {
+        let unset = EmulatorConfig::from_env(&Env::default()).unwrap();
+        assert_eq!(unset.max_concurrent_per_user, None);
+        let limit = |value: &str| {
+            EmulatorConfig::from_env(
+                &Env::default().with("EMULATOR_MAX_CONCURRENT_PER_USER", value),
+            )
+            .map(|c| c.max_concurrent_per_user)
+        };
+        assert_eq!(limit("3").unwrap(), Some(3));
+        assert_eq!(limit("0").unwrap(), None);
+        assert!(limit("many").is_err());
+    }
+
+    #[test]
+    fn push_settings_have_defaults_and_parse() {
+        let unset = EmulatorConfig::from_env(&Env::default()).unwrap();
+        assert_eq!(unset.push.endpoint, None, "no push unless asked");
+        assert_eq!(unset.push.service_account, DEFAULT_PUSH_SERVICE_ACCOUNT);
+        let set = EmulatorConfig::from_env(&Env::default().with(
+            "EMULATOR_PUSH_ENDPOINT",
+            "http://127.0.0.1:5002/v1/gmail/push",
+        ))
+        .unwrap();
+        assert_eq!(
+            set.push.endpoint.as_deref(),
+            Some("http://127.0.0.1:5002/v1/gmail/push")
+        );
+        assert_eq!(
+            set.push.audience, "http://127.0.0.1:5002/v1/gmail/push",
+            "the audience defaults to the endpoint"
+        );
+        let named = EmulatorConfig::from_env(
+            &Env::default()
+                .with("EMULATOR_PUSH_ENDPOINT", "https://example.com/push")
+                .with("EMULATOR_PUSH_AUDIENCE", "gmail-unread")
+                .with(
+                    "EMULATOR_PUSH_SERVICE_ACCOUNT",
+                    "push@p.iam.gserviceaccount.com",
+                ),
+        )
+        .unwrap();
+        assert_eq!(named.push.audience, "gmail-unread");
+        assert_eq!(named.push.service_account, "push@p.iam.gserviceaccount.com");
+        for bad in ["not a url", "ftp://example.com/push"] {
+            assert!(
+                EmulatorConfig::from_env(&Env::default().with("EMULATOR_PUSH_ENDPOINT", bad))
+                    .is_err(),
+                "{bad}"
+            );
+        }
     }
 }

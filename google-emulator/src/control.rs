@@ -12,14 +12,32 @@
 //! - `POST /emulator/accounts/{email}/messages/{id}/labels` with `{"add":[…],"remove":[…]}` →
 //!   200 `{"id","threadId","labelIds","historyId"}`; unknown account or message 404.
 //!
-//! Both advance the account's history id (`users.getProfile`) and are kept as history records
-//! ([`crate::mailbox::HistoryRecord`]) that `users.history.list` answers from. Errors answer
+//! - `DELETE /emulator/accounts/{email}/messages/{id}`: deletes the message for good, as
+//!   another client would → 200 `{"id","threadId","labelIds","historyId"}` (the labels it had);
+//!   `messages.get` of it answers 404 from then on; unknown account or message 404.
+//! - `POST /emulator/accounts/{email}/history/forget`: drops the account's history, so every
+//!   earlier `startHistoryId` answers 404 → 200 `{"historyId"}` (the only start still valid).
+//! - `GET /emulator/accounts/{email}/watch`: the account's `users.watch` →
+//!   `{"topicName","labelIds","labelFilterBehavior","expiration","subscription"}`, or 404.
+//! - `POST /emulator/accounts/{email}/watch/expire`: the watch expires now (204; none: 404).
+//! - `GET|POST /emulator/push/mode`: push delivery `{"mode":"normal"|"drop"|"duplicate"|"delay",
+//!   "delay_ms":N}` ([`crate::push::PushModeSetting`]).
+//!
+//! Deliveries, label changes and deletions advance the account's history id
+//! (`users.getProfile`), are kept as history records ([`crate::mailbox::HistoryRecord`]) that
+//! `users.history.list` answers from, and notify a watch ([`crate::push`]). `/emulator/stats`
+//! also counts `gmail.concurrent_rejected` and the `push.*` deliveries. Errors answer
 //! `{"error": "…"}`.
 
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-use crate::{faults::FaultPlan, mailbox::Mailbox, state::EmulatorState};
+use crate::{
+    faults::FaultPlan,
+    mailbox::Mailbox,
+    push::{LabelFilterBehavior, PushModeSetting},
+    state::EmulatorState,
+};
 
 /// `GET /emulator/stats`.
 pub async fn stats(state: web::Data<EmulatorState>) -> HttpResponse {
@@ -28,7 +46,7 @@ pub async fn stats(state: web::Data<EmulatorState>) -> HttpResponse {
 
 /// `POST /emulator/stats/reset`.
 pub async fn reset_stats(state: web::Data<EmulatorState>) -> HttpResponse {
-    state.with_store(|s| s.counts.clear());
+    state.reset_counts();
     HttpResponse::NoContent().finish()
 }
 
@@ -236,4 +254,103 @@ pub async fn change_labels(
         Some(answer) => HttpResponse::Ok().json(answer),
         None => problem(StatusCode::NOT_FOUND, "unknown message"),
     }
+}
+
+/// `DELETE /emulator/accounts/{email}/messages/{id}`: deletes the message permanently (a
+/// `messagesDeleted` history record), as another mail client would.
+pub async fn delete_message(
+    path: web::Path<(String, String)>,
+    state: web::Data<EmulatorState>,
+) -> HttpResponse {
+    use actix_web::http::StatusCode;
+    let (email, id) = path.into_inner();
+    let Some(account) = state.accounts.find(&email) else {
+        return problem(StatusCode::NOT_FOUND, "unknown account");
+    };
+    let deleted = state.change_mailbox(account, |mailbox| {
+        mailbox.delete(&id).map(|record| {
+            json!({
+                "id": record.message_id,
+                "threadId": record.thread_id,
+                "labelIds": record.label_ids,
+                "historyId": record.id.to_string(),
+            })
+        })
+    });
+    match deleted.flatten() {
+        Some(answer) => HttpResponse::Ok().json(answer),
+        None => problem(StatusCode::NOT_FOUND, "unknown message"),
+    }
+}
+
+/// `POST /emulator/accounts/{email}/history/forget`: every earlier history id is too old now.
+pub async fn forget_history(
+    path: web::Path<String>,
+    state: web::Data<EmulatorState>,
+) -> HttpResponse {
+    let Some(account) = state.accounts.find(&path) else {
+        return problem(actix_web::http::StatusCode::NOT_FOUND, "unknown account");
+    };
+    let history_id = state.change_mailbox(account, |mailbox| {
+        mailbox.forget_history();
+        mailbox.history_id()
+    });
+    match history_id {
+        Some(id) => HttpResponse::Ok().json(json!({ "historyId": id.to_string() })),
+        None => problem(actix_web::http::StatusCode::NOT_FOUND, "unknown account"),
+    }
+}
+
+/// `GET /emulator/accounts/{email}/watch`: the account's watch as `users.watch` set it.
+pub async fn get_watch(path: web::Path<String>, state: web::Data<EmulatorState>) -> HttpResponse {
+    use actix_web::http::StatusCode;
+    let Some(account) = state.accounts.find(&path) else {
+        return problem(StatusCode::NOT_FOUND, "unknown account");
+    };
+    match state.push.watch_of(account) {
+        Some(watch) => HttpResponse::Ok().json(json!({
+            "topicName": watch.topic_name,
+            "labelIds": watch.label_ids,
+            "labelFilterBehavior": match watch.behavior {
+                LabelFilterBehavior::Include => "include",
+                LabelFilterBehavior::Exclude => "exclude",
+            },
+            "expiration": watch.expiration_ms.to_string(),
+            "subscription": watch.subscription,
+        })),
+        None => problem(StatusCode::NOT_FOUND, "no watch"),
+    }
+}
+
+/// `POST /emulator/accounts/{email}/watch/expire`: the watch expires now (renewal tests).
+pub async fn expire_watch(
+    path: web::Path<String>,
+    state: web::Data<EmulatorState>,
+) -> HttpResponse {
+    use actix_web::http::StatusCode;
+    let Some(account) = state.accounts.find(&path) else {
+        return problem(StatusCode::NOT_FOUND, "unknown account");
+    };
+    if state
+        .push
+        .expire_watch(account, chrono::Utc::now().timestamp_millis())
+    {
+        HttpResponse::NoContent().finish()
+    } else {
+        problem(StatusCode::NOT_FOUND, "no watch")
+    }
+}
+
+/// `GET /emulator/push/mode`.
+pub async fn get_push_mode(state: web::Data<EmulatorState>) -> HttpResponse {
+    HttpResponse::Ok().json(state.push.mode())
+}
+
+/// `POST /emulator/push/mode` with `{"mode":"normal"|"drop"|"duplicate"|"delay","delay_ms":N}`.
+pub async fn set_push_mode(
+    mode: web::Json<PushModeSetting>,
+    state: web::Data<EmulatorState>,
+) -> HttpResponse {
+    state.push.set_mode(*mode);
+    HttpResponse::Ok().json(*mode)
 }

@@ -110,7 +110,9 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/messages/{id}", web::get().to(gmail::get_message))
                 .route("/labels/{id}", web::get().to(gmail::get_label))
                 .route("/profile", web::get().to(gmail::profile))
-                .route("/history", web::get().to(gmail::list_history)),
+                .route("/history", web::get().to(gmail::list_history))
+                .route("/watch", web::post().to(gmail::watch))
+                .route("/stop", web::post().to(gmail::stop)),
         )
         .service(
             web::scope("/emulator")
@@ -132,9 +134,24 @@ fn routes(cfg: &mut web::ServiceConfig) {
                         .route(web::post().to(control::deliver_message)),
                 )
                 .route(
+                    "/accounts/{email}/messages/{id}",
+                    web::delete().to(control::delete_message),
+                )
+                .route(
                     "/accounts/{email}/messages/{id}/labels",
                     web::post().to(control::change_labels),
-                ),
+                )
+                .route(
+                    "/accounts/{email}/history/forget",
+                    web::post().to(control::forget_history),
+                )
+                .route("/accounts/{email}/watch", web::get().to(control::get_watch))
+                .route(
+                    "/accounts/{email}/watch/expire",
+                    web::post().to(control::expire_watch),
+                )
+                .route("/push/mode", web::get().to(control::get_push_mode))
+                .route("/push/mode", web::post().to(control::set_push_mode)),
         )
         .default_service(web::to(|| async {
             crate::gmail::error::GoogleApiError::not_found().response()

@@ -1,9 +1,12 @@
 //! The emulator's memory: pending authorization requests, authorization codes, grants with their
 //! access and refresh tokens, per-user quota windows, request counters, the fault plan, and the
-//! mailboxes changed since start-up (mail delivered, labels changed; copy on write).
+//! mailboxes changed since start-up (mail delivered, labels changed, messages deleted; copy on
+//! write, history trimmed to `EMULATOR_HISTORY_RETENTION`). Beside it: the Gmail requests in
+//! flight per account (`EMULATOR_MAX_CONCURRENT_PER_USER`, released by an [`InFlight`] guard)
+//! and the push side ([`Pusher`]: watches, delivery), each with its own lock.
 //!
-//! Everything lives behind one mutex; the emulator is a test double, and a single lock keeps the
-//! OAuth rules (single-use codes, revocation of everything a grant issued) easy to see.
+//! Everything else lives behind one mutex; the emulator is a test double, and a single lock keeps
+//! the OAuth rules (single-use codes, revocation of everything a grant issued) easy to see.
 
 use std::{
     collections::{BTreeMap, BTreeSet, HashMap, VecDeque},
@@ -18,8 +21,9 @@ use crate::{
     accounts::Accounts,
     config::EmulatorConfig,
     faults::{Fault, FaultPlan, FaultShares, fault_rng},
-    mailbox::Mailbox,
+    mailbox::{HistoryRecord, Mailbox},
     oauth::id_token::IdTokenSigner,
+    push::Pusher,
 };
 
 /// Google keeps at most this many live refresh tokens per account and client.
@@ -119,7 +123,38 @@ pub struct EmulatorState {
     pub accounts: Accounts,
     pub id_tokens: IdTokenSigner,
     pub store: Mutex<Store>,
+    /// Watches and push delivery.
+    pub push: Pusher,
+    /// Gmail API requests in flight, by account (kept only with a concurrency limit).
+    in_flight: Arc<Mutex<HashMap<usize, usize>>>,
 }
+
+/// One Gmail request of an account counted as in flight; dropping it (the answer is sent, the
+/// handler failed, or the client went away and the request was dropped) releases the slot.
+#[derive(Debug)]
+pub struct InFlight {
+    counts: Arc<Mutex<HashMap<usize, usize>>>,
+    account: usize,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let mut counts = self
+            .counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(n) = counts.get_mut(&self.account) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                counts.remove(&self.account);
+            }
+        }
+    }
+}
+
+/// A Gmail request refused because the account already has as many in flight as allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooManyConcurrent;
 
 /// A random URL-safe token of `bytes` random bytes after `prefix`.
 pub fn random_token(prefix: &str, bytes: usize) -> String {
@@ -163,11 +198,13 @@ impl EmulatorState {
             changed_mailboxes: HashMap::new(),
         };
         Ok(Self {
+            push: Pusher::new(config.push.clone(), issuer.clone())?,
             public_url,
             issuer,
             accounts,
             id_tokens: IdTokenSigner::new()?,
             store: Mutex::new(store),
+            in_flight: Arc::new(Mutex::new(HashMap::new())),
             config,
         })
     }
@@ -188,20 +225,70 @@ impl EmulatorState {
         }))
     }
 
-    /// Runs `change` on the mailbox of account number `account` (copied first when shared).
+    /// Runs `change` on the mailbox of account number `account` (copied first when shared),
+    /// keeps its history within `EMULATOR_HISTORY_RETENTION`, and hands the new history records
+    /// to the push side (which notifies a watch that wants them, in the background).
     pub fn change_mailbox<T>(
         &self,
         account: usize,
         change: impl FnOnce(&mut Mailbox) -> T,
     ) -> Option<T> {
-        let start = &self.accounts.get(account)?.mailbox;
-        Some(self.with_store(|s| {
+        let owner = self.accounts.get(account)?;
+        let retention = self.config.history_retention;
+        let (outcome, news, history_id): (T, Vec<HistoryRecord>, u64) = self.with_store(|s| {
             let mailbox = s
                 .changed_mailboxes
                 .entry(account)
-                .or_insert_with(|| Arc::clone(start));
-            change(Arc::make_mut(mailbox))
+                .or_insert_with(|| Arc::clone(&owner.mailbox));
+            let mailbox = Arc::make_mut(mailbox);
+            let before = mailbox.history_id();
+            let outcome = change(mailbox);
+            let news = if mailbox.history_id() == before {
+                Vec::new()
+            } else {
+                mailbox
+                    .history_since(before)
+                    .map(<[HistoryRecord]>::to_vec)
+                    .unwrap_or_default()
+            };
+            mailbox.retain_history(retention);
+            (outcome, news, mailbox.history_id())
+        });
+        if !news.is_empty() {
+            self.push.changed(account, &owner.email, &news, history_id);
+        }
+        Some(outcome)
+    }
+
+    /// Counts a Gmail request of `account` as in flight, unless `EMULATOR_MAX_CONCURRENT_PER_USER`
+    /// of them already are. `Ok(None)`: no limit set (nothing is counted).
+    pub fn enter_gmail(&self, account: usize) -> Result<Option<InFlight>, TooManyConcurrent> {
+        let Some(limit) = self.config.max_concurrent_per_user else {
+            return Ok(None);
+        };
+        let mut counts = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let n = counts.entry(account).or_default();
+        if *n >= limit {
+            return Err(TooManyConcurrent);
+        }
+        *n += 1;
+        Ok(Some(InFlight {
+            counts: Arc::clone(&self.in_flight),
+            account,
         }))
+    }
+
+    /// Gmail requests of `account` in flight now (0 without a concurrency limit).
+    pub fn in_flight(&self, account: usize) -> usize {
+        self.in_flight
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&account)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Runs `f` with the store locked. A poisoned lock (a panic elsewhere) is recovered: the
@@ -230,9 +317,17 @@ impl EmulatorState {
         self.with_store(|s| s.token_ttl = ttl);
     }
 
-    /// A copy of the request counters.
+    /// A copy of the request counters, with the push counters (`push.*`).
     pub fn counts(&self) -> RequestCounts {
-        self.with_store(|s| s.counts.clone())
+        let mut counts = self.with_store(|s| s.counts.clone());
+        counts.extend(self.push.counts());
+        counts
+    }
+
+    /// Clears every counter.
+    pub fn reset_counts(&self) {
+        self.with_store(|s| s.counts.clear());
+        self.push.reset_counts();
     }
 
     /// Latency to add and the fault to inject for one call of a group.

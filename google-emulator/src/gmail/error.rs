@@ -131,7 +131,8 @@ impl GoogleApiError {
         e
     }
 
-    /// 429 as Google sends it under concurrent load (an injected fault).
+    /// 429 as Google sends it under concurrent load: beyond `EMULATOR_MAX_CONCURRENT_PER_USER`
+    /// calls of one account in flight, or an injected fault.
     pub fn too_many_concurrent() -> Self {
         let mut e = Self::new(
             StatusCode::TOO_MANY_REQUESTS,

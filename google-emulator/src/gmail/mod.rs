@@ -1,9 +1,13 @@
 //! The Gmail API v1 subset under `/gmail/v1/users/{userId}/`: `messages` (list), `messages/{id}`,
-//! `labels/{id}`, `profile` and `history` (the changes since start-up: mail delivered and labels
-//! changed through `/emulator/…`), with Google's paging, formats, scopes, quota and errors.
+//! `labels/{id}`, `profile`, `history` (the changes since start-up: mail delivered, labels
+//! changed and messages deleted through `/emulator/…`, the newest `EMULATOR_HISTORY_RETENTION`
+//! of them), `watch` and `stop` (push notifications, [`crate::push`]), with Google's paging,
+//! formats, scopes, quota and errors.
 //!
-//! Every call goes through [`begin`]: count it, apply latency and injected faults, check the
-//! bearer token, the scope and the user, then charge the per-user quota.
+//! Every call goes through [`begin`]: count it, take one of the account's concurrent-request
+//! slots (`EMULATOR_MAX_CONCURRENT_PER_USER`; none free: 429, no quota charged), apply latency
+//! and injected faults, check the bearer token, the scope and the user, then charge the per-user
+//! quota. The slot is held by the returned [`Caller`] until the handler ends, however it ends.
 
 pub mod auth;
 pub mod error;
@@ -22,7 +26,8 @@ use crate::{
     mailbox::{HistoryChange, Mailbox, MessageFormat, SYSTEM_LABELS},
     oauth::scopes::{GMAIL_METADATA, GMAIL_READONLY},
     params::Params,
-    state::{AccessToken, EmulatorState},
+    push::{LabelFilterBehavior, Watch},
+    state::{AccessToken, EmulatorState, InFlight},
 };
 
 /// Gmail's default and largest page sizes.
@@ -39,6 +44,8 @@ enum Access {
 struct Caller {
     account: usize,
     access: Access,
+    /// The account's concurrent-request slot, released when the handler ends.
+    _in_flight: Option<InFlight>,
 }
 
 async fn begin(
@@ -50,6 +57,21 @@ async fn begin(
 ) -> Result<Caller, GoogleApiError> {
     state.count(kind);
     let (latency, fault, slow) = state.draw_fault(|p| p.gmail);
+    // A request holds its slot from arrival, so latency and slow answers keep it in flight.
+    let token = auth::bearer_token(request, state);
+    let in_flight = match &token {
+        Ok(token) => match state.enter_gmail(token.account) {
+            Ok(slot) => slot,
+            Err(_) => {
+                state.count("gmail.concurrent_rejected");
+                if !latency.is_zero() {
+                    tokio::time::sleep(latency).await;
+                }
+                return Err(GoogleApiError::too_many_concurrent());
+            }
+        },
+        Err(_) => None,
+    };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
@@ -60,7 +82,7 @@ async fn begin(
         Fault::ServerError => return Err(GoogleApiError::backend_error()),
         Fault::Unavailable => return Err(GoogleApiError::unavailable()),
     }
-    let token: AccessToken = auth::bearer_token(request, state)?;
+    let token: AccessToken = token?;
     let access = if token.scopes.contains(GMAIL_READONLY) {
         Access::Full
     } else if token.scopes.contains(GMAIL_METADATA) {
@@ -84,6 +106,7 @@ async fn begin(
     Ok(Caller {
         account: token.account,
         access,
+        _in_flight: in_flight,
     })
 }
 
@@ -286,9 +309,11 @@ pub async fn profile(
     })))
 }
 
-/// `GET …/history`: the changes after `startHistoryId` (deliveries and label changes since
-/// start-up), filtered by `historyTypes` and `labelId`, paged by `maxResults` / `pageToken`.
-/// A `startHistoryId` older than the emulator's start answers 404 (sync in full).
+/// `GET …/history`: the changes after `startHistoryId` (deliveries, label changes and deletions
+/// since start-up), filtered by `historyTypes` and `labelId` (the message as the record shows
+/// it carries the label), paged by `maxResults` / `pageToken`. A `startHistoryId` older than
+/// the history kept (before start-up, beyond `EMULATOR_HISTORY_RETENTION`, or forgotten)
+/// answers 404 (sync in full); one beyond the current id answers no `history`.
 pub async fn list_history(
     request: HttpRequest,
     path: web::Path<String>,
@@ -344,7 +369,7 @@ pub async fn list_history(
     let matching: Vec<_> = records
         .iter()
         .filter(|r| types.is_empty() || types.contains(&HistoryType::of(&r.change)))
-        .filter(|r| label.as_ref().is_none_or(|l| r.label_ids.contains(l)))
+        .filter(|r| label.as_ref().is_none_or(|l| r.shows_label(l)))
         .collect();
     let page: Vec<_> = matching
         .iter()
@@ -363,6 +388,9 @@ pub async fn list_history(
             match &record.change {
                 HistoryChange::MessageAdded => {
                     entry["messagesAdded"] = json!([{ "message": message }]);
+                }
+                HistoryChange::MessageDeleted => {
+                    entry["messagesDeleted"] = json!([{ "message": message }]);
                 }
                 HistoryChange::LabelsAdded(labels) => {
                     entry["labelsAdded"] = json!([{ "message": message, "labelIds": labels }]);
@@ -384,7 +412,7 @@ pub async fn list_history(
     Ok(HttpResponse::Ok().json(body))
 }
 
-/// Gmail's `historyTypes` values the emulator records (`messageDeleted` never happens here).
+/// Gmail's `historyTypes` values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum HistoryType {
     MessageAdded,
@@ -407,8 +435,142 @@ impl HistoryType {
     fn of(change: &HistoryChange) -> Self {
         match change {
             HistoryChange::MessageAdded => Self::MessageAdded,
+            HistoryChange::MessageDeleted => Self::MessageDeleted,
             HistoryChange::LabelsAdded(_) => Self::LabelAdded,
             HistoryChange::LabelsRemoved(_) => Self::LabelRemoved,
         }
+    }
+}
+
+/// The body of `users.watch` (`WatchRequest`).
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WatchRequest {
+    topic_name: Option<String>,
+    #[serde(default)]
+    label_ids: Vec<String>,
+    label_filter_behavior: Option<String>,
+    /// The deprecated spelling of `labelFilterBehavior`, still accepted by Gmail.
+    label_filter_action: Option<String>,
+}
+
+/// Google's answer to a body that is not the request's JSON.
+fn invalid_json(detail: &str) -> GoogleApiError {
+    GoogleApiError::invalid_argument(&format!("Invalid JSON payload received. {detail}"))
+}
+
+fn parse_watch_request(body: &[u8]) -> Result<WatchRequest, GoogleApiError> {
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|_| invalid_json("Unexpected token."))?;
+    let serde_json::Value::Object(fields) = &value else {
+        return Err(invalid_json("Expected an object."));
+    };
+    const KNOWN: [&str; 4] = [
+        "topicName",
+        "labelIds",
+        "labelFilterBehavior",
+        "labelFilterAction",
+    ];
+    if let Some(unknown) = fields.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+        return Err(invalid_json(&format!(
+            "Unknown name \"{unknown}\": Cannot find field."
+        )));
+    }
+    serde_json::from_value(value).map_err(|e| invalid_json(&e.to_string()))
+}
+
+/// `POST …/watch` with `{"topicName","labelIds","labelFilterBehavior"}` → `{"historyId",
+/// "expiration"}` (epoch ms, 7 days on); 100 units. Replaces the account's earlier watch.
+pub async fn watch(
+    request: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+    state: web::Data<EmulatorState>,
+) -> Result<HttpResponse, GoogleApiError> {
+    let caller = begin(&request, &state, &path, "gmail.watch", 100).await?;
+    let body = parse_watch_request(&body)?;
+    let behavior = match body
+        .label_filter_behavior
+        .as_deref()
+        .or(body.label_filter_action.as_deref())
+    {
+        None | Some("include") => LabelFilterBehavior::Include,
+        Some("exclude") => LabelFilterBehavior::Exclude,
+        Some(other) => {
+            return Err(GoogleApiError::invalid_argument(&format!(
+                "Invalid value at 'watch_request.label_filter_behavior' (type.googleapis.com/google.apps.gmail.v1.WatchRequest.LabelFilterBehavior), \"{other}\""
+            )));
+        }
+    };
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let watch = body
+        .topic_name
+        .as_deref()
+        .and_then(|topic| Watch::new(topic, body.label_ids.clone(), behavior, now_ms))
+        .ok_or_else(|| {
+            GoogleApiError::invalid_argument(
+                "Invalid topicName does not match projects/SOME-PROJECT/topics/SOME-TOPIC",
+            )
+        })?;
+    let expiration = watch.expiration_ms;
+    let mailbox = mailbox(&state, &caller)?;
+    state.push.watch(caller.account, watch);
+    Ok(HttpResponse::Ok().json(json!({
+        "historyId": mailbox.history_id().to_string(),
+        "expiration": expiration.to_string(),
+    })))
+}
+
+/// `POST …/stop` → 204, empty; 50 units. Ends the account's watch (none: nothing to end).
+pub async fn stop(
+    request: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<EmulatorState>,
+) -> Result<HttpResponse, GoogleApiError> {
+    let caller = begin(&request, &state, &path, "gmail.stop", 50).await?;
+    state.push.stop(caller.account);
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::{collections::BTreeSet, time::Duration};
+
+    use actix_web::{test::TestRequest, web};
+
+    use crate::{EmulatorConfig, state::EmulatorState};
+
+    #[actix_web::test]
+    async fn a_dropped_request_frees_its_slot() {
+        let mut config = EmulatorConfig::for_tests(&["http://127.0.0.1:9/cb"]);
+        config.max_concurrent_per_user = Some(1);
+        config.faults.latency_ms = 10_000;
+        let state =
+            web::Data::new(EmulatorState::new(config, "http://localhost:1".into()).unwrap());
+        let scopes: BTreeSet<String> = [super::GMAIL_READONLY.to_owned()].into();
+        let token = state.with_store(|s| {
+            let grant = s.upsert_grant(0, "client", &scopes, false);
+            s.issue_access_token(grant, &scopes, Duration::from_secs(60))
+                .unwrap()
+        });
+        let request = TestRequest::default()
+            .insert_header(("authorization", format!("Bearer {token}")))
+            .to_http_request();
+        let mut call = Box::pin(super::profile(
+            request,
+            web::Path::from("me".to_owned()),
+            state.clone(),
+        ));
+        tokio::select! {
+            _ = &mut call => panic!("answered before its latency"),
+            () = tokio::time::sleep(Duration::from_millis(50)) => {}
+        }
+        assert_eq!(state.in_flight(0), 1, "the request holds its slot");
+        // The request is dropped mid-way (a cancelled request, a stopping server).
+        drop(call);
+        assert_eq!(state.in_flight(0), 0);
+        assert_eq!(state.counts().get("gmail.concurrent_rejected"), None);
     }
 }

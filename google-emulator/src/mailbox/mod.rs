@@ -13,13 +13,14 @@
 //! its [`MessageSpec`] (sender, subject, date, shape, charset, readable text, attachments),
 //! which other crates' tests compare what they show against. Nothing depends on randomness
 //! or on the current time: building the same kind for the same owner twice gives identical
-//! messages, ids, threads and history ids. After start-up, [`Mailbox::deliver`] and
-//! [`Mailbox::change_labels`] change a mailbox, advance its history id and keep
-//! [`HistoryRecord`]s.
+//! messages, ids, threads and history ids. After start-up, [`Mailbox::deliver`],
+//! [`Mailbox::change_labels`] and [`Mailbox::delete`] change a mailbox, advance its history id
+//! (by a fixed step: increasing, with gaps, as Gmail's) and keep [`HistoryRecord`]s; the
+//! oldest are dropped beyond `EMULATOR_HISTORY_RETENTION` ([`Mailbox::retain_history`]).
 //!
 //! Files:
 //! - `mod.rs`: the public types, [`Mailbox::build`] / [`Mailbox::load`] (ids, threads, history
-//!   ids, labels), delivery and label changes.
+//!   ids, labels), delivery, label changes, deletion and their history.
 //! - `files.rs`: metadata lines, Takeout labels, Maildir flags, mbox splitting, reading a path.
 //! - `spec.rs`: a message's [`MessageSpec`], read back from its bytes.
 //! - `gmail_json.rs`: raw bytes, parsed with `mailparse`, to Gmail's message JSON.
@@ -245,8 +246,10 @@ pub struct Mailbox {
     /// Message ids are derived from this (the owner's address and the mailbox kind).
     id_seed: String,
     history_id: u64,
-    /// The history id at start-up: history before it is not kept.
-    first_history_id: u64,
+    /// The oldest `startHistoryId` the kept history answers completely: the history id at
+    /// start-up, later the id of the newest record dropped (retention, [`Mailbox::forget_history`]).
+    history_floor: u64,
+    /// The records kept, oldest first, ids increasing.
     history: Vec<HistoryRecord>,
     /// Messages delivered since start-up.
     delivered: usize,
@@ -269,10 +272,13 @@ pub const SYSTEM_LABELS: &[&str] = &[
     "CATEGORY_FORUMS",
 ];
 
-/// What one history record says happened (Gmail's `messagesAdded`, `labelsAdded`, `labelsRemoved`).
+/// What one history record says happened (Gmail's `messagesAdded`, `messagesDeleted`,
+/// `labelsAdded`, `labelsRemoved`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum HistoryChange {
     MessageAdded,
+    /// Deleted for good (not moved to `TRASH`, which is a label change).
+    MessageDeleted,
     LabelsAdded(Vec<String>),
     LabelsRemoved(Vec<String>),
 }
@@ -284,9 +290,19 @@ pub struct HistoryRecord {
     pub id: u64,
     pub message_id: String,
     pub thread_id: String,
-    /// The message's labels right after the change.
+    /// The message's labels right after the change (for a deletion: the labels it had).
     pub label_ids: Vec<String>,
     pub change: HistoryChange,
+}
+
+impl HistoryRecord {
+    /// Whether the message, as this record shows it (`labelIds`), carries `label`: what
+    /// `users.history.list`'s `labelId` and a watch's label filter match on. A removal of
+    /// `label` itself does not match (the message no longer has it): the stricter reading of
+    /// Google's "only return messages with a label matching the ID".
+    pub fn shows_label(&self, label: &str) -> bool {
+        self.label_ids.iter().any(|l| l == label)
+    }
 }
 
 impl HistoryRecord {
@@ -431,7 +447,7 @@ impl Mailbox {
             position_by_id: HashMap::new(),
             id_seed: seed.to_owned(),
             history_id,
-            first_history_id: history_id,
+            history_floor: history_id,
             history: Vec::new(),
             delivered: 0,
         };
@@ -578,19 +594,60 @@ impl Mailbox {
         self.messages.get(position)
     }
 
-    /// The changes since start-up, oldest first.
+    /// Deletes message `id` for good, as another client would (not to `TRASH`: that is a
+    /// label change): a `messagesDeleted` record with the labels it had. `None`: no such message.
+    pub fn delete(&mut self, id: &str) -> Option<&HistoryRecord> {
+        let position = *self.position_by_id.get(id)?;
+        let message = self.messages.remove(position);
+        self.history_id += HISTORY_ID_STEP;
+        self.history.push(HistoryRecord::of(
+            &message,
+            self.history_id,
+            HistoryChange::MessageDeleted,
+        ));
+        self.reindex();
+        self.history.last()
+    }
+
+    /// Keeps at most `retention` history records, dropping the oldest: a `startHistoryId`
+    /// before the oldest kept record then answers 404, as Gmail does once history expires.
+    pub fn retain_history(&mut self, retention: usize) {
+        let excess = self.history.len().saturating_sub(retention);
+        if excess > 0 {
+            if let Some(newest_dropped) = self.history.get(excess - 1) {
+                self.history_floor = newest_dropped.id;
+            }
+            self.history.drain(..excess);
+        }
+    }
+
+    /// Drops all history: every id before the current one is too old (404) from now on.
+    pub fn forget_history(&mut self) {
+        self.history.clear();
+        self.history_floor = self.history_id;
+    }
+
+    /// The changes kept, oldest first (all since start-up unless retention dropped some).
     pub fn history(&self) -> &[HistoryRecord] {
         &self.history
     }
 
-    /// The changes after history id `start`, oldest first; `None` when `start` is older than
-    /// the history kept (before start-up): the client must sync in full (Gmail's 404).
+    /// The changes after history id `start`, oldest first. `None` when `start` is older than
+    /// the history kept (before start-up, or before records retention or
+    /// [`Self::forget_history`] dropped): the client must sync in full (Gmail's 404). An id in
+    /// a gap between records answers the records after it; an id beyond the current one
+    /// answers nothing (Gmail: no `history`, the current `historyId`).
     pub fn history_since(&self, start: u64) -> Option<&[HistoryRecord]> {
-        if start < self.first_history_id {
+        if start < self.history_floor {
             return None;
         }
         let from = self.history.partition_point(|record| record.id <= start);
         Some(&self.history[from..])
+    }
+
+    /// The oldest `startHistoryId` [`Self::history_since`] answers.
+    pub fn history_floor(&self) -> u64 {
+        self.history_floor
     }
 
     /// All messages, newest first (by internal date, ties by id).
@@ -605,7 +662,7 @@ impl Mailbox {
     }
 
     /// The mailbox's current history id: the largest of its messages' at start-up, then
-    /// advanced by every delivery and label change.
+    /// advanced by every delivery, label change and deletion.
     pub fn history_id(&self) -> u64 {
         self.history_id
     }

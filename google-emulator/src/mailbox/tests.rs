@@ -1184,3 +1184,74 @@ fn delivery_and_label_changes_advance_the_history_and_keep_records() {
         count
     );
 }
+
+#[test]
+fn deletion_retention_and_forgetting_keep_history_honest() {
+    let mut mailbox = Mailbox::build(MailboxKind::Small, &GRACE);
+    let start = mailbox.history_id();
+    let count = mailbox.messages().len();
+    let victim = mailbox.messages()[3].clone();
+    let record = mailbox.delete(&victim.id).unwrap().clone();
+    assert_eq!(record.change, HistoryChange::MessageDeleted);
+    assert_eq!(record.label_ids, victim.label_ids, "the labels it had");
+    assert_eq!(record.id, start + HISTORY_ID_STEP);
+    assert_eq!(mailbox.history_id(), record.id);
+    assert!(mailbox.get(&victim.id).is_none());
+    assert_eq!(mailbox.messages().len(), count - 1);
+    assert!(
+        mailbox
+            .messages()
+            .iter()
+            .all(|m| mailbox.get(&m.id).is_some_and(|found| found.id == m.id)),
+        "the id lookup follows the removal"
+    );
+    assert!(mailbox.delete(&victim.id).is_none());
+
+    // Retention keeps the newest records; the floor moves to the newest dropped one.
+    let other = mailbox.messages()[0].id.clone();
+    for _ in 0..3 {
+        mailbox.change_labels(&other, &["STARRED".into()], &[]);
+        mailbox.change_labels(&other, &[], &["STARRED".into()]);
+    }
+    assert_eq!(mailbox.history().len(), 7);
+    mailbox.retain_history(2);
+    let kept: Vec<u64> = mailbox.history().iter().map(|r| r.id).collect();
+    assert_eq!(
+        kept,
+        [start + 6 * HISTORY_ID_STEP, start + 7 * HISTORY_ID_STEP]
+    );
+    assert_eq!(mailbox.history_floor(), start + 5 * HISTORY_ID_STEP);
+    assert!(mailbox.history_since(start).is_none());
+    assert!(mailbox.history_since(mailbox.history_floor() - 1).is_none());
+    assert_eq!(
+        mailbox
+            .history_since(mailbox.history_floor())
+            .unwrap()
+            .len(),
+        2
+    );
+    mailbox.retain_history(2);
+    assert_eq!(mailbox.history().len(), 2, "nothing more to drop");
+    assert_eq!(
+        mailbox
+            .history_since(mailbox.history_id() + 99)
+            .unwrap()
+            .len(),
+        0,
+        "a future id: nothing yet"
+    );
+
+    mailbox.forget_history();
+    assert!(mailbox.history().is_empty());
+    assert!(mailbox.history_since(mailbox.history_id() - 1).is_none());
+    assert_eq!(
+        mailbox.history_since(mailbox.history_id()).unwrap().len(),
+        0
+    );
+    let mut none_kept = Mailbox::build(MailboxKind::Small, &GRACE);
+    let first = none_kept.messages()[0].id.clone();
+    none_kept.change_labels(&first, &["STARRED".into()], &[]);
+    none_kept.retain_history(0);
+    assert!(none_kept.history().is_empty());
+    assert_eq!(none_kept.history_floor(), none_kept.history_id());
+}

@@ -2,7 +2,8 @@
 //!
 //! The key is a fixed 2048-bit RSA key committed with the emulator (`id_token_key.pem`, public
 //! modulus in `id_token_key.n`): it is a test double's key, deliberately public, so that id_tokens
-//! are reproducible and verifiable from the JWKS at `/oauth2/v3/certs`.
+//! are reproducible and verifiable from the JWKS at `/oauth2/v3/certs`. The OIDC tokens of push
+//! notifications ([`crate::push`]) are signed with it too, as Google signs both with one key set.
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Serialize;
@@ -47,6 +48,12 @@ impl IdTokenSigner {
 
     /// A signed id_token.
     pub fn sign(&self, claims: &IdTokenClaims<'_>) -> anyhow::Result<String> {
+        self.sign_claims(claims)
+    }
+
+    /// Any claims signed with the same key and `kid` (Google signs the OIDC tokens of Pub/Sub
+    /// push requests with the keys of its id_tokens; see [`crate::push`]).
+    pub fn sign_claims(&self, claims: &impl Serialize) -> anyhow::Result<String> {
         let mut header = Header::new(Algorithm::RS256);
         header.kid = Some(KEY_ID.to_owned());
         Ok(jsonwebtoken::encode(&header, claims, &self.key)?)

@@ -14,33 +14,6 @@ fn message(subject: &str, extra_headers: &str) -> String {
     )
 }
 
-impl TestApp {
-    async fn deliver(
-        &self,
-        email: &str,
-        query: &str,
-        content_type: &str,
-        body: impl Into<reqwest::Body>,
-    ) -> reqwest::Response {
-        self.http
-            .post(self.url(&format!("/emulator/accounts/{email}/messages{query}")))
-            .header("content-type", content_type)
-            .body(body)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn relabel(&self, email: &str, id: &str, change: Value) -> reqwest::Response {
-        self.http
-            .post(self.url(&format!("/emulator/accounts/{email}/messages/{id}/labels")))
-            .json(&change)
-            .send()
-            .await
-            .unwrap()
-    }
-}
-
 async fn bob_token(app: &TestApp) -> String {
     app.login_with(&[("login_hint", BOB)]).await.access_token
 }

@@ -187,6 +187,83 @@ impl TestApp {
         response.json().await.unwrap()
     }
 
+    /// `POST /emulator/accounts/{email}/messages{query}` with `body`.
+    pub async fn deliver(
+        &self,
+        email: &str,
+        query: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
+        self.http
+            .post(self.url(&format!("/emulator/accounts/{email}/messages{query}")))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Delivers a small plain-text message with `subject` and `?labels=` (`""`: the default),
+    /// returning its `(id, historyId)`.
+    pub async fn deliver_mail(&self, email: &str, subject: &str, labels: &str) -> (String, u64) {
+        let query = if labels.is_empty() {
+            String::new()
+        } else {
+            format!("?labels={labels}")
+        };
+        let raw = format!(
+            "From: Dora <dora@example.org>\r\nTo: <{email}>\r\nDate: Tue, 01 Dec 2026 09:00:00 +0000\r\nSubject: {subject}\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nHello.\r\n"
+        );
+        let response = self.deliver(email, &query, "message/rfc822", raw).await;
+        assert_eq!(response.status(), 201);
+        let body: Value = response.json().await.unwrap();
+        (
+            body["id"].as_str().unwrap().to_owned(),
+            body["historyId"].as_str().unwrap().parse().unwrap(),
+        )
+    }
+
+    /// `POST /emulator/accounts/{email}/messages/{id}/labels` with `change`.
+    pub async fn relabel(&self, email: &str, id: &str, change: Value) -> reqwest::Response {
+        self.http
+            .post(self.url(&format!("/emulator/accounts/{email}/messages/{id}/labels")))
+            .json(&change)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `POST` of a control with an optional JSON body.
+    pub async fn control_post(&self, path: &str, body: Option<Value>) -> reqwest::Response {
+        let request = self.http.post(self.url(path));
+        let request = match body {
+            Some(body) => request.json(&body),
+            None => request,
+        };
+        request.send().await.unwrap()
+    }
+
+    /// `POST /gmail/v1/users/me/<path>` with a bearer token and a JSON body.
+    pub async fn gmail_post(&self, token: &str, path: &str, body: Value) -> reqwest::Response {
+        self.http
+            .post(self.url(&format!("/gmail/v1/users/me/{path}")))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The current history id of the token's account, from `users.getProfile`.
+    pub async fn profile_history_id(&self, token: &str) -> u64 {
+        self.gmail_json(token, "profile").await["historyId"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    }
+
     pub async fn put_faults(&self, plan: Value) -> reqwest::Response {
         self.http
             .put(self.url("/emulator/faults"))
@@ -221,4 +298,23 @@ pub async fn oauth_error(response: reqwest::Response, status: u16) -> (String, S
         body["error"].as_str().unwrap().to_owned(),
         body["error_description"].as_str().unwrap_or("").to_owned(),
     )
+}
+
+/// Polls `probe` every 10 ms until it gives a value, failing after `within`.
+pub async fn eventually<T>(
+    within: std::time::Duration,
+    what: &str,
+    mut probe: impl FnMut() -> Option<T>,
+) -> T {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        if let Some(value) = probe() {
+            return value;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
 }

@@ -3,12 +3,15 @@
 
 mod authorize;
 mod binary;
+mod concurrency;
 mod delivery;
 mod extra_accounts;
 mod faults;
 mod gmail;
 mod head;
 mod helpers;
+mod history;
 mod independent_client;
 mod mail_files;
+mod push;
 mod token;
