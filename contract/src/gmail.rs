@@ -223,3 +223,35 @@ mod tests {
         );
     }
 }
+
+/// The events of `GET /v1/events` (Server-Sent Events; the frontend's `GET /events` passes the
+/// same stream on). Each change Gmail reports comes as one batch: its `unread_added` and
+/// `unread_removed` events, then one `unread_count` that carries the batch's `id:`, the Gmail
+/// `historyId` the list now reflects. A client that reconnects with `Last-Event-ID` gets the
+/// batches after it, or `resync` when they are no longer kept (then it reloads the list).
+pub mod events {
+    use serde::{Deserialize, Serialize};
+    use utoipa::ToSchema;
+
+    /// `event: unread_added`, data: the new message's `MessageSummary`.
+    pub const UNREAD_ADDED: &str = "unread_added";
+    /// `event: unread_removed`, data: [`UnreadRemoved`].
+    pub const UNREAD_REMOVED: &str = "unread_removed";
+    /// `event: unread_count`, data: [`UnreadCountChanged`]; carries the batch's `id:`.
+    pub const UNREAD_COUNT: &str = "unread_count";
+    /// `event: resync`, data `{}`: reload the list (too much changed, or the client's
+    /// `Last-Event-ID` is older than what is kept).
+    pub const RESYNC: &str = "resync";
+
+    /// A message that left the unread list (read, archived to spam or trash, deleted).
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+    pub struct UnreadRemoved {
+        pub id: String,
+    }
+
+    /// How many messages the unread list holds now.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+    pub struct UnreadCountChanged {
+        pub unread: u64,
+    }
+}

@@ -17,6 +17,8 @@ pub mod gmail {
     pub const MESSAGE: &str = "/v1/messages/{id}";
     /// `GET`: [`crate::gmail::UnreadCount`].
     pub const UNREAD_COUNT: &str = "/v1/unread-count";
+    /// Server-Sent Events of the account's unread list (`contract::gmail::events`).
+    pub const EVENTS: &str = "/v1/events";
     /// `GET`: the OpenAPI description.
     pub const OPENAPI: &str = "/openapi.json";
     /// Query parameter of [`UNREAD`]: page size.

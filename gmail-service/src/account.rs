@@ -5,6 +5,7 @@
 use common::{ExposeSecret, SecretString, jwt::InternalClaims};
 
 /// A verified, unrevoked account. `Debug` never shows the bearer token.
+#[derive(Clone)]
 pub struct Account {
     claims: InternalClaims,
     /// The JWT itself, passed on to auth-service to obtain this account's Google token.

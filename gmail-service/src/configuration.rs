@@ -2,6 +2,8 @@
 
 use std::{net::SocketAddr, time::Duration};
 
+use crate::events::HubSettings;
+
 use common::{
     SecretString,
     config::{ConfigError, Env},
@@ -68,6 +70,10 @@ pub struct Settings {
     /// `SYNC_MAX_AGE_SECS` (default 30; 0: sync before every read) and `SYNC_MAX_MESSAGES`
     /// (default 500): how the mirror is kept (`crate::sync`).
     pub sync: SyncSettings,
+    /// `WATCH_POLL_SECS` (default 10), `EVENTS_MAX_STREAMS` (default 20000),
+    /// `EVENTS_MAX_STREAMS_PER_ACCOUNT` (default 20) and `EVENTS_HEARTBEAT_SECS` (default 15):
+    /// the event streams (`crate::events`).
+    pub events: HubSettings,
     /// `REQUEST_DEADLINE_MS` (default 8000, at most 60000): the time one request may take, all
     /// its Gmail attempts, retries and auth-service calls together; past it the answer is 503
     /// `upstream_unavailable` with `Retry-After`. Keep it under the frontend's
@@ -100,7 +106,9 @@ pub struct GmailSettings {
     pub timeout: Duration,
     /// `GMAIL_CONNECT_TIMEOUT_MS` (default 2000).
     pub connect_timeout: Duration,
-    /// `GMAIL_GET_CONCURRENCY` (default 50): `messages.get` calls in flight for one page.
+    /// `GMAIL_GET_CONCURRENCY` (default 10): `messages.get` calls one sync runs at once. One
+    /// sync per account runs across all replicas, so this bounds an account's fan-out below
+    /// Gmail's (unpublished) concurrent requests per user.
     pub get_concurrency: usize,
     /// `GMAIL_MAX_ATTEMPTS` (default 3): tries of one call on 429, rate-limit 403, 5xx, timeout.
     pub max_attempts: u32,
@@ -229,7 +237,7 @@ impl Settings {
                 )?,
                 get_concurrency: positive(
                     "GMAIL_GET_CONCURRENCY",
-                    env.parse_or("GMAIL_GET_CONCURRENCY", 50)?,
+                    env.parse_or("GMAIL_GET_CONCURRENCY", 10)?,
                 )?,
                 max_attempts: positive(
                     "GMAIL_MAX_ATTEMPTS",
@@ -250,6 +258,24 @@ impl Settings {
                 "MIRROR_TTL_SECS",
                 env.parse_or("MIRROR_TTL_SECS", 86_400)?,
             )?),
+            events: HubSettings {
+                poll: Duration::from_secs(positive(
+                    "WATCH_POLL_SECS",
+                    env.parse_or("WATCH_POLL_SECS", 10)?,
+                )?),
+                max_streams: positive(
+                    "EVENTS_MAX_STREAMS",
+                    env.parse_or("EVENTS_MAX_STREAMS", 20_000)?,
+                )?,
+                max_per_account: positive(
+                    "EVENTS_MAX_STREAMS_PER_ACCOUNT",
+                    env.parse_or("EVENTS_MAX_STREAMS_PER_ACCOUNT", 20)?,
+                )?,
+                heartbeat: Duration::from_secs(positive(
+                    "EVENTS_HEARTBEAT_SECS",
+                    env.parse_or("EVENTS_HEARTBEAT_SECS", 15)?,
+                )?),
+            },
             sync: SyncSettings {
                 max_age: Duration::from_secs(env.parse_or("SYNC_MAX_AGE_SECS", 30)?),
                 max_messages: positive(
@@ -271,7 +297,7 @@ mod tests {
         let settings = Settings::from_env(&Env::default()).unwrap();
         assert_eq!(settings.gmail.api_base, DEMO_GMAIL_API_BASE);
         assert_eq!(settings.quota.units_per_minute, 15_000);
-        assert_eq!(settings.gmail.get_concurrency, 50);
+        assert_eq!(settings.gmail.get_concurrency, 10);
         assert_eq!(settings.listen_addr.port(), DEFAULT_PORT);
         assert_eq!(settings.request_deadline, Duration::from_secs(8));
     }

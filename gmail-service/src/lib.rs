@@ -31,6 +31,7 @@
 pub mod account;
 pub mod configuration;
 pub mod deadline;
+pub mod events;
 pub mod gmail;
 pub mod google_token;
 pub mod http;

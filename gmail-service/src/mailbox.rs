@@ -16,6 +16,7 @@ use std::{future::Future, sync::Arc};
 use crate::{
     account::Account,
     configuration::SyncSettings,
+    events::EventLog,
     gmail::{GmailCall, GmailClient, GmailError, MessageFormat},
     google_token::{GoogleAccessToken, TokenSource, TokenSourceError},
     mail::{self, MessageDetail, UnreadCount, UnreadPage},
@@ -51,6 +52,7 @@ pub struct Mailbox {
     pub(crate) mirror: Mirror,
     pub(crate) sync: SyncSettings,
     pub(crate) metrics: ServiceMetrics,
+    pub(crate) events: EventLog,
 }
 
 /// RFC 3339 (UTC, milliseconds) of a Unix-milliseconds time.
@@ -67,6 +69,7 @@ impl Mailbox {
         mirror: Mirror,
         sync: SyncSettings,
         metrics: ServiceMetrics,
+        events: EventLog,
     ) -> Self {
         Self {
             gmail,
@@ -74,6 +77,7 @@ impl Mailbox {
             mirror,
             sync,
             metrics,
+            events,
         }
     }
 

@@ -10,6 +10,8 @@
 //! | `mirror:{<sub>}:summaries` ([`mirror`]) | hash | as above | as above | message id → summary (`contract` `MessageSummary` JSON) |
 //! | `mirror:{<sub>}:state` ([`mirror`]) | hash | as above | as above | `history_id` the mirror reflects, `synced_at_ms`, `truncated` |
 //! | `mirror:{<sub>}:lease` ([`mirror`]) | string | 5 s, renewed while the sync runs, released at its end | `sync` (`SET NX PX`, released by a compare-and-delete script) | the random id of the one replica syncing the account |
+//! | `events:{<sub>}` ([`events`]) | stream | trimmed to about 100 entries (`MAXLEN ~`) | `sync` adds one entry per sync that changed the list, `events` reads it for `Last-Event-ID` | the account's recent change batches (JSON) |
+//! | `events` | stream | trimmed to about 10,000 entries | `sync` adds (with the `sub`), every replica's `events::EventHub::tail` reads it (`XREAD BLOCK`) | every account's change batches, to reach the streams open on each replica |
 //! | `quota:{<sub>}` ([`quota`]) | hash | the window plus 5 s (65 s), renewed on every charge | `quota` (one Lua script reads, prunes and charges it atomically) | the account's Gmail quota units spent per second: field = Unix second, value = units |
 //! | `account:{<sub>}:not-before` ([`not_before`]) | string | set by auth-service (an API token's life, plus a minute) | **owned by auth-service**, which writes it on logout and "revoke my API tokens"; `revocation` only reads it (`GET`, every request) | Unix seconds: the account's internal JWTs issued before are revoked |
 //! | `keys:gmail-service-credential` ([`SERVICE_CREDENTIAL_NAME`]) | string | none | demo mode only (no `GMAIL_SERVICE_CREDENTIAL`): whichever of auth-service and gmail-service comes first writes it (`SET NX`), both read it; the key is spelled by `common::redis_store::RedisStore::shared_demo_secret` from this name | gmail-service's credential towards auth-service (`X-Service-Credential`) |
@@ -39,6 +41,11 @@ pub fn message(redis: &RedisStore, sub: &str, id: &str) -> String {
 /// `state`, `lease`; see `crate::mirror`).
 pub fn mirror(redis: &RedisStore, sub: &str, part: &str) -> String {
     redis.key(&format!("mirror:{{{sub}}}:{part}"))
+}
+
+/// `events:{<sub>}`: the account's log of change batches (`crate::events`).
+pub fn events(redis: &RedisStore, sub: &str) -> String {
+    redis.key(&format!("events:{{{sub}}}"))
 }
 
 /// `quota:<sub>`: the account's Gmail quota buckets.

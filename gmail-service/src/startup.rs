@@ -4,7 +4,7 @@
 //! request runs under its deadline ([`crate::http::deadline`]), and every `GET` route answers
 //! `HEAD`.
 
-use std::net::TcpListener;
+use std::{net::TcpListener, sync::Arc};
 
 use actix_web::{
     App, HttpServer, Route,
@@ -22,11 +22,12 @@ use common::{
 
 use crate::{
     configuration::Settings,
+    events::{EventHub, EventLog},
     gmail::GmailClient,
     google_token::TokenSource,
     http::{
         deadline::{self, RequestDeadline},
-        fallback, health, messages, openapi,
+        events, fallback, health, messages, openapi,
     },
     mailbox::Mailbox,
     metrics::ServiceMetrics,
@@ -84,13 +85,19 @@ impl Application {
             service_metrics.clone(),
         );
         let mirror = Mirror::new(store.clone(), settings.mirror_ttl);
+        let event_log = EventLog::new(store.clone());
         let mailbox = web::Data::new(Mailbox::new(
             gmail,
             tokens,
             mirror,
             settings.sync.clone(),
             service_metrics,
+            event_log.clone(),
         ));
+        let hub = EventHub::new(settings.events.clone());
+        // The tail's `XREAD BLOCK` holds its connection: one of its own.
+        tokio::spawn(Arc::clone(&hub).tail(RedisStore::connect(&settings.redis)?, event_log));
+        let hub = web::Data::new(hub);
         let redis = web::Data::new(store);
         let metrics = web::Data::new(http_metrics);
         let jwks_ready_max_age =
@@ -104,6 +111,7 @@ impl Application {
                 .app_data(verifier.clone())
                 .app_data(jwks_ready_max_age.clone())
                 .app_data(mailbox.clone())
+                .app_data(hub.clone())
                 .app_data(problem::json_config(16 * 1024))
                 .app_data(problem::query_config())
                 .app_data(problem::path_config())
@@ -132,6 +140,7 @@ impl Application {
                     "/v1/unread-count",
                     web::get().to(messages::unread_count),
                 ))
+                .service(get_only("/v1/events", web::get().to(events::events)))
                 .default_service(web::to(fallback::not_found))
         })
         .keep_alive(common::server::SERVER_KEEP_ALIVE)

@@ -32,6 +32,7 @@ use rand::RngCore;
 use crate::{
     account::Account,
     deadline,
+    events::Batch,
     gmail::{GmailCall, GmailError, MessageFormat, UNITS_MESSAGES_GET, wire},
     mail::{self, is_valid_message_id},
     mailbox::{Mailbox, MailboxError},
@@ -88,12 +89,19 @@ impl Mailbox {
     /// Makes sure the caller's mirror is fresh: returns at once when it is, otherwise syncs it
     /// (or waits for the replica that does).
     pub async fn ensure_synced(&self, caller: &Account) -> Result<(), MailboxError> {
+        self.ensure_synced_within(caller, self.sync.max_age).await
+    }
+
+    /// As [`Self::ensure_synced`], with `max_age` instead of `SYNC_MAX_AGE_SECS` (the poller of
+    /// watched accounts uses `WATCH_POLL_SECS`).
+    pub async fn ensure_synced_within(
+        &self,
+        caller: &Account,
+        max_age: Duration,
+    ) -> Result<(), MailboxError> {
         let sub = caller.sub();
         let state = self.mirror.state(sub).await.map_err(mirror_error)?;
-        if state
-            .as_ref()
-            .is_some_and(|s| is_fresh(s, self.sync.max_age))
-        {
+        if state.as_ref().is_some_and(|s| is_fresh(s, max_age)) {
             self.count_sync("fresh");
             return Ok(());
         }
@@ -123,7 +131,7 @@ impl Mailbox {
                         }
                     })
                 };
-                let outcome = self.sync_leased(caller).await;
+                let outcome = self.sync_leased(caller, max_age).await;
                 renewer.abort();
                 if let Err(error) = self.mirror.release_lease(sub, &holder).await {
                     tracing::warn!(%error, "could not release the sync lease; it expires by itself");
@@ -151,12 +159,12 @@ impl Mailbox {
     }
 
     /// The sync itself, under the lease.
-    async fn sync_leased(&self, caller: &Account) -> Result<(), MailboxError> {
+    async fn sync_leased(&self, caller: &Account, max_age: Duration) -> Result<(), MailboxError> {
         let sub = caller.sub();
         // Somebody may have synced between our look and our lease.
         let state = self.mirror.state(sub).await.map_err(mirror_error)?;
         match state {
-            Some(state) if is_fresh(&state, self.sync.max_age) => {
+            Some(state) if is_fresh(&state, max_age) => {
                 self.count_sync("waited");
                 Ok(())
             }
@@ -166,8 +174,26 @@ impl Mailbox {
                     Ok(())
                 }
                 Incremental::TooOld => {
-                    self.sync_full(caller).await?;
+                    let unread = self.sync_full(caller).await?;
                     self.count_sync("full");
+                    let to = self
+                        .mirror
+                        .state(sub)
+                        .await
+                        .map_err(mirror_error)?
+                        .map_or_else(String::new, |s| s.history_id);
+                    self.publish(
+                        sub,
+                        Batch {
+                            from: state.history_id,
+                            to,
+                            added: vec![],
+                            removed: vec![],
+                            unread,
+                            resync: true,
+                        },
+                    )
+                    .await;
                     Ok(())
                 }
             },
@@ -176,6 +202,14 @@ impl Mailbox {
                 self.count_sync("full");
                 Ok(())
             }
+        }
+    }
+
+    /// Writes what a sync changed for the account's open streams (best-effort: the mirror is
+    /// the truth, and a client that misses a batch reloads on `resync`).
+    async fn publish(&self, sub: &str, batch: Batch) {
+        if let Err(error) = self.events.publish(sub, &batch).await {
+            tracing::warn!(%error, "could not publish the sync's changes");
         }
     }
 
@@ -250,9 +284,15 @@ impl Mailbox {
         let known = self.mirror.entries(sub, &ids).await.map_err(mirror_error)?;
         let mut upserts = Vec::new();
         let mut removed = Vec::new();
+        let mut left = Vec::new();
         let mut to_read = Vec::new();
         for (id, known) in ids.iter().zip(known) {
             let change = &changes[*id];
+            if known.is_some()
+                && (change.deleted || change.labels.as_ref().is_some_and(|l| !is_listed(l)))
+            {
+                left.push((*id).to_owned());
+            }
             match (&change.labels, known) {
                 _ if change.deleted => removed.push(*id),
                 (Some(labels), Some(_)) if !is_listed(labels) => removed.push(*id),
@@ -265,14 +305,18 @@ impl Mailbox {
                 (_, _) => to_read.push(*id),
             }
         }
+        let mut added = Vec::new();
         for (id, outcome) in self.read_summaries(caller, &to_read).await? {
             match outcome {
-                Some(entry) if is_listed(&entry.summary.labels) => upserts.push(entry),
+                Some(entry) if is_listed(&entry.summary.labels) => {
+                    added.push((entry.internal_date, entry.summary.clone()));
+                    upserts.push(entry);
+                }
                 _ => removed.push(id),
             }
         }
         let next = SyncState {
-            history_id,
+            history_id: history_id.clone(),
             synced_at_ms: now_ms(),
             truncated: state.truncated,
         };
@@ -284,11 +328,34 @@ impl Mailbox {
             .trim(sub, self.sync.max_messages)
             .await
             .map_err(mirror_error)?;
+        if !added.is_empty() || !left.is_empty() {
+            let unread = self
+                .mirror
+                .page(sub, None, 0)
+                .await
+                .map_err(mirror_error)?
+                .map_or(0, |p| p.total);
+            // Oldest first: each one goes on top of the list as it arrives.
+            added.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)));
+            self.publish(
+                sub,
+                Batch {
+                    from: state.history_id.clone(),
+                    to: history_id,
+                    added: added.into_iter().map(|(_, summary)| summary).collect(),
+                    removed: left,
+                    unread,
+                    resync: false,
+                },
+            )
+            .await;
+        }
         Ok(Incremental::Done)
     }
 
     /// The whole unread list again; what the mirror already holds is not read again.
-    async fn sync_full(&self, caller: &Account) -> Result<(), MailboxError> {
+    /// Returns how many messages the mirror holds after it.
+    async fn sync_full(&self, caller: &Account) -> Result<u64, MailboxError> {
         let sub = caller.sub();
         let gmail = &self.gmail;
         let profile = self
@@ -372,7 +439,8 @@ impl Mailbox {
         self.mirror
             .replace(sub, &entries, &state)
             .await
-            .map_err(mirror_error)
+            .map_err(mirror_error)?;
+        Ok(entries.len() as u64)
     }
 
     /// `messages.get format=metadata` for `ids`, at most `GMAIL_GET_CONCURRENCY` at once, the

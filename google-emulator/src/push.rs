@@ -34,10 +34,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::{
-    config::PushConfig, mailbox::HistoryRecord, oauth::id_token::IdTokenSigner,
-    state::RequestCounts,
-};
+use crate::{config::PushConfig, mailbox::HistoryRecord, oauth::id_token::IdTokenSigner};
+
+/// Request counters by kind (the shape of `crate::state::RequestCounts`, spelled here so this
+/// module does not import the state that owns it).
+type RequestCounts = std::collections::BTreeMap<String, u64>;
 
 /// How long a watch lasts (Google: renew at least every 7 days).
 pub const WATCH_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);

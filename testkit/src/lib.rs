@@ -40,6 +40,7 @@ pub mod load;
 pub mod logs;
 pub mod processes;
 pub mod redis_dump;
+pub mod sse;
 pub mod stack;
 pub mod stand_ins;
 

@@ -34,6 +34,8 @@ pub enum ApiError {
     UpstreamError(String),
     #[error("a dependency is unavailable: {0}")]
     DependencyUnavailable(String),
+    #[error("too many open event streams for this account")]
+    TooManyStreams,
     #[error("internal error: {0}")]
     Internal(&'static str),
 }
@@ -84,6 +86,13 @@ impl ApiError {
             Self::DependencyUnavailable(_) => Problem::dependency_unavailable(
                 "A service gmail-service depends on (Redis or auth-service) is unavailable.",
             ),
+            Self::TooManyStreams => Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                ProblemCode::RateLimited,
+                "Too many open streams",
+                "This account has as many event streams open as it may; close one first.",
+            )
+            .with_retry_after(30),
             Self::Internal(_) => Problem::internal(),
         }
     }

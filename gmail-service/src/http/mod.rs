@@ -13,6 +13,7 @@
 pub mod caller;
 pub mod deadline;
 pub mod error;
+pub mod events;
 pub mod fallback;
 pub mod health;
 pub mod messages;

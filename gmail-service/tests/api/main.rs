@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 mod errors;
+mod events;
 mod health;
 mod helpers;
 mod jwt;

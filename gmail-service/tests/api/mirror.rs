@@ -1,8 +1,9 @@
 //! The unread mirror (`src/mirror.rs`, `src/sync.rs`) against the emulator over real HTTP with
 //! a real Redis: a fresh mirror answers with no Google call; a stale one follows Gmail's
 //! history (deliveries, mail read, archived, moved to spam or trash elsewhere, a burst of
-//! changes over several history pages); a history id Gmail no longer has falls back to a full
-//! sync; paging stays stable while mail arrives; two replicas sync an account once.
+//! changes over several history pages, a message deleted); a history id Gmail no longer has
+//! falls back to a full sync; a cold sync stays within Gmail's concurrent requests per user;
+//! paging stays stable while mail arrives; two replicas sync an account once.
 
 use std::collections::BTreeSet;
 
@@ -147,17 +148,10 @@ async fn a_burst_of_changes_over_several_history_pages_is_applied_once() {
 async fn a_history_id_gmail_no_longer_has_falls_back_to_a_full_sync() {
     let app = spawn_app_with(syncing(), |_| {}).await;
     let before = listed_ids(&app, BOB).await;
-    // As after a week away: the stored history id is older than what Gmail keeps.
-    let mut redis = app.redis.connection();
-    let key = app.redis.key(&format!("mirror:{{{}}}:state", BOB.0));
-    let () = redis::cmd("HSET")
-        .arg(&key)
-        .arg("history_id")
-        .arg("5")
-        .query_async(&mut redis)
-        .await
-        .unwrap();
     let new = app.deliver(BOB.1, &mail("while away")).await;
+    // As after a week away: Gmail keeps no history from before now (the emulator's control).
+    app.emulator_post("/emulator/accounts/bob@example.com/history/forget")
+        .await;
     let (profiles, lists, gets) = (
         app.emulator.count("gmail.profile"),
         app.emulator.count("gmail.messages.list"),
@@ -170,6 +164,61 @@ async fn a_history_id_gmail_no_longer_has_falls_back_to_a_full_sync() {
     assert_eq!(app.emulator.count("gmail.profile"), profiles + 1);
     assert_eq!(app.emulator.count("gmail.messages.list"), lists + 1);
     assert_eq!(app.emulator.count("gmail.messages.get"), gets + 1);
+}
+
+#[tokio::test]
+async fn a_message_deleted_elsewhere_leaves() {
+    let app = spawn_app_with(syncing(), |_| {}).await;
+    let before = listed_ids(&app, BOB).await;
+    let victim = before[2].clone();
+    let response = app
+        .http
+        .delete(format!(
+            "{}/emulator/accounts/{}/messages/{victim}",
+            app.emulator.url, BOB.1
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let gets = app.emulator.count("gmail.messages.get");
+    let after = listed_ids(&app, BOB).await;
+    assert_eq!(after.len(), before.len() - 1);
+    assert!(!after.contains(&victim));
+    assert_eq!(after, gmail_unread(&app, BOB.1));
+    // History said it was deleted: nothing to read.
+    assert_eq!(app.emulator.count("gmail.messages.get"), gets);
+}
+
+#[tokio::test]
+async fn a_cold_sync_stays_within_gmails_concurrent_requests_per_user() {
+    // Gmail refuses more than some number of one user's requests at once (unpublished; the
+    // emulator at 10): the full sync's fan-out (GMAIL_GET_CONCURRENCY, default 10) stays
+    // within it, so a cold page of a mailbox with 60+ unread messages meets no 429.
+    let app = spawn_app_with(Env::default(), |config| {
+        config.max_concurrent_per_user = Some(10);
+        config.faults.latency_ms = 20;
+    })
+    .await;
+    let listed = listed_ids(&app, ALICE).await;
+    assert!(listed.len() > 50);
+    assert_eq!(listed, gmail_unread(&app, ALICE.1));
+    assert_eq!(app.emulator.count("gmail.concurrent_rejected"), 0);
+    // A fan-out of 50 meets the limit: Gmail refuses calls, and the page may be a 429.
+    let eager = spawn_app_with(
+        Env::default().with("GMAIL_GET_CONCURRENCY", "50"),
+        |config| {
+            config.max_concurrent_per_user = Some(10);
+            config.faults.latency_ms = 20;
+        },
+    )
+    .await;
+    let status = eager
+        .get_as(&eager.auth.jwt(ALICE), "/v1/messages/unread")
+        .await
+        .status();
+    assert!(status == 200 || status == 429, "{status}");
+    assert!(eager.emulator.count("gmail.concurrent_rejected") > 0);
 }
 
 #[tokio::test]
