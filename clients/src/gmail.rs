@@ -50,4 +50,31 @@ impl GmailServiceClient {
     pub async fn unread_count(&self, jwt: &str) -> Result<UnreadCount, ClientError> {
         read(SERVICE, self.get(gmail::UNREAD_COUNT, jwt)).await
     }
+
+    /// `GET /v1/events`: the open event stream (read it with `chunk()`), resumed after
+    /// `last_event_id`. `http` should have no total timeout (the stream stays open); a refusal
+    /// is a [`ClientError`] as for every other call.
+    pub async fn events(
+        &self,
+        http: &reqwest::Client,
+        jwt: &str,
+        last_event_id: Option<&str>,
+    ) -> Result<reqwest::Response, ClientError> {
+        let mut request = http
+            .get(format!("{}{}", self.base, gmail::EVENTS))
+            .bearer_auth(jwt)
+            .header("accept", "text/event-stream");
+        if let Some(id) = last_event_id {
+            request = request.header("last-event-id", id);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| ClientError::unreachable(SERVICE, &e))?;
+        if response.status().is_success() {
+            Ok(response)
+        } else {
+            Err(ClientError::from_response(SERVICE, response).await)
+        }
+    }
 }

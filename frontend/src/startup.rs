@@ -85,6 +85,7 @@ impl Application {
                 .route("/metrics", web::get().to(http_metrics::endpoint))
                 .route("/", web::get().to(http::pages::home))
                 .route("/messages/{id}", web::get().to(http::pages::message))
+                .route("/events", web::get().to(http::events::events))
                 .route("/api-token", web::post().to(http::pages::api_token))
                 .route(
                     "/api-tokens/revoke",
@@ -95,6 +96,7 @@ impl Application {
                     "/static/local-time.js",
                     web::get().to(http::assets::local_time),
                 )
+                .route("/static/live.js", web::get().to(http::assets::live))
                 .route("/oauth/login", web::get().to(http::oauth::login))
                 .route("/oauth/callback", web::get().to(http::oauth::callback))
                 .route("/oauth/logout", web::post().to(http::oauth::logout))

@@ -168,8 +168,14 @@ pub struct Forwarded {
 }
 
 /// Clients of auth-service and gmail-service.
+/// An event stream that says nothing for this long is dead (gmail-service's heartbeat is 15 s
+/// by default).
+const STREAM_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 pub struct Upstreams {
     http: reqwest::Client,
+    /// For event streams: no total timeout (they stay open), a read timeout instead.
+    streams: reqwest::Client,
     auth: AuthClient,
     gmail: GmailServiceClient,
 }
@@ -184,6 +190,12 @@ impl Upstreams {
         Ok(Self {
             auth: AuthClient::new(http.clone(), settings.auth_service_url.clone()),
             gmail: GmailServiceClient::new(http.clone(), settings.gmail_service_url.clone()),
+            streams: reqwest::Client::builder()
+                .connect_timeout(settings.upstream_timeout)
+                // gmail-service sends a comment at least every EVENTS_HEARTBEAT_SECS.
+                .read_timeout(STREAM_READ_TIMEOUT)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()?,
             http,
         })
     }
@@ -227,6 +239,15 @@ impl Upstreams {
             .gmail
             .unread(jwt, &UnreadQuery::new(limit, page_token))
             .await?)
+    }
+
+    /// gmail-service's event stream for the account `jwt` names, after `last_event_id`.
+    pub async fn events(
+        &self,
+        jwt: &str,
+        last_event_id: Option<&str>,
+    ) -> Result<reqwest::Response, UpstreamError> {
+        Ok(self.gmail.events(&self.streams, jwt, last_event_id).await?)
     }
 
     /// The unread count.

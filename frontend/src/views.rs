@@ -147,6 +147,8 @@ pub struct InboxPage {
     pub older: Option<String>,
     pub page_number: usize,
     pub openapi_url: String,
+    /// The first page follows new mail as it arrives (`static/live.js`); later pages do not.
+    pub live: bool,
 }
 
 /// An attachment row.

@@ -152,7 +152,7 @@ async fn a_person_reads_unread_mail_in_a_real_browser() {
                 email: "alice@example.com",
             };
             let mailbox = Mailbox::build(MailboxKind::Large, &owner);
-            journey(&client, base.trim_end_matches('/'), &mailbox, None).await;
+            journey(&client, base.trim_end_matches('/'), &mailbox, None, None).await;
         }
         Err(_) => {
             let mut redis = testkit::RedisServer::start();
@@ -163,18 +163,103 @@ async fn a_person_reads_unread_mail_in_a_real_browser() {
             })
             .await;
             let mailbox = stack.emulator.state.mailbox(0).unwrap();
-            journey(&client, &stack.base, mailbox, Some(&mut redis)).await;
+            let emulator = stack.emulator.url.clone();
+            journey(
+                &client,
+                &stack.base,
+                mailbox,
+                Some(&emulator),
+                Some(&mut redis),
+            )
+            .await;
         }
     }
     client.close().await.unwrap();
     let _ = std::fs::remove_dir_all(profile);
 }
 
-/// The journey of a person; with `redis`, also an outage and the recovery from it.
+/// Waits until the page's `condition` (JavaScript returning a boolean) holds.
+async fn wait_until(client: &Client, condition: &str, what: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let holds = client
+            .execute(&format!("return Boolean({condition});"), vec![])
+            .await
+            .unwrap();
+        if holds == json!(true) {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// With the inbox open: mail delivered at the emulator appears on top without a reload, mail
+/// read elsewhere leaves, the count and the tab title follow, the live region speaks.
+async fn live_inbox(client: &Client, emulator: &str, count: usize) {
+    let http = reqwest::Client::new();
+    let delivered: Value = http
+        .post(format!("{emulator}/emulator/accounts/alice@example.com/messages"))
+        .header("content-type", "message/rfc822")
+        .body("From: Live Sender <live@example.com>\r\nSubject: Arrived while you looked\r\n\r\nHello.\r\n")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = delivered["id"].as_str().unwrap().to_owned();
+    wait_until(
+        client,
+        "document.querySelector('#messages li .subject').textContent === 'Arrived while you looked'",
+        "the delivered message on top",
+    )
+    .await;
+    assert_eq!(text(client, "#unread-count").await, (count + 1).to_string());
+    assert_eq!(
+        client.title().await.unwrap(),
+        format!("({}) gmail-unread", count + 1)
+    );
+    assert!(
+        text(client, "#live-status")
+            .await
+            .contains("New message from Live Sender")
+    );
+    screenshot(client, "inbox-live.png").await;
+    let response = http
+        .post(format!(
+            "{emulator}/emulator/accounts/alice@example.com/messages/{id}/labels"
+        ))
+        .json(&json!({"add": [], "remove": ["UNREAD"]}))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success());
+    wait_until(
+        client,
+        &format!("document.querySelector('li[data-id=\"{id}\"]') === null"),
+        "the message read elsewhere to leave",
+    )
+    .await;
+    wait_until(
+        client,
+        &format!("document.getElementById('unread-count').textContent === '{count}'"),
+        "the count to follow",
+    )
+    .await;
+    assert_eq!(
+        client.title().await.unwrap(),
+        format!("({count}) gmail-unread")
+    );
+}
+
+/// The journey of a person; with `emulator`, the live inbox; with `redis`, also an outage
+/// and the recovery from it.
 async fn journey(
     client: &Client,
     base: &str,
     mailbox: &Mailbox,
+    emulator: Option<&str>,
     redis: Option<&mut testkit::RedisServer>,
 ) {
     // The connect page, reached and used with the keyboard.
@@ -232,6 +317,10 @@ async fn journey(
     assert!(!text(client, ".message .date").await.contains("UTC"));
     screenshot(client, "inbox.png").await;
     assert_accessible(client, "inbox").await;
+    if let Some(emulator) = emulator {
+        live_inbox(client, emulator, count).await;
+        assert_accessible(client, "inbox after live updates").await;
+    }
 
     // A phone's width: nothing sticks out sideways.
     client.set_window_size(390, 844).await.unwrap();

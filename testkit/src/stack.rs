@@ -113,7 +113,10 @@ pub async fn spawn_stack_with(options: StackOptions) -> Stack {
         .with("AUTH_SERVICE_URL", auth.clone())
         .with("AUTH_SERVICE_INTERNAL_URL", auth_internal.clone())
         .with("GMAIL_API_BASE", emulator.gmail_api_base())
-        .with("SYNC_MAX_AGE_SECS", options.sync_max_age_secs.to_string());
+        .with("SYNC_MAX_AGE_SECS", options.sync_max_age_secs.to_string())
+        // Open event streams see changes within a second, and closed ones are found as fast.
+        .with("WATCH_POLL_SECS", "1")
+        .with("EVENTS_HEARTBEAT_SECS", "1");
     let gmail_app = gmail_service::startup::Application::build(
         gmail_service::configuration::Settings::from_env(&gmail_env).unwrap(),
     )

@@ -14,6 +14,7 @@
 
 pub mod assets;
 pub mod browser;
+pub mod events;
 pub mod health;
 pub mod oauth;
 pub mod pages;

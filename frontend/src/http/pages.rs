@@ -44,7 +44,7 @@ fn browser(
 }
 
 /// A session token for the browser's cookies; none is not logged in (and calls nobody).
-async fn session_token(
+pub(crate) async fn session_token(
     request: &HttpRequest,
     state: &FrontendState,
     cookie: Option<&SessionCookie>,
@@ -154,6 +154,7 @@ pub async fn home(
             older,
             page_number: trail.len() + 1,
             openapi_url: format!("{}/openapi.json", state.settings.gmail_public_url),
+            live: trail.is_empty(),
         },
     )
 }

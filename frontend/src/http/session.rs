@@ -13,7 +13,7 @@ use crate::{http::problem::problem_response, upstream::UpstreamError};
 /// The browser's cookies, as one `Cookie` value (several `Cookie` headers joined with `; `).
 /// Extracting it fails with [`NotLoggedIn`] when the browser sent none; take
 /// `Option<SessionCookie>` where a logged-out visitor gets a page of its own.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct SessionCookie(String);
 
 impl SessionCookie {

@@ -5,6 +5,7 @@ mod health;
 mod helpers;
 mod hostile;
 mod invariants;
+mod live;
 mod pages;
 mod redis_modes;
 mod revocation;
