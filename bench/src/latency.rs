@@ -4,9 +4,10 @@
 //!
 //! | what | sequential Google round trips |
 //! | --- | --- |
-//! | login + first inbox page (cold cache) | 3: code exchange; `messages.list`; one concurrent round of `messages.get` |
-//! | cold unread page of 50 | 2: `messages.list`; one round of `messages.get` |
-//! | warm unread page of 50 | 1: `messages.list` |
+//! | login + first inbox page (no mirror yet) | 3 + ⌈n ÷ c⌉: code exchange; `getProfile`; `messages.list`; the n unread messages read c at a time (`GMAIL_GET_CONCURRENCY`) |
+//! | cold unread page (no mirror yet) | 2 + ⌈n ÷ c⌉, with c = 10 (the default, within Gmail's concurrent requests per user) and c = 100 (another gmail-service of the same system) |
+//! | stale unread page (`SYNC_MAX_AGE_SECS=0`: a sync before every page, as every page cost a Google round trip before the mirror) | 1: `history.list` |
+//! | warm unread page and inbox page (fresh mirror) | 0 |
 //! | opening one message (API or page) | 1: `messages.get format=full` |
 //!
 //! The consent page itself is not delayed (the emulator adds latency to token and Gmail
@@ -46,8 +47,8 @@ async fn calls_of_one_run(bench: &Bench) -> Result<String> {
         ("userinfo", "userinfo"),
         ("gmail.messages.list", "list"),
         ("gmail.messages.get", "get"),
-        ("gmail.labels.get", "labels"),
         ("gmail.profile", "profile"),
+        ("gmail.history.list", "history"),
     ] {
         if let Some(n) = calls[kind].as_u64().filter(|n| *n > 0) {
             parts.push(format!("{label} {n}"));
@@ -74,7 +75,7 @@ async fn get_ok(bench: &Bench, url: &str, bearer: bool) -> Result<()> {
 
 /// Times `runs` runs of a GET; before each, `prepare` (e.g. emptying the cache). The Google
 /// calls of the first run are returned too.
-async fn measure_get(
+pub(crate) async fn measure_get(
     bench: &Bench,
     url: &str,
     bearer: bool,
@@ -103,6 +104,18 @@ pub async fn run(bench: &Bench) -> Result<String> {
     system.set_latency(&bench.http, LATENCY_MS).await?;
     let page = system.unread_page_url();
     let mut rows = Vec::new();
+    // How many unread messages a full sync reads.
+    let unread: u32 = {
+        let answer: serde_json::Value = bench
+            .http
+            .get(&page)
+            .bearer_auth(&bench.api_token)
+            .send()
+            .await?
+            .json()
+            .await?;
+        u32::try_from(answer["result_size_estimate"].as_u64().unwrap_or(0)).unwrap_or(u32::MAX)
+    };
 
     // A whole login, browser-less, following redirects, ending on the first inbox page.
     let mut logins = Vec::with_capacity(LOGIN_RUNS);
@@ -119,32 +132,56 @@ pub async fn run(bench: &Bench) -> Result<String> {
         }
     }
     rows.push(Row {
-        what: "login + first inbox page (frontend, cold cache)",
+        what: "login + first inbox page (frontend, no mirror yet)",
         runs: Samples::new(logins),
-        round_trips: 3,
+        round_trips: 3 + unread.div_ceil(10),
         google_calls: login_calls,
     });
 
     let (runs, calls) = measure_get(bench, &page, true, COLD_RUNS, true).await?;
     rows.push(Row {
-        what: "cold unread page of 50 (API)",
+        what: "cold unread page of 50 (API, GMAIL_GET_CONCURRENCY 10)",
         runs,
-        round_trips: 2,
+        round_trips: 2 + unread.div_ceil(10),
         google_calls: calls,
     });
-    let (runs, calls) = measure_get(bench, &page, true, WARM_RUNS, false).await?;
+    let wide = system
+        .spawn_gmail_replica(&[("GMAIL_GET_CONCURRENCY", "100".to_owned())])
+        .await?;
+    let wide_page = page.replacen(&system.gmail.url, &wide.url, 1);
+    let (runs, calls) = measure_get(bench, &wide_page, true, COLD_RUNS, true).await?;
     rows.push(Row {
-        what: "warm unread page of 50 (API)",
+        what: "cold unread page of 50 (API, GMAIL_GET_CONCURRENCY 100)",
+        runs,
+        round_trips: 2 + unread.div_ceil(100),
+        google_calls: calls,
+    });
+    drop(wide);
+    let stale = system
+        .spawn_gmail_replica(&[("SYNC_MAX_AGE_SECS", "0".to_owned())])
+        .await?;
+    let stale_page = page.replacen(&system.gmail.url, &stale.url, 1);
+    let (runs, calls) = measure_get(bench, &stale_page, true, WARM_RUNS, false).await?;
+    rows.push(Row {
+        what: "stale unread page of 50 (API, SYNC_MAX_AGE_SECS 0: one Google call per page)",
         runs,
         round_trips: 1,
+        google_calls: calls,
+    });
+    drop(stale);
+    let (runs, calls) = measure_get(bench, &page, true, WARM_RUNS, false).await?;
+    rows.push(Row {
+        what: "warm unread page of 50 (API, fresh mirror)",
+        runs,
+        round_trips: 0,
         google_calls: calls,
     });
     let inbox = format!("{}/", system.frontend.url);
     let (runs, calls) = measure_get(bench, &inbox, false, WARM_RUNS, false).await?;
     rows.push(Row {
-        what: "warm inbox page (frontend)",
+        what: "warm inbox page (frontend, fresh mirror)",
         runs,
-        round_trips: 1,
+        round_trips: 0,
         google_calls: calls,
     });
     let message = format!(
@@ -176,16 +213,28 @@ pub async fn run(bench: &Bench) -> Result<String> {
     );
     for row in rows {
         let limit = Duration::from_millis(LATENCY_MS * u64::from(row.round_trips));
+        let ratio = if limit.is_zero() {
+            "—".to_owned()
+        } else {
+            format!(
+                "{:.2}",
+                row.runs.median().as_secs_f64() / limit.as_secs_f64()
+            )
+        };
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} ({}) | {:.2} | {} |\n",
+            "| {} | {} | {} | {} | {} ({}) | {} | {} |\n",
             row.what,
             row.runs.len(),
             ms(row.runs.median()),
             ms(row.runs.percentile(0.99)),
             row.round_trips,
             ms(limit),
-            row.runs.median().as_secs_f64() / limit.as_secs_f64(),
-            row.google_calls,
+            ratio,
+            if row.google_calls.is_empty() {
+                "none"
+            } else {
+                &row.google_calls
+            },
         ));
     }
     out.push('\n');

@@ -60,6 +60,9 @@ pub struct System {
     pub frontend: Process,
     pub redis_url: String,
     pub prefix: String,
+    /// gmail-service's environment, for [`System::spawn_gmail_replica`].
+    gmail_env: Vec<(&'static str, String)>,
+    dir: std::path::PathBuf,
 }
 
 /// Where the service binaries are: next to this one (`target/release/`).
@@ -243,27 +246,23 @@ impl System {
             .concat(),
         )?;
         wait_healthy(&http, &auth).await?;
-        let gmail = spawn(
-            dir,
-            "gmail-service",
-            gmail_port,
+        let gmail_env = [
+            shared.as_slice(),
             &[
-                shared.as_slice(),
-                &[
-                    ("AUTH_SERVICE_URL", auth_url.clone()),
-                    (
-                        "AUTH_SERVICE_INTERNAL_URL",
-                        format!("http://127.0.0.1:{auth_internal_port}"),
-                    ),
-                    (
-                        "GMAIL_API_BASE",
-                        format!("{emulator_url}/gmail/v1/users/me"),
-                    ),
-                    ("QUOTA_UNITS_PER_MINUTE", "0".into()),
-                ],
-            ]
-            .concat(),
-        )?;
+                ("AUTH_SERVICE_URL", auth_url.clone()),
+                (
+                    "AUTH_SERVICE_INTERNAL_URL",
+                    format!("http://127.0.0.1:{auth_internal_port}"),
+                ),
+                (
+                    "GMAIL_API_BASE",
+                    format!("{emulator_url}/gmail/v1/users/me"),
+                ),
+                ("QUOTA_UNITS_PER_MINUTE", "0".into()),
+            ],
+        ]
+        .concat();
+        let gmail = spawn(dir, "gmail-service", gmail_port, &gmail_env)?;
         wait_healthy(&http, &gmail).await?;
         let frontend = spawn(
             dir,
@@ -283,7 +282,38 @@ impl System {
             frontend,
             redis_url,
             prefix,
+            gmail_env,
+            dir: dir.to_path_buf(),
         })
+    }
+
+    /// Another gmail-service of this system (same Redis, prefix, auth-service and emulator)
+    /// with `extra` settings on top, e.g. `SYNC_MAX_AGE_SECS=0` to compare with; its log is
+    /// `bench-logs/gmail-service-<port>.log`.
+    pub async fn spawn_gmail_replica(&self, extra: &[(&'static str, String)]) -> Result<Process> {
+        let port = crate::free_port();
+        let env = [self.gmail_env.as_slice(), extra].concat();
+        let log_dir = self.dir.join("bench-logs");
+        std::fs::create_dir_all(&log_dir)?;
+        let log = std::fs::File::create(log_dir.join(format!("gmail-service-{port}.log")))?;
+        let child = Command::new(self.dir.join("gmail-service"))
+            .env_clear()
+            .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
+            .env("RUST_LOG", "warn")
+            .env("LOG_FORMAT", "json")
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()
+            .context("cannot start another gmail-service")?;
+        let process = Process {
+            name: "gmail-service",
+            url: format!("http://127.0.0.1:{port}"),
+            child,
+        };
+        wait_healthy(&reqwest::Client::new(), &process).await?;
+        Ok(process)
     }
 
     /// gmail-service's first unread page of 50, the page every scenario measures.
