@@ -29,6 +29,7 @@ mod failover;
 mod gmail_pages;
 mod growth;
 mod latency;
+mod live;
 mod stats;
 mod throughput;
 mod wrk;
@@ -88,6 +89,8 @@ struct Sections {
     gmail_pages: bool,
     /// Sentinel and Cluster: throughput beside one node, failover under load (only when named).
     failover: bool,
+    /// The live inbox: mirror throughput, freshness, quota, idle streams (only when named).
+    live: bool,
 }
 
 impl Sections {
@@ -95,11 +98,18 @@ impl Sections {
         let args: Vec<String> = args.collect();
         let all = args.is_empty();
         for arg in &args {
-            if !["latency", "throughput", "growth", "gmail-pages", "failover"]
-                .contains(&arg.as_str())
+            if ![
+                "latency",
+                "throughput",
+                "growth",
+                "gmail-pages",
+                "failover",
+                "live",
+            ]
+            .contains(&arg.as_str())
             {
                 anyhow::bail!(
-                    "unknown section {arg:?}; choose from latency, throughput, growth, gmail-pages, failover"
+                    "unknown section {arg:?}; choose from latency, throughput, growth, gmail-pages, failover, live"
                 );
             }
         }
@@ -110,6 +120,7 @@ impl Sections {
             growth: has("growth"),
             gmail_pages: args.iter().any(|a| a == "gmail-pages"),
             failover: args.iter().any(|a| a == "failover"),
+            live: args.iter().any(|a| a == "live"),
         })
     }
 
@@ -138,6 +149,13 @@ async fn main() -> Result<()> {
         let runs = env_number("BENCH_RUNS", 3) as usize;
         let load_secs = Duration::from_secs(env_number("BENCH_SECS", 5));
         out.push_str(&failover::run(&dir, runs, load_secs).await?);
+    }
+    if sections.live {
+        wrk::ensure_installed()?;
+        eprintln!("the live inbox: mirror throughput, freshness, quota, idle streams…");
+        let runs = env_number("BENCH_RUNS", 3) as usize;
+        let load_secs = Duration::from_secs(env_number("BENCH_SECS", 5));
+        out.push_str(&live::run(&dir, runs, load_secs).await?);
     }
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(out.as_bytes())?;

@@ -32,6 +32,11 @@ pub struct Process {
 }
 
 impl Process {
+    /// `/proc/<pid>/status` of the process (its `VmRSS`, `VmHWM`).
+    pub fn status_path(&self) -> std::path::PathBuf {
+        std::path::PathBuf::from(format!("/proc/{}/status", self.child.id()))
+    }
+
     /// Peak resident memory so far (`VmHWM`), in KiB.
     pub fn peak_rss_kib(&self) -> Option<u64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
@@ -121,9 +126,20 @@ impl Process {
 }
 
 fn spawn(dir: &Path, name: &'static str, port: u16, env: &[(&str, String)]) -> Result<Process> {
+    spawn_logged(dir, name, &format!("{name}.log"), port, env)
+}
+
+/// [`spawn`], logging to `bench-logs/<log>`.
+fn spawn_logged(
+    dir: &Path,
+    name: &'static str,
+    log: &str,
+    port: u16,
+    env: &[(&str, String)],
+) -> Result<Process> {
     let log_dir = dir.join("bench-logs");
     std::fs::create_dir_all(&log_dir)?;
-    let log = std::fs::File::create(log_dir.join(format!("{name}.log")))?;
+    let log = std::fs::File::create(log_dir.join(log))?;
     let child = Command::new(dir.join(name))
         .env_clear()
         .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
@@ -293,25 +309,13 @@ impl System {
     pub async fn spawn_gmail_replica(&self, extra: &[(&'static str, String)]) -> Result<Process> {
         let port = crate::free_port();
         let env = [self.gmail_env.as_slice(), extra].concat();
-        let log_dir = self.dir.join("bench-logs");
-        std::fs::create_dir_all(&log_dir)?;
-        let log = std::fs::File::create(log_dir.join(format!("gmail-service-{port}.log")))?;
-        let child = Command::new(self.dir.join("gmail-service"))
-            .env_clear()
-            .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
-            .env("RUST_LOG", "warn")
-            .env("LOG_FORMAT", "json")
-            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log)
-            .spawn()
-            .context("cannot start another gmail-service")?;
-        let process = Process {
-            name: "gmail-service",
-            url: format!("http://127.0.0.1:{port}"),
-            child,
-        };
+        let process = spawn_logged(
+            &self.dir,
+            "gmail-service",
+            &format!("gmail-service-{port}.log"),
+            port,
+            &env,
+        )?;
         wait_healthy(&reqwest::Client::new(), &process).await?;
         Ok(process)
     }

@@ -209,6 +209,23 @@ async fn revoking_the_accounts_tokens_ends_their_open_streams() {
 }
 
 #[tokio::test]
+async fn a_stream_hears_only_of_its_own_account() {
+    let app = spawn_app_with(watching(), |_| {}).await;
+    let mut bobs = open(&app.address, &app.auth.jwt(BOB), None).await;
+    bobs.next(WAIT).await.unwrap();
+    let mut alices = open(&app.address, &app.auth.jwt(ALICE), None).await;
+    alices.next(WAIT).await.unwrap();
+    let id = app.deliver(ALICE.1, &mail("for alice only")).await;
+    let added = alices.next_named("unread_added", WAIT).await.unwrap();
+    assert_eq!(added.json()["id"], id.as_str());
+    // Bob's stream got nothing of it (a second poll period included).
+    assert!(
+        bobs.next(Duration::from_millis(2_500)).await.is_none(),
+        "alice's mail reached bob's stream"
+    );
+}
+
+#[tokio::test]
 async fn a_stream_without_a_valid_jwt_is_refused() {
     let app = spawn_app().await;
     let answer = reqwest::Client::new()

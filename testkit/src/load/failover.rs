@@ -236,8 +236,9 @@ pub async fn under_load(
 
 /// After the killed node is back: logs in generated account `n`, one never logged in before
 /// (so no service holds an older token of it), retrying until Redis acknowledges durable writes
-/// again; expires every Google token at the emulator, and loads 20 inbox pages of that session
-/// at once. The refresh lock must let exactly one refresh reach Google.
+/// again; expires every Google token at the emulator, and loads 20 pages of one of its messages
+/// at once (each a Gmail call, whatever the mirror holds). The refresh lock must let exactly
+/// one refresh reach Google.
 pub async fn refresh_single_flight(
     frontend: &str,
     emulator: &str,
@@ -256,14 +257,29 @@ pub async fn refresh_single_flight(
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let cookie = browser.jar.header();
+    // A message page: always a Gmail call (the inbox may be answered from the fresh mirror).
+    let inbox = http
+        .get(format!("{frontend}/"))
+        .header("cookie", &cookie)
+        .send()
+        .await?
+        .text()
+        .await?;
+    let message = inbox
+        .split("href=\"/messages/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .context("no message link on the inbox page")?
+        .to_owned();
     let before = refreshes(emulator, http).await?;
     http.post(format!("{emulator}/emulator/tokens/expire"))
         .send()
         .await?;
     let pages = (0..20).map(|_| {
         let (http, frontend, cookie) = (http.clone(), frontend.clone(), cookie.clone());
+        let url = format!("{frontend}/messages/{message}");
         async move {
-            http.get(format!("{frontend}/"))
+            http.get(url)
                 .header("cookie", cookie)
                 .send()
                 .await
