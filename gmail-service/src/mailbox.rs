@@ -129,13 +129,7 @@ impl Mailbox {
         let cursor = page_token
             .map(|token| Cursor::parse(token).ok_or(MailboxError::InvalidPageToken))
             .transpose()?;
-        self.ensure_synced(caller).await?;
-        let page = self
-            .mirror
-            .page(caller.sub(), cursor.as_ref(), limit)
-            .await
-            .map_err(|e| MailboxError::Mirror(e.to_string()))?
-            .ok_or_else(|| MailboxError::Mirror("the mirror vanished after its sync".into()))?;
+        let page = self.mirror_page(caller, cursor.as_ref(), limit).await?;
         Ok(UnreadPage {
             messages: page.entries.into_iter().map(|e| e.summary).collect(),
             next_page_token: page.next.map(|c| c.token()),
@@ -172,13 +166,7 @@ impl Mailbox {
     /// The number of unread messages the unread list holds, from the mirror (synced first
     /// unless fresh): the same set the pages list, so the two always agree.
     pub async fn unread_count(&self, caller: &Account) -> Result<UnreadCount, MailboxError> {
-        self.ensure_synced(caller).await?;
-        let page = self
-            .mirror
-            .page(caller.sub(), None, 0)
-            .await
-            .map_err(|e| MailboxError::Mirror(e.to_string()))?
-            .ok_or_else(|| MailboxError::Mirror("the mirror vanished after its sync".into()))?;
+        let page = self.mirror_page(caller, None, 0).await?;
         Ok(UnreadCount {
             unread: page.total,
             synced_at: synced_at(page.state.synced_at_ms),

@@ -36,7 +36,7 @@ use crate::{
     gmail::{GmailCall, GmailError, MessageFormat, UNITS_MESSAGES_GET, wire},
     mail::{self, is_valid_message_id},
     mailbox::{Mailbox, MailboxError},
-    mirror::{Entry, SyncState},
+    mirror::{Cursor, Entry, MirrorPage, SyncState},
 };
 
 /// History pages one incremental sync reads before a full sync is cheaper.
@@ -86,6 +86,34 @@ enum Incremental {
 }
 
 impl Mailbox {
+    /// A page of the caller's mirror: read once when the mirror is fresh (its state comes
+    /// with the page, so a fresh page is one Redis round trip), else read after a sync.
+    pub(crate) async fn mirror_page(
+        &self,
+        caller: &Account,
+        cursor: Option<&Cursor>,
+        limit: u32,
+    ) -> Result<MirrorPage, MailboxError> {
+        let sub = caller.sub();
+        let page = self
+            .mirror
+            .page(sub, cursor, limit)
+            .await
+            .map_err(mirror_error)?;
+        if let Some(page) = page
+            && is_fresh(&page.state, self.sync.max_age)
+        {
+            self.count_sync("fresh");
+            return Ok(page);
+        }
+        self.ensure_synced(caller).await?;
+        self.mirror
+            .page(sub, cursor, limit)
+            .await
+            .map_err(mirror_error)?
+            .ok_or_else(|| MailboxError::Mirror("the mirror vanished after its sync".into()))
+    }
+
     /// Makes sure the caller's mirror is fresh: returns at once when it is, otherwise syncs it
     /// (or waits for the replica that does).
     pub async fn ensure_synced(&self, caller: &Account) -> Result<(), MailboxError> {
