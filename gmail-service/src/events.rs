@@ -60,7 +60,8 @@ pub enum Missed {
     TooOld,
 }
 
-fn number(id: &str) -> Option<u64> {
+/// A Gmail history id as a number (they are decimal strings on the wire).
+pub fn number(id: &str) -> Option<u64> {
     id.parse().ok()
 }
 

@@ -121,7 +121,21 @@ pub struct Mirror {
     redis: RedisStore,
     ttl: Duration,
     page: Script,
+    renew: Script,
+    release: Script,
 }
+
+/// Extends the lease if the caller still holds it.
+const RENEW: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+";
+
+/// Deletes the lease if the caller still holds it.
+const RELEASE: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+";
 
 /// The three keys of an account's mirror.
 struct Keys {
@@ -137,6 +151,8 @@ impl Mirror {
             redis,
             ttl,
             page: Script::new(PAGE),
+            renew: Script::new(RENEW),
+            release: Script::new(RELEASE),
         }
     }
 
@@ -345,8 +361,8 @@ impl Mirror {
         Ok(())
     }
 
-    /// Removes the oldest messages beyond `max`; returns how many.
-    pub async fn trim(&self, sub: &str, max: usize) -> Result<usize, RedisError> {
+    /// Removes the oldest messages beyond `max`; returns how many the mirror holds then.
+    pub async fn trim(&self, sub: &str, max: usize) -> Result<u64, RedisError> {
         let keys = self.keys(sub);
         let mut connection = self.redis.connection();
         let total: usize = redis::cmd("ZCARD")
@@ -354,7 +370,7 @@ impl Mirror {
             .query_async(&mut connection)
             .await?;
         if total <= max {
-            return Ok(0);
+            return Ok(total as u64);
         }
         let excess = total - max;
         let oldest: Vec<String> = redis::cmd("ZRANGE")
@@ -364,7 +380,7 @@ impl Mirror {
             .query_async(&mut connection)
             .await?;
         if oldest.is_empty() {
-            return Ok(0);
+            return Ok(total as u64);
         }
         let mut pipeline = redis::pipe();
         pipeline.atomic();
@@ -381,7 +397,7 @@ impl Mirror {
             .arg("1")
             .ignore();
         pipeline.query_async::<()>(&mut connection).await?;
-        Ok(oldest.len())
+        Ok((total - oldest.len()) as u64)
     }
 
     /// Takes the account's sync lease for `ttl` unless another holder has it.
@@ -410,12 +426,9 @@ impl Mirror {
         holder: &str,
         ttl: Duration,
     ) -> Result<bool, RedisError> {
-        const RENEW: &str = r"
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0
-";
         let mut connection = self.redis.connection();
-        let renewed: i64 = Script::new(RENEW)
+        let renewed: i64 = self
+            .renew
             .key(redis_keys::mirror(&self.redis, sub, "lease"))
             .arg(holder)
             .arg(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1))
@@ -426,12 +439,8 @@ return 0
 
     /// Gives the lease back if `holder` still has it.
     pub async fn release_lease(&self, sub: &str, holder: &str) -> Result<(), RedisError> {
-        const RELEASE: &str = r"
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-";
         let mut connection = self.redis.connection();
-        Script::new(RELEASE)
+        self.release
             .key(redis_keys::mirror(&self.redis, sub, "lease"))
             .arg(holder)
             .invoke_async::<i64>(&mut connection)

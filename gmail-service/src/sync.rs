@@ -202,19 +202,13 @@ impl Mailbox {
                     Ok(())
                 }
                 Incremental::TooOld => {
-                    let unread = self.sync_full(caller).await?;
+                    let (written, unread) = self.sync_full(caller).await?;
                     self.count_sync("full");
-                    let to = self
-                        .mirror
-                        .state(sub)
-                        .await
-                        .map_err(mirror_error)?
-                        .map_or_else(String::new, |s| s.history_id);
                     self.publish(
                         sub,
                         Batch {
                             from: state.history_id,
-                            to,
+                            to: written.history_id,
                             added: vec![],
                             removed: vec![],
                             unread,
@@ -352,17 +346,13 @@ impl Mailbox {
             .apply(sub, &upserts, &removed, &next)
             .await
             .map_err(mirror_error)?;
-        self.mirror
-            .trim(sub, self.sync.max_messages)
-            .await
-            .map_err(mirror_error)?;
         if !added.is_empty() || !left.is_empty() {
+            // Only joining messages can take the mirror past its bound.
             let unread = self
                 .mirror
-                .page(sub, None, 0)
+                .trim(sub, self.sync.max_messages)
                 .await
-                .map_err(mirror_error)?
-                .map_or(0, |p| p.total);
+                .map_err(mirror_error)?;
             // Oldest first: each one goes on top of the list as it arrives.
             added.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)));
             self.publish(
@@ -382,8 +372,8 @@ impl Mailbox {
     }
 
     /// The whole unread list again; what the mirror already holds is not read again.
-    /// Returns how many messages the mirror holds after it.
-    async fn sync_full(&self, caller: &Account) -> Result<u64, MailboxError> {
+    /// Returns the state it wrote and how many messages the mirror holds after it.
+    async fn sync_full(&self, caller: &Account) -> Result<(SyncState, u64), MailboxError> {
         let sub = caller.sub();
         let gmail = &self.gmail;
         let profile = self
@@ -468,7 +458,7 @@ impl Mailbox {
             .replace(sub, &entries, &state)
             .await
             .map_err(mirror_error)?;
-        Ok(entries.len() as u64)
+        Ok((state, entries.len() as u64))
     }
 
     /// `messages.get format=metadata` for `ids`, at most `GMAIL_GET_CONCURRENCY` at once, the

@@ -248,6 +248,21 @@ impl TestApp {
         assert_eq!(response.status(), 200, "labels of {id}");
     }
 
+    /// The ids of `email`'s unread list as Gmail would list it now (unread, neither spam nor
+    /// trash; newest first), from the emulator's current mailbox.
+    pub fn listed_unread(&self, email: &str) -> Vec<String> {
+        let index = self.emulator.state.accounts.find(email).unwrap();
+        let mailbox = self.emulator.state.current_mailbox(index).unwrap();
+        let mut listed: Vec<(i64, String)> = mailbox
+            .messages()
+            .iter()
+            .filter(|m| m.is_unread() && !m.has_label("SPAM") && !m.has_label("TRASH"))
+            .map(|m| (m.internal_date_ms, m.id.clone()))
+            .collect();
+        listed.sort_by(|a, b| b.cmp(a));
+        listed.into_iter().map(|(_, id)| id).collect()
+    }
+
     /// The emulator's mailbox of the account with this address.
     pub fn mailbox(&self, email: &str) -> &google_emulator::mailbox::Mailbox {
         let index = self.emulator.state.accounts.find(email).unwrap();

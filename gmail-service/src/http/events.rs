@@ -78,7 +78,7 @@ fn batch_frames(batch: &Batch) -> Vec<Bytes> {
 }
 
 fn number(id: &str) -> u64 {
-    id.parse().unwrap_or(0)
+    crate::events::number(id).unwrap_or(0)
 }
 
 /// One open stream.
@@ -155,7 +155,6 @@ pub async fn events(
 ) -> Result<HttpResponse, ApiError> {
     let account = caller.account().clone();
     let sub = account.sub().to_owned();
-    mailbox.ensure_synced(&account).await?;
     let (subscription, first) = hub.get_ref().subscribe(&account).map_err(|e| match e {
         HubError::AccountFull => ApiError::TooManyStreams,
         HubError::ReplicaFull => ApiError::DependencyUnavailable(e.to_string()),
@@ -199,14 +198,9 @@ pub async fn events(
             Err(_) => pending.push_back(frame(RESYNC, "{}", None)),
         }
     }
-    let page = mailbox
-        .mirror
-        .page(&sub, None, 0)
-        .await
-        .map_err(|e| ApiError::DependencyUnavailable(format!("Redis (mirror): {e}")))?;
-    if let Some(page) = page
-        && number(&page.state.history_id) > last
-    {
+    // Subscribed first: a sync from here on reaches the stream, as a batch or in this count.
+    let page = mailbox.mirror_page(&account, None, 0).await?;
+    if number(&page.state.history_id) > last {
         last = number(&page.state.history_id);
         pending.push_back(count_frame(page.total, &page.state.history_id));
     }

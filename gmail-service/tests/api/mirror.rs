@@ -17,20 +17,6 @@ fn syncing() -> Env {
     Env::default().with("SYNC_MAX_AGE_SECS", "0")
 }
 
-/// The unread list as the emulator holds it now, newest first (what Gmail would list).
-fn gmail_unread(app: &TestApp, email: &str) -> Vec<String> {
-    let index = app.emulator.state.accounts.find(email).unwrap();
-    let mailbox = app.emulator.state.current_mailbox(index).unwrap();
-    let mut listed: Vec<(i64, String)> = mailbox
-        .messages()
-        .iter()
-        .filter(|m| m.is_unread() && !m.has_label("SPAM") && !m.has_label("TRASH"))
-        .map(|m| (m.internal_date_ms, m.id.clone()))
-        .collect();
-    listed.sort_by(|a, b| b.cmp(a));
-    listed.into_iter().map(|(_, id)| id).collect()
-}
-
 async fn listed_ids(app: &TestApp, account: (&str, &str)) -> Vec<String> {
     app.all_unread(account, 100)
         .await
@@ -78,7 +64,7 @@ async fn a_fresh_mirror_answers_pages_and_counts_with_no_google_call() {
 #[tokio::test]
 async fn mail_delivered_read_archived_or_moved_elsewhere_is_followed() {
     let app = spawn_app_with(syncing(), |_| {}).await;
-    assert_eq!(listed_ids(&app, BOB).await, gmail_unread(&app, BOB.1));
+    assert_eq!(listed_ids(&app, BOB).await, app.listed_unread(BOB.1));
     let before = app.count(BOB).await;
 
     let new = app.deliver(BOB.1, &mail("news")).await;
@@ -101,10 +87,10 @@ async fn mail_delivered_read_archived_or_moved_elsewhere_is_followed() {
 
     // Marked unread again: back, at its date's place.
     app.relabel(BOB.1, &new, &["UNREAD"], &[]).await;
-    assert_eq!(listed_ids(&app, BOB).await, gmail_unread(&app, BOB.1));
+    assert_eq!(listed_ids(&app, BOB).await, app.listed_unread(BOB.1));
 
     // Moved to spam, then to trash, then back to the inbox.
-    let victim = gmail_unread(&app, BOB.1)[1].clone();
+    let victim = app.listed_unread(BOB.1)[1].clone();
     app.relabel(BOB.1, &victim, &["SPAM"], &["INBOX"]).await;
     assert!(!listed_ids(&app, BOB).await.contains(&victim));
     app.relabel(BOB.1, &victim, &["TRASH"], &["SPAM"]).await;
@@ -112,7 +98,7 @@ async fn mail_delivered_read_archived_or_moved_elsewhere_is_followed() {
     app.relabel(BOB.1, &victim, &["INBOX"], &["TRASH"]).await;
     let listed = listed_ids(&app, BOB).await;
     assert!(listed.contains(&victim));
-    assert_eq!(listed, gmail_unread(&app, BOB.1));
+    assert_eq!(listed, app.listed_unread(BOB.1));
     assert_eq!(app.count(BOB).await, listed.len() as u64);
 }
 
@@ -139,7 +125,7 @@ async fn a_burst_of_changes_over_several_history_pages_is_applied_once() {
     assert_eq!(app.emulator.count("gmail.messages.get"), gets + 200);
     assert_eq!(count, 200);
     let listed = listed_ids(&app, CAROL).await;
-    assert_eq!(listed, gmail_unread(&app, CAROL.1));
+    assert_eq!(listed, app.listed_unread(CAROL.1));
     let unique: BTreeSet<&String> = listed.iter().collect();
     assert_eq!(unique.len(), 200);
 }
@@ -185,7 +171,7 @@ async fn a_message_deleted_elsewhere_leaves() {
     let after = listed_ids(&app, BOB).await;
     assert_eq!(after.len(), before.len() - 1);
     assert!(!after.contains(&victim));
-    assert_eq!(after, gmail_unread(&app, BOB.1));
+    assert_eq!(after, app.listed_unread(BOB.1));
     // History said it was deleted: nothing to read.
     assert_eq!(app.emulator.count("gmail.messages.get"), gets);
 }
@@ -202,7 +188,7 @@ async fn a_cold_sync_stays_within_gmails_concurrent_requests_per_user() {
     .await;
     let listed = listed_ids(&app, ALICE).await;
     assert!(listed.len() > 50);
-    assert_eq!(listed, gmail_unread(&app, ALICE.1));
+    assert_eq!(listed, app.listed_unread(ALICE.1));
     assert_eq!(app.emulator.count("gmail.concurrent_rejected"), 0);
     // A fan-out of 50 meets the limit: Gmail refuses calls, and the page may be a 429.
     let eager = spawn_app_with(
@@ -248,12 +234,12 @@ async fn the_mirror_holds_the_newest_sync_max_messages() {
     let app = spawn_app_with(syncing().with("SYNC_MAX_MESSAGES", "10"), |_| {}).await;
     let gets = app.emulator.count("gmail.messages.get");
     let listed = listed_ids(&app, ALICE).await;
-    assert_eq!(listed, gmail_unread(&app, ALICE.1)[..10]);
+    assert_eq!(listed, app.listed_unread(ALICE.1)[..10]);
     assert_eq!(app.emulator.count("gmail.messages.get"), gets + 10);
     let new = app.deliver(ALICE.1, &mail("newest")).await;
     let listed = listed_ids(&app, ALICE).await;
     assert_eq!(listed.len(), 10);
-    assert_eq!(listed, gmail_unread(&app, ALICE.1)[..10]);
+    assert_eq!(listed, app.listed_unread(ALICE.1)[..10]);
     assert_eq!(listed[0], new);
     assert_eq!(app.count(ALICE).await, 10);
 }
