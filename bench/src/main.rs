@@ -91,6 +91,8 @@ struct Sections {
     failover: bool,
     /// The live inbox: mirror throughput, freshness, quota, idle streams (only when named).
     live: bool,
+    /// Freshness with Gmail push (only when named).
+    push: bool,
 }
 
 impl Sections {
@@ -105,11 +107,12 @@ impl Sections {
                 "gmail-pages",
                 "failover",
                 "live",
+                "push",
             ]
             .contains(&arg.as_str())
             {
                 anyhow::bail!(
-                    "unknown section {arg:?}; choose from latency, throughput, growth, gmail-pages, failover, live"
+                    "unknown section {arg:?}; choose from latency, throughput, growth, gmail-pages, failover, live, push"
                 );
             }
         }
@@ -121,6 +124,7 @@ impl Sections {
             gmail_pages: args.iter().any(|a| a == "gmail-pages"),
             failover: args.iter().any(|a| a == "failover"),
             live: args.iter().any(|a| a == "live"),
+            push: args.iter().any(|a| a == "push"),
         })
     }
 
@@ -156,6 +160,11 @@ async fn main() -> Result<()> {
         let runs = env_number("BENCH_RUNS", 3) as usize;
         let load_secs = Duration::from_secs(env_number("BENCH_SECS", 5));
         out.push_str(&live::run(&dir, runs, load_secs).await?);
+    }
+    if sections.push {
+        eprintln!("the live inbox with Gmail push: freshness…");
+        let runs = env_number("BENCH_RUNS", 3) as usize;
+        out.push_str(&live::push(&dir, runs).await?);
     }
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(out.as_bytes())?;

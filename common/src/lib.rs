@@ -8,12 +8,15 @@
 //! - [`http_metrics`]: Prometheus request counters and latency histograms, and the `/metrics` handler.
 //! - [`redis_store`]: a lazily connecting, self-healing Redis handle with the key prefix.
 //! - [`server`]: the bound server every `Application::build` returns.
+//! - [`google_keys`]: Google's RS256 signing keys (id_tokens, Pub/Sub push tokens), cached as
+//!   their `Cache-Control` says.
 //! - [`jwks`]: a JSON Web Key Set fetched over HTTP and cached (internal JWTs and Google's id_tokens).
 //! - [`jwt`]: internal-JWT claims (the `contract` crate's, re-exported), the ES256 signing key
 //!   pair, JWKS and the verifier.
 
 pub mod client_address;
 pub mod config;
+pub mod google_keys;
 pub mod health;
 pub mod http_metrics;
 pub mod jwks;

@@ -19,6 +19,8 @@ pub mod gmail {
     pub const UNREAD_COUNT: &str = "/v1/unread-count";
     /// Server-Sent Events of the account's unread list (`contract::gmail::events`).
     pub const EVENTS: &str = "/v1/events";
+    /// `POST`: Gmail push notifications from Cloud Pub/Sub (only with `GMAIL_PUSH_TOPIC`).
+    pub const PUSH: &str = "/v1/gmail/push";
     /// `GET`: the OpenAPI description.
     pub const OPENAPI: &str = "/openapi.json";
     /// Query parameter of [`UNREAD`]: page size.

@@ -79,6 +79,102 @@ pub struct Settings {
     /// `upstream_unavailable` with `Retry-After`. Keep it under the frontend's
     /// `UPSTREAM_TIMEOUT_MS` (default 15000).
     pub request_deadline: Duration,
+    /// Gmail push notifications (`users.watch` through Cloud Pub/Sub); `None` without
+    /// `GMAIL_PUSH_TOPIC` (polling only).
+    pub push: Option<PushSettings>,
+}
+
+/// Google's keys for the OIDC tokens of Pub/Sub push requests.
+pub const GOOGLE_CERTS_URL: &str = "https://www.googleapis.com/oauth2/v3/certs";
+/// The issuers Google's OIDC tokens carry.
+pub const GOOGLE_ISSUERS: &str = "https://accounts.google.com,accounts.google.com";
+
+/// Gmail push (`crate::push`).
+#[derive(Clone, Debug)]
+pub struct PushSettings {
+    /// `GMAIL_PUSH_TOPIC`: the Pub/Sub topic `users.watch` names (`projects/<p>/topics/<t>`).
+    pub topic: String,
+    /// `GMAIL_PUSH_AUDIENCE` (required with a topic): the `aud` the push subscription's OIDC
+    /// token carries (what its "audience" setting says).
+    pub audience: String,
+    /// `GMAIL_PUSH_ISSUER` (default `https://accounts.google.com,accounts.google.com`): the
+    /// accepted `iss` values, comma-separated.
+    pub issuers: Vec<String>,
+    /// `GMAIL_PUSH_JWKS_URL` (default Google's `https://www.googleapis.com/oauth2/v3/certs`).
+    pub jwks_url: String,
+    /// `GMAIL_PUSH_SERVICE_ACCOUNT` (optional): the push subscription's service account; when
+    /// set, the token's verified `email` must be it.
+    pub service_account: Option<String>,
+    /// `GMAIL_WATCH_RENEW_SECS` (default 86400, at most 6 days): how often a watched
+    /// account's `users.watch` is renewed (Google ends a watch after 7 days).
+    pub renew: Duration,
+}
+
+fn push_settings(env: &Env) -> Result<Option<PushSettings>, ConfigError> {
+    let Some(topic) = env.get("GMAIL_PUSH_TOPIC").map(|t| t.trim().to_owned()) else {
+        return Ok(None);
+    };
+    let invalid = |name: &str, reason: &str| ConfigError::Invalid {
+        name: name.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let valid_topic = topic
+        .strip_prefix("projects/")
+        .and_then(|rest| rest.split_once("/topics/"))
+        .is_some_and(|(project, name)| {
+            let ok = |part: &str| !part.is_empty() && !part.contains(['/', ' ']);
+            ok(project) && ok(name)
+        });
+    if !valid_topic {
+        return Err(invalid(
+            "GMAIL_PUSH_TOPIC",
+            "expected projects/<project>/topics/<topic>",
+        ));
+    }
+    let audience = env
+        .get("GMAIL_PUSH_AUDIENCE")
+        .map(|a| a.trim().to_owned())
+        .filter(|a| !a.is_empty())
+        .ok_or_else(|| {
+            invalid(
+                "GMAIL_PUSH_AUDIENCE",
+                "it is required with GMAIL_PUSH_TOPIC: the audience of the push subscription's \
+                 OIDC token",
+            )
+        })?;
+    let issuers: Vec<String> = env
+        .get_or("GMAIL_PUSH_ISSUER", GOOGLE_ISSUERS)
+        .split(',')
+        .map(|i| i.trim().to_owned())
+        .filter(|i| !i.is_empty())
+        .collect();
+    if issuers.is_empty() {
+        return Err(invalid("GMAIL_PUSH_ISSUER", "names no issuer"));
+    }
+    let renew_secs: u64 = positive(
+        "GMAIL_WATCH_RENEW_SECS",
+        env.parse_or("GMAIL_WATCH_RENEW_SECS", 86_400)?,
+    )?;
+    if renew_secs > 6 * 86_400 {
+        return Err(invalid(
+            "GMAIL_WATCH_RENEW_SECS",
+            "must be at most 518400 (6 days): Google ends a watch after 7",
+        ));
+    }
+    Ok(Some(PushSettings {
+        topic,
+        audience,
+        issuers,
+        jwks_url: http_url(
+            "GMAIL_PUSH_JWKS_URL",
+            &env.get_or("GMAIL_PUSH_JWKS_URL", GOOGLE_CERTS_URL),
+        )?,
+        service_account: env
+            .get("GMAIL_PUSH_SERVICE_ACCOUNT")
+            .map(|a| a.trim().to_owned())
+            .filter(|a| !a.is_empty()),
+        renew: Duration::from_secs(renew_secs),
+    }))
 }
 
 /// How the unread mirror is kept (`crate::sync`).
@@ -284,6 +380,7 @@ impl Settings {
                 )?,
             },
             request_deadline: request_deadline(env)?,
+            push: push_settings(env)?,
         })
     }
 }
@@ -291,6 +388,36 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn push_is_off_without_a_topic_and_needs_an_audience_with_one() {
+        assert!(Settings::from_env(&Env::default()).unwrap().push.is_none());
+        let topic = Env::default().with("GMAIL_PUSH_TOPIC", "projects/p/topics/gmail");
+        assert!(Settings::from_env(&topic).is_err(), "no audience");
+        let push = Settings::from_env(&topic.clone().with("GMAIL_PUSH_AUDIENCE", "gmail-unread"))
+            .unwrap()
+            .push
+            .unwrap();
+        assert_eq!(push.topic, "projects/p/topics/gmail");
+        assert_eq!(push.audience, "gmail-unread");
+        assert_eq!(
+            push.issuers,
+            ["https://accounts.google.com", "accounts.google.com"]
+        );
+        assert_eq!(push.jwks_url, GOOGLE_CERTS_URL);
+        assert_eq!(push.service_account, None);
+        assert_eq!(push.renew, Duration::from_secs(86_400));
+        for bad in ["gmail", "projects/p/topics/", "projects/p/subscriptions/s"] {
+            let env = Env::default()
+                .with("GMAIL_PUSH_TOPIC", bad)
+                .with("GMAIL_PUSH_AUDIENCE", "a");
+            assert!(Settings::from_env(&env).is_err(), "{bad}");
+        }
+        let too_long = topic
+            .with("GMAIL_PUSH_AUDIENCE", "a")
+            .with("GMAIL_WATCH_RENEW_SECS", "700000");
+        assert!(Settings::from_env(&too_long).is_err());
+    }
 
     #[test]
     fn defaults_are_the_demo_and_gmail_limits() {

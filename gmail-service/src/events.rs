@@ -128,6 +128,25 @@ impl EventLog {
         Ok(())
     }
 
+    /// Asks the pollers of `sub` on every replica to sync now: a push said the mailbox is at
+    /// `history_id`.
+    pub async fn poke(&self, sub: &str, history_id: u64) -> Result<(), RedisError> {
+        let mut connection = self.redis.connection();
+        let _: String = redis::cmd("XADD")
+            .arg(self.fan_out_key())
+            .arg("MAXLEN")
+            .arg("~")
+            .arg(FAN_OUT_LENGTH)
+            .arg("*")
+            .arg("sub")
+            .arg(sub)
+            .arg("poke")
+            .arg(history_id)
+            .query_async(&mut connection)
+            .await?;
+        Ok(())
+    }
+
     /// The account's logged batches, oldest first.
     pub async fn log(&self, sub: &str) -> Result<Vec<Batch>, RedisError> {
         let mut connection = self.redis.connection();
@@ -147,9 +166,18 @@ impl EventLog {
 /// One account's open streams on this replica.
 struct Watch {
     sender: broadcast::Sender<Arc<Batch>>,
+    /// Wakes the account's poller (a push arrived).
+    poke: Arc<Poke>,
     streams: usize,
     /// The most recent verified account of its streams: the poller syncs with it.
     account: Account,
+}
+
+/// A push for a watched account: the newest pushed history id, and the poller's wake-up.
+#[derive(Default)]
+pub struct Poke {
+    pub notify: tokio::sync::Notify,
+    pub history_id: std::sync::atomic::AtomicU64,
 }
 
 /// Why a stream cannot be opened.
@@ -239,6 +267,7 @@ impl EventHub {
         let first = !watches.contains_key(&sub);
         let watch = watches.entry(sub.clone()).or_insert_with(|| Watch {
             sender: broadcast::channel(CHANNEL_CAPACITY).0,
+            poke: Arc::default(),
             streams: 0,
             account: account.clone(),
         });
@@ -262,6 +291,20 @@ impl EventHub {
     /// The account to sync a watched account with; `None` once nobody watches it here.
     pub fn watcher(&self, sub: &str) -> Option<Account> {
         self.lock().get(sub).map(|w| w.account.clone())
+    }
+
+    /// The wake-up of the account's poller here; `None` once nobody watches it here.
+    pub fn poke_of(&self, sub: &str) -> Option<Arc<Poke>> {
+        self.lock().get(sub).map(|w| Arc::clone(&w.poke))
+    }
+
+    /// Wakes the account's poller here, if any, for a push at `history_id`.
+    pub fn poke(&self, sub: &str, history_id: u64) {
+        if let Some(poke) = self.poke_of(sub) {
+            poke.history_id
+                .fetch_max(history_id, std::sync::atomic::Ordering::Relaxed);
+            poke.notify.notify_one();
+        }
     }
 
     /// Hands `batch` to the account's open streams here, if any.
@@ -290,10 +333,12 @@ impl EventHub {
                 .await;
             match read {
                 Ok(value) => {
-                    for (id, sub, batch) in stream_entries(value) {
+                    for (id, sub, entry) in stream_entries(value) {
                         last = id;
-                        if let Some(batch) = batch {
-                            self.deliver(&sub, batch);
+                        match entry {
+                            Some(Entry::Batch(batch)) => self.deliver(&sub, batch),
+                            Some(Entry::Poke(history_id)) => self.poke(&sub, history_id),
+                            None => {}
                         }
                     }
                 }
@@ -306,8 +351,15 @@ impl EventHub {
     }
 }
 
-/// `(entry id, sub, batch)` of an `XREAD` answer (nil when it timed out).
-fn stream_entries(value: Value) -> Vec<(String, String, Option<Batch>)> {
+/// One entry of the deployment's stream.
+enum Entry {
+    Batch(Batch),
+    /// A push: sync the account now.
+    Poke(u64),
+}
+
+/// `(entry id, sub, entry)` of an `XREAD` answer (nil when it timed out).
+fn stream_entries(value: Value) -> Vec<(String, String, Option<Entry>)> {
     type Entries = Vec<(String, Vec<(String, HashMap<String, String>)>)>;
     let Ok(Some(streams)) = redis::from_redis_value::<Option<Entries>>(value) else {
         return Vec::new();
@@ -317,10 +369,14 @@ fn stream_entries(value: Value) -> Vec<(String, String, Option<Batch>)> {
         .flat_map(|(_, entries)| entries)
         .map(|(id, fields)| {
             let sub = fields.get("sub").cloned().unwrap_or_default();
-            let batch = fields
-                .get("batch")
-                .and_then(|json| serde_json::from_str(json).ok());
-            (id, sub, batch)
+            let entry = match fields.get("poke") {
+                Some(history_id) => history_id.parse().ok().map(Entry::Poke),
+                None => fields
+                    .get("batch")
+                    .and_then(|json| serde_json::from_str(json).ok())
+                    .map(Entry::Batch),
+            };
+            (id, sub, entry)
         })
         .collect()
 }

@@ -21,6 +21,8 @@
 //! - [`gmail`]: the Gmail API client (pooled, timeouts, retries with backoff).
 //! - [`quota`]: the per-account Gmail quota budget in Redis.
 //! - [`mirror`]: each account's unread messages in Redis, read by pages in one round trip.
+//! - [`push`]: Gmail push: `users.watch` for watched accounts, and the verified Pub/Sub push
+//!   requests that mark a mirror stale and wake its poller.
 //! - [`sync`]: keeping the mirror in step with Gmail (history, full sync, one replica at a time).
 //! - [`redis_keys`]: every Redis key the service reads or writes, and the table of them.
 //! - [`mail`]: what the API shows of a message (sender, date, readable text, attachments),
@@ -39,6 +41,7 @@ pub mod mail;
 pub mod mailbox;
 pub mod metrics;
 pub mod mirror;
+pub mod push;
 pub mod quota;
 pub mod redis_keys;
 pub mod revocation;

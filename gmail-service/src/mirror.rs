@@ -115,6 +115,17 @@ end
 return {state[1], state[2] or '0', state[3] or '0', total, listed, summaries}
 ";
 
+/// Marks the mirror stale (`synced_at_ms` 0) if it reflects a history id below `ARGV[1]`;
+/// 1 when it did, 0 when the mirror is past it (or there is none: its first page syncs anyway).
+const MARK_PUSHED: &str = r"
+local h = redis.call('HGET', KEYS[1], 'history_id')
+if h and tonumber(h) and tonumber(h) < tonumber(ARGV[1]) then
+  redis.call('HSET', KEYS[1], 'synced_at_ms', 0)
+  return 1
+end
+return 0
+";
+
 /// The per-account mirrors.
 #[derive(Clone)]
 pub struct Mirror {
@@ -162,6 +173,22 @@ impl Mirror {
             summaries: redis_keys::mirror(&self.redis, sub, "summaries"),
             state: redis_keys::mirror(&self.redis, sub, "state"),
         }
+    }
+
+    /// A push said the mailbox is at `history_id`: if the mirror is behind, makes it stale (its
+    /// next page or poll syncs); whether it was behind.
+    pub async fn mark_pushed(
+        redis: &RedisStore,
+        sub: &str,
+        history_id: u64,
+    ) -> Result<bool, RedisError> {
+        let mut connection = redis.connection();
+        let marked: i64 = Script::new(MARK_PUSHED)
+            .key(redis_keys::mirror(redis, sub, "state"))
+            .arg(history_id)
+            .invoke_async(&mut connection)
+            .await?;
+        Ok(marked == 1)
     }
 
     /// The account's sync state; `None` before its first sync (or after the mirror expired).

@@ -8,10 +8,13 @@
 //! | `msg:{<sub>}:<id>` ([`message`]) | string | `MESSAGE_CACHE_TTL_SECS` (default one day), set on every write | `message_cache` writes (`SET EX`, one pipeline per page) and reads (`MGET`) | a message summary (`contract` `MessageSummary` JSON: sender, subject, date, snippet, labels) |
 //! | `mirror:{<sub>}:order` ([`mirror`]) | sorted set | `MIRROR_TTL_SECS` (default one day) after the last sync | `sync` writes (one `MULTI` per sync), `mirror`'s page script reads | the account's unread message ids by `internalDate` (epoch ms) |
 //! | `mirror:{<sub>}:summaries` ([`mirror`]) | hash | as above | as above | message id → summary (`contract` `MessageSummary` JSON) |
-//! | `mirror:{<sub>}:state` ([`mirror`]) | hash | as above | as above | `history_id` the mirror reflects, `synced_at_ms`, `truncated` |
+//! | `mirror:{<sub>}:state` ([`mirror`]) | hash | as above | as above | `history_id` the mirror reflects, `synced_at_ms` (0 after a push the mirror is behind), `truncated` |
 //! | `mirror:{<sub>}:lease` ([`mirror`]) | string | 5 s, renewed while the sync runs, released at its end | `sync` (`SET NX PX`, released by a compare-and-delete script) | the random id of the one replica syncing the account |
 //! | `events:{<sub>}` ([`events`]) | stream | trimmed to about 100 entries (`MAXLEN ~`) | `sync` adds one entry per sync that changed the list, `events` reads it for `Last-Event-ID` | the account's recent change batches (JSON) |
 //! | `events` | stream | trimmed to about 10,000 entries | `sync` adds (with the `sub`), every replica's `events::EventHub::tail` reads it (`XREAD BLOCK`) | every account's change batches, to reach the streams open on each replica |
+//! | `push:<sha256 of the address>` ([`push_address`]) | string | 8 days, set at every `users.watch` | `push` writes after a watch, reads on every push request | the sub of the account whose Gmail address it is (the address itself is not stored) |
+//! | `push-seen:<sha256 of the messageId>` ([`push_seen`]) | string | one hour | `push` (`SET NX`) | a Pub/Sub delivery already acted on (at-least-once delivery sends some twice) |
+//! | `watch:{<sub>}` ([`watch`]) | string | `GMAIL_WATCH_RENEW_SECS` (10 minutes after a failed watch) | `push` (`SET NX` by the poller) | the account's `users.watch` is current; when it expires, the next poll renews it |
 //! | `quota:{<sub>}` ([`quota`]) | hash | the window plus 5 s (65 s), renewed on every charge | `quota` (one Lua script reads, prunes and charges it atomically) | the account's Gmail quota units spent per second: field = Unix second, value = units |
 //! | `account:{<sub>}:not-before` ([`not_before`]) | string | set by auth-service (an API token's life, plus a minute) | **owned by auth-service**, which writes it on logout and "revoke my API tokens"; `revocation` only reads it (`GET`, every request) | Unix seconds: the account's internal JWTs issued before are revoked |
 //! | `keys:gmail-service-credential` ([`SERVICE_CREDENTIAL_NAME`]) | string | none | demo mode only (no `GMAIL_SERVICE_CREDENTIAL`): whichever of auth-service and gmail-service comes first writes it (`SET NX`), both read it; the key is spelled by `common::redis_store::RedisStore::shared_demo_secret` from this name | gmail-service's credential towards auth-service (`X-Service-Credential`) |
@@ -46,6 +49,21 @@ pub fn mirror(redis: &RedisStore, sub: &str, part: &str) -> String {
 /// `events:{<sub>}`: the account's log of change batches (`crate::events`).
 pub fn events(redis: &RedisStore, sub: &str) -> String {
     redis.key(&format!("events:{{{sub}}}"))
+}
+
+/// `push:<digest>`: the account (sub) whose mailbox address has this SHA-256 digest (`crate::push`).
+pub fn push_address(redis: &RedisStore, digest: &str) -> String {
+    redis.key(&format!("push:{digest}"))
+}
+
+/// `push-seen:<digest>`: a Pub/Sub `messageId` (its SHA-256) already acted on.
+pub fn push_seen(redis: &RedisStore, digest: &str) -> String {
+    redis.key(&format!("push-seen:{digest}"))
+}
+
+/// `watch:{<sub>}`: the account's `users.watch` is renewed; expires when it is due again.
+pub fn watch(redis: &RedisStore, sub: &str) -> String {
+    redis.key(&format!("watch:{{{sub}}}"))
 }
 
 /// `quota:<sub>`: the account's Gmail quota buckets.

@@ -27,11 +27,12 @@ use crate::{
     google_token::TokenSource,
     http::{
         deadline::{self, RequestDeadline},
-        events, fallback, health, messages, openapi,
+        events, fallback, health, messages, openapi, push,
     },
     mailbox::Mailbox,
     metrics::ServiceMetrics,
     mirror::Mirror,
+    push::Push,
     quota::QuotaBudget,
     service_credential::ServiceCredentialSource,
 };
@@ -53,6 +54,12 @@ impl Application {
     /// Binds the listener and builds the server.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(settings.listen_addr)?;
+        Self::build_on(settings, listener).await
+    }
+
+    /// As [`Self::build`], on a listener bound already (`LISTEN_ADDR` is not used): a test
+    /// that must tell another server this one's address before it starts binds it first.
+    pub async fn build_on(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
         let store = RedisStore::connect(&settings.redis)?;
         let http_metrics = HttpMetrics::new("gmail-service")?;
@@ -94,6 +101,17 @@ impl Application {
             service_metrics,
             event_log.clone(),
         ));
+        let push = match &settings.push {
+            Some(push) => Some(web::Data::new(Push::new(
+                push.clone(),
+                reqwest::Client::builder()
+                    .timeout(settings.auth_service_timeout)
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()?,
+                store.clone(),
+            ))),
+            None => None,
+        };
         let hub = EventHub::new(settings.events.clone());
         // The tail's `XREAD BLOCK` holds its connection: one of its own.
         tokio::spawn(Arc::clone(&hub).tail(RedisStore::connect(&settings.redis)?, event_log));
@@ -104,8 +122,18 @@ impl Application {
             web::Data::new(health::JwksReadyMaxAge(settings.jwks_ready_max_age));
         let request_deadline = web::Data::new(RequestDeadline(settings.request_deadline));
         let server = HttpServer::new(move || {
-            App::new()
-                .app_data(request_deadline.clone())
+            let push_route = push.clone().map(|push| {
+                web::resource(contract::paths::gmail::PUSH)
+                    .app_data(push)
+                    .route(web::post().to(push::receive))
+                    .default_service(web::to(fallback::method_not_allowed))
+            });
+            let app = App::new();
+            let app = match &push {
+                Some(push) => app.app_data(push.clone()),
+                None => app,
+            };
+            app.app_data(request_deadline.clone())
                 .app_data(redis.clone())
                 .app_data(metrics.clone())
                 .app_data(verifier.clone())
@@ -141,6 +169,11 @@ impl Application {
                     web::get().to(messages::unread_count),
                 ))
                 .service(get_only("/v1/events", web::get().to(events::events)))
+                .configure(|config| {
+                    if let Some(route) = push_route {
+                        config.service(route);
+                    }
+                })
                 .default_service(web::to(fallback::not_found))
         })
         .keep_alive(common::server::SERVER_KEEP_ALIVE)

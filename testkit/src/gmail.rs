@@ -22,6 +22,11 @@ pub use crate::stand_ins::{ALICE, AuthStandIn, BOB, CAROL, REDIRECT, serve_jwks}
 
 /// gmail-service alone, with `env` on top of port 0, the test Redis and a fresh key prefix.
 pub async fn spawn_service(env: Env) -> String {
+    spawn_service_on(env, None).await
+}
+
+/// As [`spawn_service`], on `listener` when given (bound by the caller beforehand).
+pub async fn spawn_service_on(env: Env, listener: Option<std::net::TcpListener>) -> String {
     let env = Env::default()
         .with("LISTEN_ADDR", "127.0.0.1:0")
         .with("REDIS_URL", crate::redis_url())
@@ -29,9 +34,12 @@ pub async fn spawn_service(env: Env) -> String {
         .with("GMAIL_RETRY_BASE_MS", "20")
         .with("GMAIL_RETRY_MAX_WAIT_MS", "1500")
         .merged(env);
-    let app = Application::build(Settings::from_env(&env).unwrap())
-        .await
-        .unwrap();
+    let settings = Settings::from_env(&env).unwrap();
+    let app = match listener {
+        Some(listener) => Application::build_on(settings, listener).await,
+        None => Application::build(settings).await,
+    }
+    .unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     address
@@ -84,7 +92,17 @@ const KNOWN_SETTINGS: &[&str] = &[
     "EVENTS_MAX_STREAMS_PER_ACCOUNT",
     "EVENTS_HEARTBEAT_SECS",
     "REQUEST_DEADLINE_MS",
+    "GMAIL_PUSH_TOPIC",
+    "GMAIL_PUSH_AUDIENCE",
+    "GMAIL_PUSH_ISSUER",
+    "GMAIL_PUSH_JWKS_URL",
+    "GMAIL_PUSH_SERVICE_ACCOUNT",
+    "GMAIL_WATCH_RENEW_SECS",
 ];
+
+/// The Pub/Sub topic and push audience of [`spawn_app_with_push`].
+pub const PUSH_TOPIC: &str = "projects/gmail-unread-tests/topics/gmail";
+pub const PUSH_AUDIENCE: &str = "https://gmail-unread.test/v1/gmail/push";
 
 pub struct TestApp {
     pub address: String,
@@ -102,6 +120,42 @@ pub async fn spawn_app() -> TestApp {
 
 /// The whole stack: `env` adjusts gmail-service, `adjust` the emulator.
 pub async fn spawn_app_with(env: Env, adjust: impl FnOnce(&mut EmulatorConfig)) -> TestApp {
+    spawn_stack(env, adjust, None).await
+}
+
+/// The whole stack with Gmail push: the emulator's Pub/Sub delivers to gmail-service's
+/// `/v1/gmail/push` (bound first, so the emulator knows where), signed by the emulator's keys,
+/// which gmail-service trusts as Google's; `env` and `adjust` on top.
+pub async fn spawn_app_with_push(env: Env, adjust: impl FnOnce(&mut EmulatorConfig)) -> TestApp {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!(
+        "http://127.0.0.1:{}/v1/gmail/push",
+        listener.local_addr().unwrap().port()
+    );
+    let push_env = Env::default()
+        .with("GMAIL_PUSH_TOPIC", PUSH_TOPIC)
+        .with("GMAIL_PUSH_AUDIENCE", PUSH_AUDIENCE)
+        .with(
+            "GMAIL_PUSH_SERVICE_ACCOUNT",
+            google_emulator::config::DEFAULT_PUSH_SERVICE_ACCOUNT,
+        );
+    spawn_stack(
+        push_env.merged(env),
+        move |config| {
+            config.push.endpoint = Some(endpoint);
+            config.push.audience = PUSH_AUDIENCE.to_owned();
+            adjust(config);
+        },
+        Some(listener),
+    )
+    .await
+}
+
+async fn spawn_stack(
+    env: Env,
+    adjust: impl FnOnce(&mut EmulatorConfig),
+    listener: Option<std::net::TcpListener>,
+) -> TestApp {
     let mut config = EmulatorConfig::for_tests(&[REDIRECT]);
     adjust(&mut config);
     let emulator = google_emulator::spawn(config).await.unwrap();
@@ -114,10 +168,15 @@ pub async fn spawn_app_with(env: Env, adjust: impl FnOnce(&mut EmulatorConfig)) 
             "GMAIL_API_BASE",
             format!("{}/gmail/v1/users/me", emulator.url),
         )
+        .with("GMAIL_PUSH_ISSUER", emulator.state.issuer.clone())
+        .with(
+            "GMAIL_PUSH_JWKS_URL",
+            format!("{}/oauth2/v3/certs", emulator.url),
+        )
         .merged(env);
     let redis =
         RedisStore::connect(&common::redis_store::RedisSettings::from_env(&env).unwrap()).unwrap();
-    let address = spawn_service(env).await;
+    let address = spawn_service_on(env, listener).await;
     TestApp {
         address,
         http: reqwest::Client::new(),

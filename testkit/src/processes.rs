@@ -67,8 +67,13 @@ pub struct System {
     pub prefix: String,
     /// gmail-service's environment, for [`System::spawn_gmail_replica`].
     gmail_env: Vec<(&'static str, String)>,
+    /// Where the emulator delivers Gmail push: the port of [`System::spawn_gmail_push_replica`].
+    push_port: u16,
     dir: std::path::PathBuf,
 }
+
+/// The push audience the emulator signs for and [`System::spawn_gmail_push_replica`] expects.
+const BENCH_PUSH_AUDIENCE: &str = "gmail-unread-bench";
 
 /// Where the service binaries are: next to this one (`target/release/`).
 pub fn binary_dir() -> Result<PathBuf> {
@@ -207,7 +212,8 @@ impl System {
             auth_internal_port,
             gmail_port,
             frontend_port,
-        ] = [(); 5].map(|()| crate::free_port());
+            push_port,
+        ] = [(); 6].map(|()| crate::free_port());
         let emulator_url = format!("http://127.0.0.1:{emulator_port}");
         let frontend_url = format!("http://127.0.0.1:{frontend_port}");
         let auth_url = format!("http://127.0.0.1:{auth_port}");
@@ -227,6 +233,12 @@ impl System {
                 ),
                 ("EMULATOR_QUOTA_UNITS_PER_MINUTE", "0".into()),
                 ("EMULATOR_EXTRA_ACCOUNTS", extra_accounts.to_string()),
+                // Only a gmail-service with a push topic watches; the others get no push.
+                (
+                    "EMULATOR_PUSH_ENDPOINT",
+                    format!("http://127.0.0.1:{push_port}/v1/gmail/push"),
+                ),
+                ("EMULATOR_PUSH_AUDIENCE", BENCH_PUSH_AUDIENCE.into()),
             ],
         )?;
         wait_healthy(&http, &emulator).await?;
@@ -299,6 +311,7 @@ impl System {
             redis_url,
             prefix,
             gmail_env,
+            push_port,
             dir: dir.to_path_buf(),
         })
     }
@@ -314,6 +327,33 @@ impl System {
             "gmail-service",
             &format!("gmail-service-{port}.log"),
             port,
+            &env,
+        )?;
+        wait_healthy(&reqwest::Client::new(), &process).await?;
+        Ok(process)
+    }
+
+    /// The one gmail-service of this system that receives Gmail push (the emulator delivers to
+    /// its port), with `extra` settings on top; its log is `bench-logs/gmail-service-push.log`.
+    pub async fn spawn_gmail_push_replica(
+        &self,
+        extra: &[(&'static str, String)],
+    ) -> Result<Process> {
+        let push = [
+            ("GMAIL_PUSH_TOPIC", "projects/bench/topics/gmail".to_owned()),
+            ("GMAIL_PUSH_AUDIENCE", BENCH_PUSH_AUDIENCE.to_owned()),
+            ("GMAIL_PUSH_ISSUER", self.emulator.url.clone()),
+            (
+                "GMAIL_PUSH_JWKS_URL",
+                format!("{}/oauth2/v3/certs", self.emulator.url),
+            ),
+        ];
+        let env = [self.gmail_env.as_slice(), &push, extra].concat();
+        let process = spawn_logged(
+            &self.dir,
+            "gmail-service",
+            "gmail-service-push.log",
+            self.push_port,
             &env,
         )?;
         wait_healthy(&reqwest::Client::new(), &process).await?;

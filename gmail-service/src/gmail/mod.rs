@@ -39,6 +39,7 @@ pub const UNITS_MESSAGES_LIST: u32 = 5;
 pub const UNITS_MESSAGES_GET: u32 = 5;
 pub const UNITS_PROFILE: u32 = 1;
 pub const UNITS_HISTORY_LIST: u32 = 2;
+pub const UNITS_WATCH: u32 = 100;
 
 /// Headers a summary needs from `format=metadata`.
 const METADATA_HEADERS: [&str; 3] = ["From", "Subject", "Date"];
@@ -239,11 +240,37 @@ impl GmailClient {
             .await
     }
 
+    /// `users.watch`: Gmail publishes the mailbox's changes to the Pub/Sub `topic` (every
+    /// label) until the returned expiration; renew it at least every 7 days.
+    pub async fn watch(
+        &self,
+        call: GmailCall<'_>,
+        topic: &str,
+    ) -> Result<wire::WatchResponse, GmailError> {
+        let url = format!("{}/watch", self.settings.api_base);
+        let body = serde_json::json!({ "topicName": topic });
+        self.call_with("watch", &url, &[], Some(&body), call, UNITS_WATCH)
+            .await
+    }
+
     async fn call<T: DeserializeOwned>(
         &self,
         method: &'static str,
         url: &str,
         query: &[(&str, String)],
+        call: GmailCall<'_>,
+        units: u32,
+    ) -> Result<T, GmailError> {
+        self.call_with(method, url, query, None, call, units).await
+    }
+
+    /// As [`Self::call`]; with a `body`, a `POST` of that JSON instead of a `GET`.
+    async fn call_with<T: DeserializeOwned>(
+        &self,
+        method: &'static str,
+        url: &str,
+        query: &[(&str, String)],
+        body: Option<&serde_json::Value>,
         call: GmailCall<'_>,
         units: u32,
     ) -> Result<T, GmailError> {
@@ -271,7 +298,7 @@ impl GmailClient {
                     .await
                     .map_err(|e| Failure::Fatal(e.into()))?;
             }
-            self.attempt(method, url, query, call.token).await
+            self.attempt(method, url, query, body, call.token).await
         })
         .retry(self.backoff())
         .sleep(tokio::time::sleep)
@@ -329,12 +356,15 @@ impl GmailClient {
         method: &'static str,
         url: &str,
         query: &[(&str, String)],
+        body: Option<&serde_json::Value>,
         token: &GoogleAccessToken,
     ) -> Result<T, Failure> {
         let started = Instant::now();
-        let sent = self
-            .http
-            .get(url)
+        let request = match body {
+            Some(body) => self.http.post(url).json(body),
+            None => self.http.get(url),
+        };
+        let sent = request
             .timeout(deadline::remaining().map_or(self.settings.timeout, |left| {
                 left.min(self.settings.timeout)
             }))

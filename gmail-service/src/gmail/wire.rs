@@ -82,6 +82,19 @@ pub struct PartBody {
 pub struct Profile {
     /// The mailbox's current history id, as a string.
     pub history_id: String,
+    /// The mailbox's address (push notifications name the mailbox by it).
+    #[serde(default)]
+    pub email_address: Option<String>,
+}
+
+/// `users.watch`'s answer.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WatchResponse {
+    /// The mailbox's history id when the watch began.
+    pub history_id: String,
+    /// Epoch milliseconds, as a string: when the watch ends unless renewed.
+    pub expiration: String,
 }
 
 /// `users.history.list`: the changes after `startHistoryId`, oldest first. No `history` key

@@ -23,6 +23,7 @@ use crate::{
     events::{Batch, EventHub, HubError, Missed, Subscription, missed_since},
     http::{caller::Caller, error::ApiError},
     mailbox::Mailbox,
+    push::Push,
     revocation,
 };
 
@@ -152,6 +153,7 @@ pub async fn events(
     hub: web::Data<Arc<EventHub>>,
     redis: web::Data<RedisStore>,
     deadline_budget: web::Data<crate::http::deadline::RequestDeadline>,
+    push: Option<web::Data<Push>>,
 ) -> Result<HttpResponse, ApiError> {
     let account = caller.account().clone();
     let sub = account.sub().to_owned();
@@ -163,6 +165,7 @@ pub async fn events(
         spawn_poller(
             Arc::clone(hub.get_ref()),
             mailbox.clone(),
+            push,
             sub.clone(),
             deadline_budget.0,
         );
@@ -225,15 +228,38 @@ pub async fn events(
 
 /// While the account has open streams on this replica: sync it every `WATCH_POLL_SECS`, with
 /// the newest JWT of its streams (the sync's lease and freshness check keep it to one
-/// `history.list` per period across replicas).
+/// `history.list` per period across replicas), and at once when a push says its mailbox moved
+/// past the mirror. With push configured it also keeps the account's `users.watch` current
+/// (from its first round on, so pushes start at once).
 ///
 /// It runs on the worker that opened the first stream (`actix_web::rt::spawn`: the Gmail
 /// calls' futures are not `Send`).
-fn spawn_poller(hub: Arc<EventHub>, mailbox: web::Data<Mailbox>, sub: String, budget: Duration) {
+fn spawn_poller(
+    hub: Arc<EventHub>,
+    mailbox: web::Data<Mailbox>,
+    push: Option<web::Data<Push>>,
+    sub: String,
+    budget: Duration,
+) {
     actix_web::rt::spawn(async move {
         let every = hub.poll_interval();
+        let Some(poke) = hub.poke_of(&sub) else {
+            return;
+        };
+        let mut first = true;
         loop {
-            tokio::time::sleep(every).await;
+            let pushed = if first {
+                false
+            } else {
+                tokio::select! {
+                    () = tokio::time::sleep(every) => false,
+                    () = poke.notify.notified() => true,
+                }
+            };
+            // Nobody watches here any more, or a newer poller took over.
+            if !hub.poke_of(&sub).is_some_and(|p| Arc::ptr_eq(&p, &poke)) {
+                break;
+            }
             let Some(account) = hub.watcher(&sub) else {
                 break;
             };
@@ -241,7 +267,33 @@ fn spawn_poller(hub: Arc<EventHub>, mailbox: web::Data<Mailbox>, sub: String, bu
                 // Its streams end now; a new one brings a fresh JWT.
                 continue;
             }
-            match deadline::within(budget, mailbox.ensure_synced_within(&account, every)).await {
+            if let Some(push) = &push
+                && deadline::within(budget, push.keep_watching(&mailbox, &account))
+                    .await
+                    .is_err()
+            {
+                tracing::warn!("renewing the Gmail watch timed out");
+            }
+            if std::mem::take(&mut first) {
+                // The stream that started this poller has just read a synced mirror.
+                continue;
+            }
+            let max_age = if pushed {
+                let target = poke.history_id.load(std::sync::atomic::Ordering::Relaxed);
+                match mailbox.mirror.state(&sub).await {
+                    // A duplicate, or another replica's sync got there first.
+                    Ok(Some(state))
+                        if crate::events::number(&state.history_id)
+                            .is_some_and(|h| h >= target) =>
+                    {
+                        continue;
+                    }
+                    _ => Duration::ZERO,
+                }
+            } else {
+                every
+            };
+            match deadline::within(budget, mailbox.ensure_synced_within(&account, max_age)).await {
                 Ok(Ok(())) => {}
                 Ok(Err(error)) => tracing::warn!(%error, "syncing a watched account failed"),
                 Err(passed) => tracing::warn!(%passed, "syncing a watched account timed out"),

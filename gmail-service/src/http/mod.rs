@@ -8,6 +8,7 @@
 //! - [`messages`]: the unread-mail API.
 //! - [`health`]: `/healthz`, `/readyz`, `/metrics`.
 //! - [`openapi`]: `/openapi.json`, generated from the handlers' annotations.
+//! - [`push`]: `POST /v1/gmail/push`, Gmail's notifications through Cloud Pub/Sub.
 //! - [`fallback`]: the 405 and 404 problems.
 
 pub mod caller;
@@ -18,3 +19,4 @@ pub mod fallback;
 pub mod health;
 pub mod messages;
 pub mod openapi;
+pub mod push;

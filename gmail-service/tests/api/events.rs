@@ -19,9 +19,9 @@ fn watching() -> Env {
     Env::default().with("WATCH_POLL_SECS", "1")
 }
 
-const WAIT: Duration = Duration::from_secs(10);
+pub(crate) const WAIT: Duration = Duration::from_secs(10);
 
-async fn open(base: &str, jwt: &str, last_event_id: Option<&str>) -> EventStream {
+pub(crate) async fn open(base: &str, jwt: &str, last_event_id: Option<&str>) -> EventStream {
     let mut request = reqwest::Client::new()
         .get(format!("{base}/v1/events"))
         .bearer_auth(jwt);
@@ -37,7 +37,7 @@ async fn open(base: &str, jwt: &str, last_event_id: Option<&str>) -> EventStream
     EventStream::new(response)
 }
 
-fn mail(subject: &str) -> String {
+pub(crate) fn mail(subject: &str) -> String {
     format!("From: Ann Example <ann@example.com>\r\nSubject: {subject}\r\n\r\nAbout {subject}.\r\n")
 }
 

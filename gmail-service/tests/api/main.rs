@@ -10,6 +10,7 @@ mod jwt;
 mod message;
 mod mirror;
 mod openapi;
+mod push;
 mod revocation;
 mod round_trips;
 mod service_credential;
