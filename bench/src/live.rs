@@ -11,8 +11,9 @@
 //!   polls only hourly, at emulator latency 0 and 50 ms (a Google round trip).
 //! - **Quota** of one watched account: the `history.list` calls the emulator saw in a minute
 //!   with one stream open, as units per hour, beside re-listing on every page view.
-//! - **Streams**: `LIVE_STREAMS` (default 2,000) idle streams held by one gmail-service, and its
-//!   memory per stream (the growth of its resident set, divided).
+//! - **Streams** (also alone: `cargo run -p bench --release -- streams`): `LIVE_STREAMS`
+//!   (default 10,000) idle streams held by one gmail-service, over HTTP/1.1 and over HTTP/2, and
+//!   its memory per stream (the growth of its resident set, divided).
 
 use std::time::{Duration, Instant};
 
@@ -236,38 +237,81 @@ pub async fn run(dir: &std::path::Path, runs: usize, load_secs: Duration) -> Res
         thousands(5 * 360),
     ));
 
-    // Idle streams and their memory.
-    let streams = crate::env_number("LIVE_STREAMS", 2_000) as usize;
-    eprintln!("  live: {streams} idle streams…");
-    let holder = system
-        .spawn_gmail_replica(&[
-            ("EVENTS_MAX_STREAMS_PER_ACCOUNT", "100000".to_owned()),
-            ("EVENTS_MAX_STREAMS", "100000".to_owned()),
-        ])
-        .await?;
-    let pid_status = holder.status_path();
-    // A first stream brings the mirror and the pools up; then the baseline.
-    let warm = open_stream(&http, &holder.url, &token).await?;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let base_kib = rss_kib(&std::fs::read_to_string(&pid_status)?).unwrap_or(0);
-    let many = reqwest::Client::builder()
-        .pool_max_idle_per_host(0)
+    out.push_str(&idle_streams(&system, &http, &token).await?);
+    Ok(out)
+}
+
+/// Idle streams alone (`cargo run -p bench --release -- streams`), on a system of its own.
+pub async fn streams(dir: &std::path::Path) -> Result<String> {
+    let system = System::start(dir, 0).await?;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
         .build()?;
-    let mut open = Vec::with_capacity(streams);
-    for _ in 0..streams {
-        open.push(open_stream(&many, &holder.url, &token).await?);
+    let mut browser = Browser::new(&http);
+    browser.log_in(&system.frontend.url).await?;
+    let token = browser
+        .api_token(&system.auth.url, &system.frontend.url)
+        .await?;
+    Ok(format!(
+        "## Idle event streams\n\n{}",
+        idle_streams(&system, &http, &token).await?
+    ))
+}
+
+/// `LIVE_STREAMS` idle streams held by a fresh gmail-service, over HTTP/1.1 (a connection each,
+/// as a client that does not speak HTTP/2 opens them) and over HTTP/2 (one connection, as the
+/// frontend opens them); its Markdown.
+async fn idle_streams(system: &System, http: &reqwest::Client, token: &str) -> Result<String> {
+    let streams = crate::env_number("LIVE_STREAMS", 10_000) as usize;
+    let mut out = format!(
+        "Idle streams held by one gmail-service ({} open streams of one account; its resident \
+         memory before and after, a fresh replica for each protocol):\n\n\
+         | protocol | connections | before | holding | per stream |\n| --- | ---: | ---: | ---: | ---: |\n",
+        thousands(streams as u64)
+    );
+    for http2 in [false, true] {
+        let label = if http2 { "HTTP/2 (h2c)" } else { "HTTP/1.1" };
+        eprintln!("  live: {streams} idle streams over {label}…");
+        let holder = system
+            .spawn_gmail_replica(&[
+                ("EVENTS_MAX_STREAMS_PER_ACCOUNT", "1000000".to_owned()),
+                ("EVENTS_MAX_STREAMS", "1000000".to_owned()),
+            ])
+            .await?;
+        let pid_status = holder.status_path();
+        let many = if http2 {
+            reqwest::Client::builder().http2_prior_knowledge().build()?
+        } else {
+            reqwest::Client::builder()
+                .pool_max_idle_per_host(0)
+                .build()?
+        };
+        // A first stream brings the mirror, the pools and (HTTP/2) the connection up; then the
+        // baseline.
+        let warm = open_stream(if http2 { &many } else { http }, &holder.url, token).await?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let base_kib = rss_kib(&std::fs::read_to_string(&pid_status)?).unwrap_or(0);
+        let mut open = Vec::with_capacity(streams);
+        for _ in 0..streams {
+            open.push(open_stream(&many, &holder.url, token).await?);
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let held_kib = rss_kib(&std::fs::read_to_string(&pid_status)?).unwrap_or(0);
+        drop(open);
+        drop(warm);
+        let per_stream = (held_kib.saturating_sub(base_kib) as f64) / streams as f64;
+        out.push_str(&format!(
+            "| {label} | {} | {:.1} MiB | {:.1} MiB | **{per_stream:.1} KiB** |\n",
+            if http2 {
+                "1".to_owned()
+            } else {
+                thousands(streams as u64 + 1)
+            },
+            base_kib as f64 / 1024.0,
+            held_kib as f64 / 1024.0,
+        ));
     }
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let held_kib = rss_kib(&std::fs::read_to_string(&pid_status)?).unwrap_or(0);
-    drop(open);
-    drop(warm);
-    let per_stream = (held_kib.saturating_sub(base_kib) as f64) / streams as f64;
-    out.push_str(&format!(
-        "Idle streams: one gmail-service held {streams} open streams; its resident memory grew \
-         from {:.1} MiB to {:.1} MiB, **{per_stream:.1} KiB per stream**.\n\n",
-        base_kib as f64 / 1024.0,
-        held_kib as f64 / 1024.0,
-    ));
+    out.push('\n');
     Ok(out)
 }
 

@@ -20,7 +20,8 @@
 //! those three. Two more sections are run only when named: `failover` ([`failover`]: Redis
 //! Sentinel and Cluster, throughput beside one node and failovers under load), and `gmail-pages` ([`gmail_pages`]),
 //! gmail-service alone as a process against the emulator and the auth-service stand-in (cold
-//! and warm pages of 50, throughput at 64 clients, its peak memory). The system is started from
+//! and warm pages of 50, throughput at 64 clients, its peak memory); `live`, `push` and
+//! `streams` ([`live`]: the live inbox, Gmail push, idle event streams). The system is started from
 //! the test kit (`testkit::processes`). `BENCH_SECS` (default 5) sets the length of each wrk run, `BENCH_RUNS` (default 3)
 //! how many runs each table row is the median of. Service logs go to
 //! `target/release/bench-logs/`; nothing is written to the repository.
@@ -93,6 +94,8 @@ struct Sections {
     live: bool,
     /// Freshness with Gmail push (only when named).
     push: bool,
+    /// Idle event streams and their memory, over HTTP/1.1 and HTTP/2 (only when named).
+    streams: bool,
 }
 
 impl Sections {
@@ -108,11 +111,12 @@ impl Sections {
                 "failover",
                 "live",
                 "push",
+                "streams",
             ]
             .contains(&arg.as_str())
             {
                 anyhow::bail!(
-                    "unknown section {arg:?}; choose from latency, throughput, growth, gmail-pages, failover, live, push"
+                    "unknown section {arg:?}; choose from latency, throughput, growth, gmail-pages, failover, live, push, streams"
                 );
             }
         }
@@ -125,6 +129,7 @@ impl Sections {
             failover: args.iter().any(|a| a == "failover"),
             live: args.iter().any(|a| a == "live"),
             push: args.iter().any(|a| a == "push"),
+            streams: args.iter().any(|a| a == "streams"),
         })
     }
 
@@ -165,6 +170,10 @@ async fn main() -> Result<()> {
         eprintln!("the live inbox with Gmail push: freshness…");
         let runs = env_number("BENCH_RUNS", 3) as usize;
         out.push_str(&live::push(&dir, runs).await?);
+    }
+    if sections.streams {
+        eprintln!("idle event streams and their memory…");
+        out.push_str(&live::streams(&dir).await?);
     }
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(out.as_bytes())?;

@@ -11,6 +11,7 @@
 //! - [`google_keys`]: Google's RS256 signing keys (id_tokens, Pub/Sub push tokens), cached as
 //!   their `Cache-Control` says.
 //! - [`jwks`]: a JSON Web Key Set fetched over HTTP and cached (internal JWTs and Google's id_tokens).
+//! - [`mail_html`]: the one policy for a sender's HTML (ammonia), for the API and the page.
 //! - [`jwt`]: internal-JWT claims (the `contract` crate's, re-exported), the ES256 signing key
 //!   pair, JWKS and the verifier.
 
@@ -21,6 +22,7 @@ pub mod health;
 pub mod http_metrics;
 pub mod jwks;
 pub mod jwt;
+pub mod mail_html;
 pub mod problem;
 pub mod redis_store;
 pub mod server;

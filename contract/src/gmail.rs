@@ -67,6 +67,10 @@ pub struct AttachmentInfo {
     pub mime_type: String,
     /// Decoded size in bytes.
     pub size: u64,
+    /// Gmail's id of the content (`messages.attachments.get`); absent when the part's content
+    /// came inline with the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment_id: Option<String>,
 }
 
 /// One message with its text.
@@ -83,6 +87,11 @@ pub struct MessageDetail {
     pub labels: Vec<String>,
     /// The readable text: `text/plain` when there is one, else the HTML as text; any charset.
     pub body_text: String,
+    /// The message's HTML part as it may be shown (`common::mail_html`'s allow-list: no script,
+    /// forms, frames or styles that fetch; links open apart; images keep their `http(s)` or
+    /// `cid:` source, for the reader to load or not); absent when the message has no HTML.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_html: Option<String>,
     pub attachments: Vec<AttachmentInfo>,
 }
 

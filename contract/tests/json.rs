@@ -98,18 +98,28 @@ fn message_detail_and_its_summary() {
         snippet: "On the engine".into(),
         labels: vec!["UNREAD".into(), "INBOX".into()],
         body_text: "Dear Charles,\n".into(),
+        body_html: None,
         attachments: vec![AttachmentInfo {
             filename: "report.pdf".into(),
             mime_type: "application/pdf".into(),
             size: 1234,
+            attachment_id: None,
         }],
     };
     let mut expected = summary_json();
     expected["body_text"] = json!("Dear Charles,\n");
     expected["attachments"] =
         json!([{"filename": "report.pdf", "mime_type": "application/pdf", "size": 1234}]);
-    pins(&detail, expected);
+    pins(&detail, expected.clone());
     assert_eq!(detail.summary(), summary());
+
+    // With an HTML part and an attachment's content at Gmail.
+    let mut html = detail;
+    html.body_html = Some("<p>Dear <b>Charles</b>,</p>".into());
+    html.attachments[0].attachment_id = Some("ANGjdJ8".into());
+    expected["body_html"] = json!("<p>Dear <b>Charles</b>,</p>");
+    expected["attachments"][0]["attachment_id"] = json!("ANGjdJ8");
+    pins(&html, expected);
 }
 
 #[test]

@@ -24,9 +24,10 @@ use crate::{
 };
 
 /// The Content-Security-Policy of every page: only this origin's script and style, no inline
-/// script, no framing.
+/// script, not framed, framing only this origin (the message page's sandboxed mail,
+/// [`http::mail_frame`], which sends a policy of its own).
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
-     connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+     connect-src 'self'; frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /// `Strict-Transport-Security`, sent on every response when `PUBLIC_BASE_URL` is https.
 pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000; includeSubDomains";
@@ -85,6 +86,10 @@ impl Application {
                 .route("/metrics", web::get().to(http_metrics::endpoint))
                 .route("/", web::get().to(http::pages::home))
                 .route("/messages/{id}", web::get().to(http::pages::message))
+                .route(
+                    "/messages/{id}/html",
+                    web::get().to(http::mail_frame::mail_frame),
+                )
                 .route("/events", web::get().to(http::events::events))
                 .route("/api-token", web::post().to(http::pages::api_token))
                 .route(

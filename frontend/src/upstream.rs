@@ -167,14 +167,42 @@ pub struct Forwarded {
     pub body: Vec<u8>,
 }
 
-/// Clients of auth-service and gmail-service.
 /// An event stream that says nothing for this long is dead (gmail-service's heartbeat is 15 s
 /// by default).
 const STREAM_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// What one event stream may hold unread in the frontend (HTTP/2's window for a stream):
+/// a page that stops reading stalls only its own stream (gmail-service, unable to send, lets it
+/// fall behind and follows with `resync` once it can).
+const STREAM_WINDOW: u32 = 256 * 1024;
+/// The connection's window: many stalled streams before the others wait.
+const STREAM_CONNECTION_WINDOW: u32 = 64 * 1024 * 1024;
+
+/// The client of event streams: HTTP/2 (prior knowledge for `http://`, ALPN for `https://`), so
+/// that every stream the frontend relays is a stream of one connection to gmail-service rather
+/// than a connection of its own; no total timeout (they stay open), a read timeout instead.
+fn stream_client(settings: &Settings) -> Result<reqwest::Client, reqwest::Error> {
+    let builder = reqwest::Client::builder()
+        .connect_timeout(settings.upstream_timeout)
+        // gmail-service sends a comment at least every EVENTS_HEARTBEAT_SECS.
+        .read_timeout(STREAM_READ_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .http2_initial_stream_window_size(STREAM_WINDOW)
+        .http2_initial_connection_window_size(STREAM_CONNECTION_WINDOW)
+        // A connection that died without a word is found within a minute, not at the next write.
+        .http2_keep_alive_interval(STREAM_READ_TIMEOUT / 2)
+        .http2_keep_alive_timeout(STREAM_READ_TIMEOUT / 4);
+    if settings.gmail_service_url.starts_with("http://") {
+        builder.http2_prior_knowledge().build()
+    } else {
+        builder.build()
+    }
+}
+
+/// Clients of auth-service and gmail-service.
 pub struct Upstreams {
     http: reqwest::Client,
-    /// For event streams: no total timeout (they stay open), a read timeout instead.
+    /// For event streams: see [`stream_client`].
     streams: reqwest::Client,
     auth: AuthClient,
     gmail: GmailServiceClient,
@@ -190,12 +218,7 @@ impl Upstreams {
         Ok(Self {
             auth: AuthClient::new(http.clone(), settings.auth_service_url.clone()),
             gmail: GmailServiceClient::new(http.clone(), settings.gmail_service_url.clone()),
-            streams: reqwest::Client::builder()
-                .connect_timeout(settings.upstream_timeout)
-                // gmail-service sends a comment at least every EVENTS_HEARTBEAT_SECS.
-                .read_timeout(STREAM_READ_TIMEOUT)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()?,
+            streams: stream_client(settings)?,
             http,
         })
     }

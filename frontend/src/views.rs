@@ -188,13 +188,43 @@ pub struct MessagePage {
     pub date_iso: String,
     pub date_fallback: String,
     pub body_text: String,
+    /// The message's own route and a switch to the other view, when it has HTML.
+    pub html: Option<HtmlView>,
     pub attachments: Vec<AttachmentRow>,
 }
 
+/// What the message page's `<iframe sandbox>` allows: links that open a new tab, nothing else
+/// (no script, no same-origin access, no forms, no top navigation).
+pub const MAIL_FRAME_SANDBOX: &str = "allow-popups allow-popups-to-escape-sandbox";
+
+/// How a message with HTML is shown: its sandboxed frame, or its text with a way back.
+pub struct HtmlView {
+    /// Show the HTML (in its frame) rather than the text.
+    pub as_html: bool,
+    /// `/messages/{id}/html`, the frame's document.
+    pub frame_src: String,
+    /// The same message in the other view.
+    pub switch_href: String,
+    /// The frame's `sandbox` attribute.
+    pub sandbox: &'static str,
+}
+
 impl MessagePage {
-    pub fn new(account: String, m: MessageDetail) -> Self {
+    /// `as_text`: the reader asked for the text of a message that has HTML.
+    pub fn new(account: String, m: MessageDetail, as_text: bool) -> Self {
         let (date_iso, date_fallback) = dates(&m.date);
+        let html = m.body_html.as_ref().map(|_| HtmlView {
+            as_html: !as_text,
+            frame_src: format!("/messages/{}/html", m.id),
+            switch_href: if as_text {
+                format!("/messages/{}", m.id)
+            } else {
+                format!("/messages/{}?view=text", m.id)
+            },
+            sandbox: MAIL_FRAME_SANDBOX,
+        });
         Self {
+            html,
             account: Some(account),
             subject: subject_or_placeholder(&m.subject),
             from_label: label(m.from.name.as_deref(), &m.from.email),

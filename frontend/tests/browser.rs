@@ -178,6 +178,184 @@ async fn a_person_reads_unread_mail_in_a_real_browser() {
     let _ = std::fs::remove_dir_all(profile);
 }
 
+/// A server that records the request line of every request reaching it: where the hostile
+/// mail's every URL points.
+struct Canary {
+    host: String,
+    hits: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Canary {
+    fn start() -> Self {
+        use std::io::{BufRead, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let host = listener.local_addr().unwrap().to_string();
+        let hits = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = std::sync::Arc::clone(&hits);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let mut line = String::new();
+                let mut reader = std::io::BufReader::new(&stream);
+                // A connection opened ahead of time and never used asks for nothing.
+                if reader.read_line(&mut line).unwrap_or(0) > 0 {
+                    seen.lock().unwrap().push(line.trim().to_owned());
+                    let _ = (&stream).write_all(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                }
+            }
+        });
+        Self { host, hits }
+    }
+
+    fn hits(&self) -> Vec<String> {
+        self.hits.lock().unwrap().clone()
+    }
+}
+
+/// Hostile HTML mail, read in the browser: none of its script runs (no dialog, no request to
+/// the test server its every vector aims at), no form submits, the page is never navigated,
+/// nothing of it is drawn outside its frame (the page's own controls stay on top), no image
+/// loads; its harmless parts show, Japanese and emoji included; "Show as text" gives the text.
+#[tokio::test]
+async fn hostile_html_mail_stays_inside_its_frame() {
+    let canary = Canary::start();
+    let (_driver, client, profile) = start_browser().await;
+    let redis = testkit::RedisServer::start();
+    let stack = spawn_stack_with(StackOptions {
+        redis_url: Some(redis.url()),
+        ..Default::default()
+    })
+    .await;
+    let id = stack
+        .deliver(
+            "alice@example.com",
+            &testkit::fixtures::hostile_html_mail(&canary.host),
+        )
+        .await;
+    client
+        .goto(&format!("{}/oauth/login", stack.base))
+        .await
+        .unwrap();
+    wait_until(
+        &client,
+        "document.querySelector('#unread-count')",
+        "the inbox",
+    )
+    .await;
+    let message_url = format!("{}/messages/{id}", stack.base);
+    client.goto(&message_url).await.unwrap();
+    wait_until(
+        &client,
+        "document.querySelector('#mail-frame')",
+        "the mail's frame",
+    )
+    .await;
+    // Time for anything the mail tries (meta refresh, onload, onerror, autofocus) to happen.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(client.get_alert_text().await.is_err(), "a dialog opened");
+    assert_eq!(client.current_url().await.unwrap().as_str(), message_url);
+    screenshot(&client, "message-html.png").await;
+
+    // The frame sits inside the article; the page's controls stay its own to click.
+    let layout = client
+        .execute(
+            "const f = document.querySelector('#mail-frame').getBoundingClientRect();
+             const a = document.querySelector('article').getBoundingClientRect();
+             const back = document.querySelector('#back').getBoundingClientRect();
+             const sw = document.querySelector('#view-switch').getBoundingClientRect();
+             const at = (r) => document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+             return {
+               inside: f.left >= a.left && f.right <= a.right && f.top >= a.top && f.bottom <= a.bottom,
+               back: at(back) === document.querySelector('#back'),
+               switch: at(sw) === document.querySelector('#view-switch'),
+               sandbox: document.querySelector('#mail-frame').getAttribute('sandbox'),
+             };",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(layout["inside"], json!(true), "{layout}");
+    assert_eq!(layout["back"], json!(true), "{layout}");
+    assert_eq!(layout["switch"], json!(true), "{layout}");
+    assert_eq!(
+        layout["sandbox"],
+        json!("allow-popups allow-popups-to-escape-sandbox")
+    );
+
+    // Inside the frame: what the sender designed, and none of what it tried.
+    client.enter_frame(0).await.unwrap();
+    let bold = client.find(Locator::Css("b")).await.unwrap();
+    assert_eq!(bold.text().await.unwrap(), "Track it");
+    let heading = client.find(Locator::Css("h1")).await.unwrap();
+    assert_eq!(heading.text().await.unwrap(), "Your parcel is waiting");
+    let paragraph = client
+        .find(Locator::Css("p"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(paragraph.contains("小包が届いています 📦"), "{paragraph}");
+    for css in [
+        "script",
+        "iframe",
+        "form",
+        "input",
+        "button",
+        "svg",
+        "object",
+        "embed",
+        "img[src]",
+        "meta[http-equiv]",
+        "base",
+        "link",
+    ] {
+        assert!(
+            client.find_all(Locator::Css(css)).await.unwrap().is_empty(),
+            "{css} inside the frame"
+        );
+    }
+    // A click on the mail's "link" that carried javascript: goes nowhere.
+    for link in client.find_all(Locator::Css("a")).await.unwrap() {
+        if link.text().await.unwrap() == "Verify account" {
+            assert_eq!(link.attr("href").await.unwrap(), None);
+            link.click().await.unwrap();
+        }
+    }
+    client.enter_parent_frame().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(client.current_url().await.unwrap().as_str(), message_url);
+    assert!(client.get_alert_text().await.is_err(), "a dialog opened");
+    assert_eq!(
+        canary.hits(),
+        Vec::<String>::new(),
+        "requests reached the sender's server"
+    );
+
+    // Show as text.
+    click(&client, "#view-switch").await;
+    wait_until(&client, "document.querySelector('#body')", "the text view").await;
+    assert!(
+        text(&client, "#body")
+            .await
+            .contains("小包が届いています 📦")
+    );
+    assert!(
+        client
+            .find_all(Locator::Css("iframe"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_accessible(&client, "message with HTML, as text").await;
+    assert_eq!(
+        canary.hits(),
+        Vec::<String>::new(),
+        "requests reached the sender's server"
+    );
+    client.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(profile);
+}
+
 /// Waits until the page's `condition` (JavaScript returning a boolean) holds.
 async fn wait_until(client: &Client, condition: &str, what: &str) {
     let deadline = std::time::Instant::now() + Duration::from_secs(15);

@@ -178,7 +178,10 @@ impl Application {
         })
         .keep_alive(common::server::SERVER_KEEP_ALIVE)
         .shutdown_timeout(10)
-        .listen(listener)?
+        // HTTP/1.1 and HTTP/2 without TLS (prior knowledge) on one port: the frontend holds
+        // its event streams over one HTTP/2 connection, where each costs a stream, not a
+        // connection with its buffers.
+        .listen_auto_h2c(listener)?
         .run();
         Ok(Self { port, server })
     }

@@ -16,6 +16,7 @@
 //! - [`stand_ins`]: the auth-service stand-in, a fake Google token endpoint, a bare JWKS.
 //! - [`browser`]: the one cookie jar of the tests (reqwest's cookie store) and a browser that
 //!   follows redirects.
+//! - [`fixtures`]: hostile mail kept as data (`testkit/fixtures/`).
 //! - [`logs`]: log capture for the tests that search the logs for secrets.
 //! - [`redis_dump`]: every value under a key prefix, for tests that prove no secret is stored in
 //!   the clear.
@@ -35,6 +36,7 @@
 
 pub mod auth;
 pub mod browser;
+pub mod fixtures;
 pub mod gmail;
 pub mod load;
 pub mod logs;

@@ -147,6 +147,24 @@ pub async fn spawn_stack_with(options: StackOptions) -> Stack {
 }
 
 impl Stack {
+    /// Delivers `raw` (an RFC 5322 message) to `email`'s mailbox at the emulator; the new
+    /// message's id.
+    pub async fn deliver(&self, email: &str, raw: &str) -> String {
+        let response = reqwest::Client::new()
+            .post(format!(
+                "{}/emulator/accounts/{email}/messages",
+                self.emulator.url
+            ))
+            .header("content-type", "message/rfc822")
+            .body(raw.to_owned())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "delivery to {email}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        body["id"].as_str().unwrap().to_owned()
+    }
+
     /// Connects (auto-approve at the emulator) and returns the inbox HTML.
     pub async fn login(&self, browser: &mut Browser) -> String {
         let (page, url) = browser.get(&format!("{}/oauth/login", self.base)).await;

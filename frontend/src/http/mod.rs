@@ -3,6 +3,7 @@
 //!
 //! - [`pages`]: `/` (connect or inbox), `/messages/{id}`, `POST /api-token`,
 //!   `POST /api-tokens/revoke`.
+//! - [`mail_frame`]: `/messages/{id}/html`, a message's HTML in its sandbox.
 //! - [`oauth`]: `/oauth/login`, `/oauth/callback` and `/oauth/logout`, forwarded to auth-service.
 //! - [`problem`]: the friendly pages of failures (upstream ones with their status and
 //!   `Retry-After`, unknown routes, actix's own bare errors).
@@ -16,6 +17,7 @@ pub mod assets;
 pub mod browser;
 pub mod events;
 pub mod health;
+pub mod mail_frame;
 pub mod oauth;
 pub mod pages;
 pub mod problem;

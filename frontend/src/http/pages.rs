@@ -159,13 +159,21 @@ pub async fn home(
     )
 }
 
+/// `GET /messages/{id}`'s query: `view=text` shows the text of a message that has HTML.
+#[derive(Deserialize)]
+pub struct MessageQuery {
+    view: Option<String>,
+}
+
 /// `GET /messages/{id}`.
 pub async fn message(
     request: HttpRequest,
     cookie: Option<SessionCookie>,
     path: web::Path<String>,
+    query: web::Query<MessageQuery>,
     state: web::Data<FrontendState>,
 ) -> HttpResponse {
+    let as_text = query.view.as_deref() == Some("text");
     let id = path.into_inner();
     if !is_valid_message_id(&id) {
         return problem_response(&UpstreamError::NotFound, None);
@@ -176,7 +184,7 @@ pub async fn message(
         Err(e) => return problem_response(&e, None),
     };
     match upstreams.message(&session.access_token, &id).await {
-        Ok(m) => html(StatusCode::OK, &MessagePage::new(session.email, m)),
+        Ok(m) => html(StatusCode::OK, &MessagePage::new(session.email, m, as_text)),
         // An id gmail-service refuses is one that names no message.
         Err(UpstreamError::BadRequest) => {
             problem_response(&UpstreamError::NotFound, Some(session.email))

@@ -28,21 +28,14 @@ async fn open(stack: &Stack, browser: &Browser) -> EventStream {
 }
 
 async fn deliver(stack: &Stack, subject: &str) -> String {
-    let response = reqwest::Client::new()
-        .post(format!(
-            "{}/emulator/accounts/alice@example.com/messages",
-            stack.emulator.url
-        ))
-        .header("content-type", "message/rfc822")
-        .body(format!(
-            "From: Ann Example <ann@example.com>\r\nSubject: {subject}\r\n\r\nAbout {subject}.\r\n"
-        ))
-        .send()
+    stack
+        .deliver(
+            "alice@example.com",
+            &format!(
+                "From: Ann Example <ann@example.com>\r\nSubject: {subject}\r\n\r\nAbout {subject}.\r\n"
+            ),
+        )
         .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    let body: serde_json::Value = response.json().await.unwrap();
-    body["id"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]

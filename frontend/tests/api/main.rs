@@ -6,6 +6,7 @@ mod helpers;
 mod hostile;
 mod invariants;
 mod live;
+mod mail_html;
 mod pages;
 mod redis_modes;
 mod revocation;

@@ -57,6 +57,16 @@ pub fn readable_text(payload: &MessagePart) -> String {
     String::new()
 }
 
+/// The first inline `text/html` part, depth first, through [`common::mail_html::sanitise`].
+pub fn safe_html(payload: &MessagePart) -> Option<String> {
+    let mut leaves = Vec::new();
+    collect_leaves(payload, &mut leaves, 0);
+    let html = leaves
+        .into_iter()
+        .find(|part| part.mime_type.eq_ignore_ascii_case("text/html") && is_inline_text(part))?;
+    Some(common::mail_html::sanitise(&decode_part(html)))
+}
+
 /// Every part with a filename, as Gmail lists attachments (inline images included).
 pub fn attachments(payload: &MessagePart) -> Vec<AttachmentInfo> {
     let mut leaves = Vec::new();
@@ -68,6 +78,7 @@ pub fn attachments(payload: &MessagePart) -> Vec<AttachmentInfo> {
             filename: part.filename.clone(),
             mime_type: part.mime_type.clone(),
             size: part.body.size,
+            attachment_id: part.body.attachment_id.clone(),
         })
         .collect()
 }

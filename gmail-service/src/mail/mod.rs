@@ -5,7 +5,8 @@
 //!
 //! - `address`: the sender from the `From` header.
 //! - `date`: the RFC 3339 date from `Date` or `internalDate`.
-//! - `body`: the readable text (charsets, nested multiparts) and attachments.
+//! - `body`: the readable text (charsets, nested multiparts), the HTML part made safe
+//!   (`common::mail_html`), and attachments.
 //! - `html`: HTML to text.
 
 pub mod address;
@@ -38,9 +39,13 @@ pub fn summary_from_gmail(message: &Message) -> MessageSummary {
 /// The detail of a Gmail message fetched with `format=full`.
 pub fn detail_from_gmail(message: &Message) -> MessageDetail {
     let summary = summary_from_gmail(message);
-    let (body_text, attachments) = match &message.payload {
-        Some(payload) => (body::readable_text(payload), body::attachments(payload)),
-        None => (String::new(), Vec::new()),
+    let (body_text, body_html, attachments) = match &message.payload {
+        Some(payload) => (
+            body::readable_text(payload),
+            body::safe_html(payload),
+            body::attachments(payload),
+        ),
+        None => (String::new(), None, Vec::new()),
     };
     MessageDetail {
         id: summary.id,
@@ -51,6 +56,7 @@ pub fn detail_from_gmail(message: &Message) -> MessageDetail {
         snippet: summary.snippet,
         labels: summary.labels,
         body_text,
+        body_html,
         attachments,
     }
 }

@@ -146,6 +146,47 @@ async fn a_stream_on_one_replica_hears_of_a_sync_on_the_other() {
     assert_eq!(added.json()["id"], id.as_str());
 }
 
+/// How the frontend holds its streams: HTTP/2 without TLS (prior knowledge), every stream one
+/// of a single connection; plain HTTP/1.1 clients are served on the same port.
+#[tokio::test]
+async fn streams_over_one_http2_connection_each_follow_the_mail() {
+    let app = spawn_app_with(watching(), |_| {}).await;
+    let jwt = app.auth.jwt(BOB);
+    let h2 = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .unwrap();
+    let mut streams = Vec::new();
+    for _ in 0..3 {
+        let response = h2
+            .get(format!("{}/v1/events", app.address))
+            .bearer_auth(&jwt)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.version(), reqwest::Version::HTTP_2);
+        let mut stream = EventStream::new(response);
+        assert_eq!(stream.next(WAIT).await.unwrap().event, "unread_count");
+        streams.push(stream);
+    }
+    let h1 = reqwest::Client::builder().http1_only().build().unwrap();
+    let answer = h1
+        .get(format!("{}/v1/unread-count", app.address))
+        .bearer_auth(&jwt)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.version(), reqwest::Version::HTTP_11);
+
+    let id = app.deliver(BOB.1, &mail("to every stream")).await;
+    for stream in &mut streams {
+        let added = stream.next_named("unread_added", WAIT).await.unwrap();
+        assert_eq!(added.json()["id"], id.as_str());
+    }
+}
+
 #[tokio::test]
 async fn an_account_may_hold_only_so_many_streams() {
     let app = spawn_app_with(

@@ -87,3 +87,66 @@ async fn a_mistyped_id_gmail_refuses_is_not_found() {
         assert_eq!(app.emulator.count("gmail.messages.get"), before + 1, "{id}");
     }
 }
+
+/// The HTML part comes as `body_html`, through the allow-list: what a sender designed stays,
+/// nothing that runs, submits, frames, navigates or restyles the reader's page does.
+#[tokio::test]
+async fn html_mail_comes_sanitised_beside_its_text() {
+    let app = spawn_app().await;
+    let id = app
+        .deliver(
+            BOB.1,
+            &testkit::fixtures::hostile_html_mail("canary.invalid"),
+        )
+        .await;
+    let detail = app.message(BOB, &id).await;
+    assert_eq!(
+        detail.body_text,
+        "Your parcel is waiting. 小包が届いています 📦"
+    );
+    let html = detail.body_html.expect("the HTML part");
+    for kept in [
+        "小包が届いています 📦 <b>Track it</b>",
+        r#"<a href="https://parcels.example/track?id=1" target="_blank" rel="noopener noreferrer">here</a>"#,
+        r#"<p style="color:green">Thanks, The Parcel Team</p>"#,
+        r#"<td style="color:#c00">Reply within 24 hours</td>"#,
+        // Remote images stay in the API's answer: the reader decides (the page shows none).
+        r#"<img src="http://canary.invalid/pixel.gif" alt="tracking pixel" width="1" height="1">"#,
+    ] {
+        assert!(html.contains(kept), "{kept} is missing from {html}");
+    }
+    for gone in [
+        "<script",
+        "script ran",
+        "<style",
+        "@import",
+        "<meta",
+        "<base",
+        "<link",
+        "<iframe",
+        "<object",
+        "<embed",
+        "<svg",
+        "<video",
+        "<source",
+        "poster",
+        "<form",
+        "<input",
+        "<button",
+        "javascript:",
+        "onload",
+        "onerror",
+        "onfocus",
+        "onmouseover",
+        "url(",
+        "position",
+        "z-index",
+        "background=",
+        "target=\"_top\"",
+        " id=",
+        " class=",
+    ] {
+        assert!(!html.contains(gone), "{gone} survived: {html}");
+    }
+    assert!(detail.attachments.is_empty());
+}
