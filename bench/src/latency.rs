@@ -146,7 +146,10 @@ pub async fn run(bench: &Bench) -> Result<String> {
         google_calls: calls,
     });
     let wide = system
-        .spawn_gmail_replica(&[("GMAIL_GET_CONCURRENCY", "100".to_owned())])
+        .spawn_gmail_replica(&[
+            ("GMAIL_GET_CONCURRENCY", "100".to_owned()),
+            ("GMAIL_MAX_CONCURRENT_PER_ACCOUNT", "100".to_owned()),
+        ])
         .await?;
     let wide_page = page.replacen(&system.gmail.url, &wide.url, 1);
     let (runs, calls) = measure_get(bench, &wide_page, true, COLD_RUNS, true).await?;

@@ -941,7 +941,8 @@ async fn two_hundred_requests_at_the_moment_a_token_expires_refresh_it_exactly_o
                     .with("SYNC_MAX_AGE_SECS", "0")
                     // The first, full sync (one round of gets) ends well within the login
                     // token's 2 s.
-                    .with("GMAIL_GET_CONCURRENCY", "100"),
+                    .with("GMAIL_GET_CONCURRENCY", "100")
+                    .with("GMAIL_MAX_CONCURRENT_PER_ACCOUNT", "100"),
             )
             .await,
         );

@@ -222,9 +222,14 @@ pub struct GmailSettings {
 pub struct QuotaSettings {
     /// `QUOTA_UNITS_PER_MINUTE` (default 15000, Gmail's per-user limit; 0 disables the budget).
     pub units_per_minute: u32,
-    /// `QUOTA_MAX_WAIT_MS` (default 2000): how long a request may wait for budget before
-    /// answering `upstream_rate_limited`.
+    /// `QUOTA_MAX_WAIT_MS` (default 2000): how long a request may wait for budget (or for a
+    /// place among the account's calls in flight) before answering `upstream_rate_limited`.
     pub max_wait: Duration,
+    /// `GMAIL_MAX_CONCURRENT_PER_ACCOUNT` (default 10; 0: no bound): Gmail calls of one account
+    /// in flight at once across every replica (Gmail refuses "Too many concurrent requests for
+    /// user" past a number it does not publish). A sync's `GMAIL_GET_CONCURRENCY` and every
+    /// message open share it.
+    pub max_concurrent: u32,
 }
 
 fn millis(env: &Env, name: &str, default: u64) -> Result<Duration, ConfigError> {
@@ -349,6 +354,7 @@ impl Settings {
             quota: QuotaSettings {
                 units_per_minute: env.parse_or("QUOTA_UNITS_PER_MINUTE", 15_000)?,
                 max_wait: millis(env, "QUOTA_MAX_WAIT_MS", 2_000)?,
+                max_concurrent: env.parse_or("GMAIL_MAX_CONCURRENT_PER_ACCOUNT", 10)?,
             },
             mirror_ttl: Duration::from_secs(positive(
                 "MIRROR_TTL_SECS",

@@ -64,11 +64,40 @@ end
 return {1000, used}
 ";
 
+/// KEYS[1]: the account's calls in flight. ARGV: a new member, the limit, its lease in ms.
+/// Returns 1 when the place is taken, 0 when the account has as many calls in flight as allowed.
+const ENTER: &str = r"
+local t = redis.call('TIME')
+local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now_ms)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
+  return 0
+end
+local lease = tonumber(ARGV[3])
+redis.call('ZADD', KEYS[1], now_ms + lease, ARGV[1])
+redis.call('PEXPIRE', KEYS[1], lease + 5000)
+return 1
+";
+
+/// How long to wait before asking again for a place among an account's calls in flight.
+const ENTER_RETRY: Duration = Duration::from_millis(10);
+
+/// A place among an account's Gmail calls in flight, taken by [`QuotaBudget::enter`]; give it
+/// back with [`QuotaBudget::leave`] (a place never given back lapses after its lease).
+pub struct InFlight {
+    key: String,
+    member: String,
+}
+
 /// Why units could not be charged.
 #[derive(Debug, thiserror::Error)]
 pub enum QuotaError {
     #[error("the budget is spent; retry after {retry_after:?}")]
     Exhausted { retry_after: Duration },
+    #[error(
+        "the account has as many Gmail calls in flight as allowed; retry after {retry_after:?}"
+    )]
+    Busy { retry_after: Duration },
     #[error("Redis: {0}")]
     Redis(#[from] RedisError),
 }
@@ -78,6 +107,7 @@ pub enum QuotaError {
 pub struct QuotaBudget {
     redis: RedisStore,
     script: Script,
+    enter: Script,
     settings: QuotaSettings,
     metrics: ServiceMetrics,
     /// Seconds in the window: Gmail's minute (shorter only in tests).
@@ -89,6 +119,7 @@ impl QuotaBudget {
         Self {
             redis,
             script: Script::new(RESERVE),
+            enter: Script::new(ENTER),
             settings,
             metrics,
             window_secs: WINDOW_SECS,
@@ -143,6 +174,67 @@ impl QuotaBudget {
     }
 }
 
+impl QuotaBudget {
+    /// Takes a place among `account`'s Gmail calls in flight for at most `lease` (a call's
+    /// timeout), waiting up to `QUOTA_MAX_WAIT_MS` (and the request's deadline) for one to
+    /// free; `None` when no bound is set (`GMAIL_MAX_CONCURRENT_PER_ACCOUNT=0`).
+    pub async fn enter(
+        &self,
+        account: &str,
+        lease: Duration,
+    ) -> Result<Option<InFlight>, QuotaError> {
+        let limit = self.settings.max_concurrent;
+        if limit == 0 {
+            return Ok(None);
+        }
+        let place = InFlight {
+            key: redis_keys::in_flight(&self.redis, account),
+            member: format!("{:032x}", rand::random::<u128>()),
+        };
+        let lease_ms = u64::try_from(lease.as_millis()).unwrap_or(u64::MAX).max(1);
+        let started = Instant::now();
+        loop {
+            let mut connection = self.redis.connection();
+            let entered: i64 = self
+                .enter
+                .key(&place.key)
+                .arg(&place.member)
+                .arg(limit)
+                .arg(lease_ms)
+                .invoke_async(&mut connection)
+                .await?;
+            if entered == 1 {
+                return Ok(Some(place));
+            }
+            let out_of_time = started.elapsed() + ENTER_RETRY > self.settings.max_wait
+                || crate::deadline::remaining().is_some_and(|left| left <= ENTER_RETRY);
+            if out_of_time {
+                self.metrics.quota_refusals.inc();
+                return Err(QuotaError::Busy {
+                    retry_after: Duration::from_secs(1),
+                });
+            }
+            tokio::time::sleep(ENTER_RETRY).await;
+        }
+    }
+
+    /// Gives the place back (if Redis cannot be reached, it lapses with its lease).
+    pub async fn leave(&self, place: Option<InFlight>) {
+        let Some(place) = place else {
+            return;
+        };
+        let mut connection = self.redis.connection();
+        let left: Result<i64, RedisError> = redis::cmd("ZREM")
+            .arg(&place.key)
+            .arg(&place.member)
+            .query_async(&mut connection)
+            .await;
+        if let Err(error) = left {
+            tracing::debug!(%error, "a Gmail call's place in flight lapses with its lease");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use common::redis_store::RedisSettings;
@@ -164,6 +256,7 @@ mod tests {
                 QuotaSettings {
                     units_per_minute,
                     max_wait: Duration::from_millis(max_wait_ms),
+                    max_concurrent: 2,
                 },
                 metrics,
             )
@@ -210,5 +303,30 @@ mod tests {
         ))
         .unwrap();
         budget.acquire("a", 1_000_000).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_account_holds_only_so_many_calls_in_flight() {
+        let budget = budget(1_000, 300, WINDOW_SECS);
+        let lease = Duration::from_secs(10);
+        let first = budget.enter("a", lease).await.unwrap();
+        let second = budget.enter("a", lease).await.unwrap();
+        assert!(first.is_some() && second.is_some());
+        // A third waits QUOTA_MAX_WAIT_MS, then is refused; another account is not held up.
+        let started = std::time::Instant::now();
+        assert!(matches!(
+            budget.enter("a", lease).await,
+            Err(QuotaError::Busy { .. })
+        ));
+        assert!(started.elapsed() >= Duration::from_millis(250));
+        assert!(budget.enter("b", lease).await.unwrap().is_some());
+        // A place given back is free again; one never given back lapses with its lease.
+        budget.leave(first).await;
+        assert!(budget.enter("a", lease).await.unwrap().is_some());
+        let short = budget.enter("c", Duration::from_millis(100)).await.unwrap();
+        let _kept = budget.enter("c", Duration::from_millis(100)).await.unwrap();
+        assert!(short.is_some());
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        assert!(budget.enter("c", lease).await.unwrap().is_some());
     }
 }

@@ -16,6 +16,7 @@
 //! | `push-seen:<sha256 of the messageId>` ([`push_seen`]) | string | one hour | `push` (`SET NX`) | a Pub/Sub delivery already acted on (at-least-once delivery sends some twice) |
 //! | `watch:{<sub>}` ([`watch`]) | string | `GMAIL_WATCH_RENEW_SECS` (10 minutes after a failed watch) | `push` (`SET NX` by the poller) | the account's `users.watch` is current; when it expires, the next poll renews it |
 //! | `quota:{<sub>}` ([`quota`]) | hash | the window plus 5 s (65 s), renewed on every charge | `quota` (one Lua script reads, prunes and charges it atomically) | the account's Gmail quota units spent per second: field = Unix second, value = units |
+//! | `in-flight:{<sub>}` ([`in_flight`]) | sorted set | `GMAIL_TIMEOUT_MS` plus 6 s, renewed on every entry | `quota` (a Lua script prunes lapsed places and takes one if fewer than `GMAIL_MAX_CONCURRENT_PER_ACCOUNT` are held; `ZREM` when the call ends) | the account's Gmail calls in flight across replicas: member = a random id per call, score = when its place lapses (Redis time, ms) |
 //! | `account:{<sub>}:not-before` ([`not_before`]) | string | set by auth-service (an API token's life, plus a minute) | **owned by auth-service**, which writes it on logout and "revoke my API tokens"; `revocation` only reads it (`GET`, every request) | Unix seconds: the account's internal JWTs issued before are revoked |
 //! | `keys:gmail-service-credential` ([`SERVICE_CREDENTIAL_NAME`]) | string | none | demo mode only (no `GMAIL_SERVICE_CREDENTIAL`): whichever of auth-service and gmail-service comes first writes it (`SET NX`), both read it; the key is spelled by `common::redis_store::RedisStore::shared_demo_secret` from this name | gmail-service's credential towards auth-service (`X-Service-Credential`) |
 //!
@@ -69,6 +70,12 @@ pub fn watch(redis: &RedisStore, sub: &str) -> String {
 /// `quota:<sub>`: the account's Gmail quota buckets.
 pub fn quota(redis: &RedisStore, sub: &str) -> String {
     redis.key(&format!("quota:{{{sub}}}"))
+}
+
+/// `in-flight:{<sub>}`: the account's Gmail calls in flight, across replicas (a sorted set:
+/// one member per call, scored by when its place lapses) (`src/quota.rs`).
+pub fn in_flight(redis: &RedisStore, sub: &str) -> String {
+    redis.key(&format!("in-flight:{{{sub}}}"))
 }
 
 /// `account:{<sub>}:not-before`: auth-service's revocation time for the account (read only),

@@ -2,7 +2,9 @@
 //! HTTP client (HTTP/2 with Google) with a timeout on every call.
 //!
 //! Every attempt is charged to the account's [`QuotaBudget`] before it is sent (a page's
-//! `messages.get` calls are charged together by the caller, see [`GmailCall::prepaid`]).
+//! `messages.get` calls are charged together by the caller, see [`GmailCall::prepaid`]), and
+//! holds one of the account's places in flight while it runs (`GMAIL_MAX_CONCURRENT_PER_ACCOUNT`
+//! across replicas, [`QuotaBudget::enter`]).
 //! Answers Gmail asks to retry (429, rate-limit 403, 5xx) and transport failures are retried
 //! (with `backon`) with exponential backoff and jitter, honouring `Retry-After`, within
 //! `GMAIL_MAX_ATTEMPTS` and `GMAIL_RETRY_MAX_WAIT_MS`, and within the request's deadline
@@ -41,6 +43,9 @@ pub const UNITS_PROFILE: u32 = 1;
 pub const UNITS_HISTORY_LIST: u32 = 2;
 pub const UNITS_WATCH: u32 = 100;
 
+/// A place in flight outlives its call's timeout by this much before it lapses.
+const IN_FLIGHT_MARGIN: Duration = Duration::from_secs(1);
+
 /// Headers a summary needs from `format=metadata`.
 const METADATA_HEADERS: [&str; 3] = ["From", "Subject", "Date"];
 
@@ -74,6 +79,7 @@ impl From<QuotaError> for GmailError {
     fn from(error: QuotaError) -> Self {
         match error {
             QuotaError::Exhausted { retry_after } => Self::QuotaExhausted { retry_after },
+            QuotaError::Busy { retry_after } => Self::RateLimited { retry_after },
             QuotaError::Redis(e) => Self::QuotaUnavailable(e.to_string()),
         }
     }
@@ -298,7 +304,15 @@ impl GmailClient {
                     .await
                     .map_err(|e| Failure::Fatal(e.into()))?;
             }
-            self.attempt(method, url, query, body, call.token).await
+            // A place among the account's calls in flight (across replicas) for this attempt.
+            let place = self
+                .quota
+                .enter(call.account, settings.timeout + IN_FLIGHT_MARGIN)
+                .await
+                .map_err(|e| Failure::Fatal(e.into()))?;
+            let outcome = self.attempt(method, url, query, body, call.token).await;
+            self.quota.leave(place).await;
+            outcome
         })
         .retry(self.backoff())
         .sleep(tokio::time::sleep)

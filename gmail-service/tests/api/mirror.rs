@@ -192,7 +192,9 @@ async fn a_cold_sync_stays_within_gmails_concurrent_requests_per_user() {
     assert_eq!(app.emulator.count("gmail.concurrent_rejected"), 0);
     // A fan-out of 50 meets the limit: Gmail refuses calls, and the page may be a 429.
     let eager = spawn_app_with(
-        Env::default().with("GMAIL_GET_CONCURRENCY", "50"),
+        Env::default()
+            .with("GMAIL_GET_CONCURRENCY", "50")
+            .with("GMAIL_MAX_CONCURRENT_PER_ACCOUNT", "0"),
         |config| {
             config.max_concurrent_per_user = Some(10);
             config.faults.latency_ms = 20;
@@ -205,6 +207,55 @@ async fn a_cold_sync_stays_within_gmails_concurrent_requests_per_user() {
         .status();
     assert!(status == 200 || status == 429, "{status}");
     assert!(eager.emulator.count("gmail.concurrent_rejected") > 0);
+}
+
+/// Two replicas opening one account's messages at once, the emulator refusing more than 4 of
+/// its calls in flight: with `GMAIL_MAX_CONCURRENT_PER_ACCOUNT` 4 (kept in Redis, shared by
+/// both) Gmail refuses none; with no bound it refuses some.
+#[tokio::test]
+async fn message_opens_on_two_replicas_stay_within_gmails_concurrent_requests_per_user() {
+    for bound in ["4", "0"] {
+        let shared = Env::default()
+            .with("REDIS_KEY_PREFIX", unique_prefix())
+            .with("GMAIL_MAX_CONCURRENT_PER_ACCOUNT", bound)
+            // One attempt: a refusal is not hidden by a retry.
+            .with("GMAIL_MAX_ATTEMPTS", "1");
+        let app = spawn_app_with(shared.clone(), |config| {
+            config.max_concurrent_per_user = Some(4);
+            config.faults.latency_ms = 30;
+        })
+        .await;
+        let replica = spawn_service(app.auth.env().merged(shared).with(
+            "GMAIL_API_BASE",
+            format!("{}/gmail/v1/users/me", app.emulator.url),
+        ))
+        .await;
+        let jwt = app.auth.jwt(ALICE);
+        let ids: Vec<String> = app.listed_unread(ALICE.1).into_iter().take(24).collect();
+        let http = reqwest::Client::new();
+        let opens = ids.iter().enumerate().map(|(n, id)| {
+            let base = if n % 2 == 0 { &app.address } else { &replica };
+            http.get(format!("{base}/v1/messages/{id}"))
+                .bearer_auth(&jwt)
+                .send()
+        });
+        let statuses: Vec<u16> = futures_util::future::join_all(opens)
+            .await
+            .into_iter()
+            .map(|r| r.unwrap().status().as_u16())
+            .collect();
+        let rejected = app.emulator.count("gmail.concurrent_rejected");
+        if bound == "4" {
+            assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+            assert_eq!(rejected, 0);
+            assert_eq!(app.emulator.count("gmail.messages.get"), 24);
+        } else {
+            assert!(
+                rejected > 0,
+                "without a bound Gmail should refuse some: {statuses:?}"
+            );
+        }
+    }
 }
 
 #[tokio::test]
