@@ -51,6 +51,33 @@ impl GmailServiceClient {
         read(SERVICE, self.get(gmail::UNREAD_COUNT, jwt)).await
     }
 
+    /// `GET /v1/messages/{id}/attachments/{attachment_id}`: the download, its body still open
+    /// (read it as it comes). The ids must be valid (`contract::gmail::is_valid_message_id`,
+    /// `is_valid_attachment_id`): they go into the path as they are. `http` should have no
+    /// total timeout short of the download.
+    pub async fn attachment(
+        &self,
+        http: &reqwest::Client,
+        jwt: &str,
+        id: &str,
+        attachment_id: &str,
+    ) -> Result<reqwest::Response, ClientError> {
+        let path = gmail::ATTACHMENT
+            .replace("{id}", id)
+            .replace("{attachment_id}", attachment_id);
+        let response = http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(jwt)
+            .send()
+            .await
+            .map_err(|e| ClientError::unreachable(SERVICE, &e))?;
+        if response.status().is_success() {
+            Ok(response)
+        } else {
+            Err(ClientError::from_response(SERVICE, response).await)
+        }
+    }
+
     /// `GET /v1/events`: the open event stream (read it with `chunk()`), resumed after
     /// `last_event_id`. `http` should have no total timeout (the stream stays open); a refusal
     /// is a [`ClientError`] as for every other call.

@@ -1,6 +1,8 @@
 //! The small library every gmail-unread binary shares.
 //!
 //! - [`client_address`]: the client's IP, believing `X-Forwarded-For` only from trusted proxies.
+//! - [`download`]: the headers of an attachment handed to a browser (always a download, never
+//!   a type it would run).
 //! - [`config`]: reading configuration from the environment, including `*_FILE` secrets.
 //! - [`telemetry`]: tracing subscribers (JSON or pretty), request spans that never log query strings.
 //! - [`problem`]: the RFC 9457 `application/problem+json` error every API answers with.
@@ -17,6 +19,7 @@
 
 pub mod client_address;
 pub mod config;
+pub mod download;
 pub mod google_keys;
 pub mod health;
 pub mod http_metrics;

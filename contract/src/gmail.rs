@@ -25,6 +25,16 @@ pub fn is_valid_message_id(id: &str) -> bool {
     (1..=MAX_MESSAGE_ID_LEN).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
+/// Whether `id` can be an attachment's id: a MIME part id, numbers joined by dots (`1`,
+/// `2.1`), at most 32 characters.
+pub fn is_valid_attachment_id(id: &str) -> bool {
+    id.len() <= 32
+        && !id.is_empty()
+        && id
+            .split('.')
+            .all(|n| !n.is_empty() && n.len() <= 4 && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// Who wrote a message.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Sender {
@@ -67,9 +77,11 @@ pub struct AttachmentInfo {
     pub mime_type: String,
     /// Decoded size in bytes.
     pub size: u64,
-    /// Gmail's id of the content (`messages.attachments.get`); absent when the part's content
-    /// came inline with the message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The attachment's id for `GET /v1/messages/{id}/attachments/{attachment_id}`: its MIME
+    /// part id (`1`, `2.1`), which stays the same across reads of the message (Gmail's own
+    /// attachment ids may not); `null` for a message that is one single part.
+    #[schema(example = "2")]
+    #[serde(default)]
     pub attachment_id: Option<String>,
 }
 
@@ -89,8 +101,8 @@ pub struct MessageDetail {
     pub body_text: String,
     /// The message's HTML part as it may be shown (`common::mail_html`'s allow-list: no script,
     /// forms, frames or styles that fetch; links open apart; images keep their `http(s)` or
-    /// `cid:` source, for the reader to load or not); absent when the message has no HTML.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `cid:` source, for the reader to load or not); `null` when the message has no HTML.
+    #[serde(default)]
     pub body_html: Option<String>,
     pub attachments: Vec<AttachmentInfo>,
 }

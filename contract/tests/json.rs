@@ -108,17 +108,17 @@ fn message_detail_and_its_summary() {
     };
     let mut expected = summary_json();
     expected["body_text"] = json!("Dear Charles,\n");
-    expected["attachments"] =
-        json!([{"filename": "report.pdf", "mime_type": "application/pdf", "size": 1234}]);
+    expected["body_html"] = json!(null);
+    expected["attachments"] = json!([{"filename": "report.pdf", "mime_type": "application/pdf", "size": 1234, "attachment_id": null}]);
     pins(&detail, expected.clone());
     assert_eq!(detail.summary(), summary());
 
     // With an HTML part and an attachment's content at Gmail.
     let mut html = detail;
     html.body_html = Some("<p>Dear <b>Charles</b>,</p>".into());
-    html.attachments[0].attachment_id = Some("ANGjdJ8".into());
+    html.attachments[0].attachment_id = Some("2".into());
     expected["body_html"] = json!("<p>Dear <b>Charles</b>,</p>");
-    expected["attachments"][0]["attachment_id"] = json!("ANGjdJ8");
+    expected["attachments"][0]["attachment_id"] = json!("2");
     pins(&html, expected);
 }
 
@@ -321,5 +321,28 @@ fn every_status_a_server_answers_by_itself_has_its_code() {
 fn login_failures_are_their_codes() {
     for reason in LoginFailure::ALL {
         pins(&reason, json!(reason.code()));
+    }
+}
+
+#[test]
+fn attachment_ids_are_part_ids() {
+    use contract::gmail::is_valid_attachment_id;
+    for good in ["1", "2.1", "10.2.3", "0"] {
+        assert!(is_valid_attachment_id(good), "{good}");
+    }
+    for bad in [
+        "",
+        ".",
+        "1.",
+        ".1",
+        "1..2",
+        "a",
+        "1/2",
+        "..%2f",
+        "ANGjdJ8",
+        "12345",
+        &"1.".repeat(20),
+    ] {
+        assert!(!is_valid_attachment_id(bad), "{bad}");
     }
 }

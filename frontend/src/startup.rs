@@ -90,6 +90,10 @@ impl Application {
                     "/messages/{id}/html",
                     web::get().to(http::mail_frame::mail_frame),
                 )
+                .route(
+                    "/messages/{id}/attachments/{attachment_id}",
+                    web::get().to(http::attachments::attachment),
+                )
                 .route("/events", web::get().to(http::events::events))
                 .route("/api-token", web::post().to(http::pages::api_token))
                 .route(

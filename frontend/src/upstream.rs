@@ -46,6 +46,9 @@ pub enum UpstreamError {
     BadRequest,
     #[error("not found")]
     NotFound,
+    /// An attachment larger than gmail-service hands out.
+    #[error("too large")]
+    TooLarge,
     #[error("refused as cross-site")]
     CrossSite,
     #[error("unexpected answer: {0}")]
@@ -79,6 +82,7 @@ impl From<ClientError> for UpstreamError {
                 (403, Some(ProblemCode::CrossSiteRequest)) => Self::CrossSite,
                 (400, _) => Self::BadRequest,
                 (404, _) => Self::NotFound,
+                (413, _) => Self::TooLarge,
                 (429, Some(ProblemCode::RateLimited)) if service == "auth-service" => {
                     Self::TooManyAttempts { retry_after }
                 }
@@ -271,6 +275,19 @@ impl Upstreams {
         last_event_id: Option<&str>,
     ) -> Result<reqwest::Response, UpstreamError> {
         Ok(self.gmail.events(&self.streams, jwt, last_event_id).await?)
+    }
+
+    /// One attachment, its body open (over the streams' client: no total timeout).
+    pub async fn attachment(
+        &self,
+        jwt: &str,
+        id: &str,
+        attachment_id: &str,
+    ) -> Result<reqwest::Response, UpstreamError> {
+        Ok(self
+            .gmail
+            .attachment(&self.streams, jwt, id, attachment_id)
+            .await?)
     }
 
     /// The unread count.

@@ -156,10 +156,17 @@ pub struct AttachmentRow {
     pub filename: String,
     pub mime_type: String,
     pub size_label: String,
+    /// Its download (`/messages/{id}/attachments/{attachment_id}`), when it has an id.
+    pub href: Option<String>,
 }
 
-impl From<AttachmentInfo> for AttachmentRow {
-    fn from(a: AttachmentInfo) -> Self {
+impl AttachmentRow {
+    fn new(message_id: &str, a: AttachmentInfo) -> Self {
+        let href = a
+            .attachment_id
+            .as_deref()
+            .filter(|id| contract::gmail::is_valid_attachment_id(id))
+            .map(|id| format!("/messages/{message_id}/attachments/{id}"));
         let size_label = match a.size {
             s if s >= 1024 * 1024 => format!("{:.1} MB", s as f64 / (1024.0 * 1024.0)),
             s if s >= 1024 => format!("{:.0} KB", s as f64 / 1024.0),
@@ -173,6 +180,7 @@ impl From<AttachmentInfo> for AttachmentRow {
             },
             mime_type: a.mime_type,
             size_label,
+            href,
         }
     }
 }
@@ -232,7 +240,11 @@ impl MessagePage {
             date_iso,
             date_fallback,
             body_text: m.body_text,
-            attachments: m.attachments.into_iter().map(Into::into).collect(),
+            attachments: m
+                .attachments
+                .into_iter()
+                .map(|a| AttachmentRow::new(&m.id, a))
+                .collect(),
         }
     }
 }

@@ -393,6 +393,17 @@ async fn live_inbox(client: &Client, emulator: &str, count: usize) {
         "the delivered message on top",
     )
     .await;
+    // The row comes with `unread_added`, the count with the `unread_count` just after it.
+    wait_until(
+        client,
+        &format!(
+            "document.getElementById('unread-count').textContent === '{}' && document.title === '({}) gmail-unread'",
+            count + 1,
+            count + 1
+        ),
+        "the count and the title to follow",
+    )
+    .await;
     assert_eq!(text(client, "#unread-count").await, (count + 1).to_string());
     assert_eq!(
         client.title().await.unwrap(),
@@ -425,10 +436,12 @@ async fn live_inbox(client: &Client, emulator: &str, count: usize) {
         "the count to follow",
     )
     .await;
-    assert_eq!(
-        client.title().await.unwrap(),
-        format!("({count}) gmail-unread")
-    );
+    wait_until(
+        client,
+        &format!("document.title === '({count}) gmail-unread'"),
+        "the title to follow",
+    )
+    .await;
 }
 
 /// The journey of a person; with `emulator`, the live inbox; with `redis`, also an outage

@@ -215,6 +215,10 @@ pub struct GmailSettings {
     pub retry_max_wait: Duration,
     /// `GMAIL_MAX_RESPONSE_BYTES` (default 32 MiB): larger Gmail answers are refused.
     pub max_response_bytes: usize,
+    /// `ATTACHMENT_MAX_BYTES` (default 50 MiB, the largest message Gmail receives): larger
+    /// attachments are refused (`413 payload_too_large`); those below it are streamed through,
+    /// never held whole.
+    pub attachment_max_bytes: u64,
 }
 
 /// The per-account Gmail quota budget kept in Redis.
@@ -349,6 +353,10 @@ impl Settings {
                 max_response_bytes: positive(
                     "GMAIL_MAX_RESPONSE_BYTES",
                     env.parse_or("GMAIL_MAX_RESPONSE_BYTES", 32 * 1024 * 1024)?,
+                )?,
+                attachment_max_bytes: positive(
+                    "ATTACHMENT_MAX_BYTES",
+                    env.parse_or("ATTACHMENT_MAX_BYTES", 50 * 1024 * 1024)?,
                 )?,
             },
             quota: QuotaSettings {

@@ -43,6 +43,41 @@ pub enum MailboxError {
     /// The mirror in Redis cannot be read or written.
     #[error("the unread mirror is unavailable: {0}")]
     Mirror(String),
+    /// The message has no attachment with that id.
+    #[error("the message has no such attachment")]
+    NoSuchAttachment,
+    /// The attachment is larger than `ATTACHMENT_MAX_BYTES`.
+    #[error("the attachment is larger than {0} bytes")]
+    AttachmentTooLarge(u64),
+}
+
+/// An attachment to hand out.
+pub struct Attachment {
+    pub filename: String,
+    /// As the message declares it (see `common::download::content_type` for what is sent).
+    pub mime_type: String,
+    /// Decoded size, as Gmail declares it.
+    pub size: u64,
+    pub content: AttachmentContent,
+    /// `ATTACHMENT_MAX_BYTES`: no more is passed on, whatever Gmail sends.
+    pub limit: u64,
+}
+
+/// Where an attachment's bytes are.
+pub enum AttachmentContent {
+    /// In the message itself (small parts).
+    Inline(Vec<u8>),
+    /// Gmail's `messages.attachments.get` answer, open (JSON; read it with
+    /// `mail::attachment::Decoder`).
+    Gmail(reqwest::Response),
+}
+
+/// Whether Gmail's `attachmentId` can go into a URL path as it is.
+fn is_gmail_attachment_id(id: &str) -> bool {
+    (1..=4096).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Reads one account's mail.
@@ -161,6 +196,76 @@ impl Mailbox {
                 other => other,
             })?;
         Ok(mail::detail_from_gmail(&message))
+    }
+
+    /// Attachment `part_id` of message `id`: its name, type and size from `messages.get`, and
+    /// its content (inline, or Gmail's `messages.attachments.get` answer still open).
+    pub async fn attachment(
+        &self,
+        caller: &Account,
+        id: &str,
+        part_id: &str,
+    ) -> Result<Attachment, MailboxError> {
+        let account = caller.sub();
+        let gmail = &self.gmail;
+        let message = self
+            .authorized(caller, false, |token, prepaid| async move {
+                let call = GmailCall {
+                    account,
+                    token: &token,
+                    prepaid,
+                };
+                gmail.get_message(call, id, MessageFormat::Full).await
+            })
+            .await
+            .map_err(|error| match error {
+                MailboxError::Gmail(GmailError::BadRequest(_)) => {
+                    MailboxError::Gmail(GmailError::NotFound)
+                }
+                other => other,
+            })?;
+        let part = message
+            .payload
+            .as_ref()
+            .and_then(|payload| mail::body::attachment_part(payload, part_id))
+            .ok_or(MailboxError::NoSuchAttachment)?;
+        let limit = gmail.attachment_max_bytes();
+        if part.body.size > limit {
+            return Err(MailboxError::AttachmentTooLarge(limit));
+        }
+        let content = match (&part.body.attachment_id, &part.body.data) {
+            (_, Some(data)) => {
+                AttachmentContent::Inline(mail::body::decode_body_data(data).ok_or_else(|| {
+                    GmailError::BadResponse("an attachment's data is not base64url".into())
+                })?)
+            }
+            (Some(gmail_id), None) if is_gmail_attachment_id(gmail_id) => {
+                let response = self
+                    .authorized(caller, false, |token, prepaid| async move {
+                        let call = GmailCall {
+                            account,
+                            token: &token,
+                            prepaid,
+                        };
+                        gmail.open_attachment(call, id, gmail_id).await
+                    })
+                    .await?;
+                AttachmentContent::Gmail(response)
+            }
+            _ => {
+                return Err(GmailError::BadResponse(
+                    "an attachment has neither data nor a usable attachmentId".into(),
+                )
+                .into());
+            }
+        };
+        Ok(Attachment {
+            filename: part.filename.clone(),
+            mime_type: part.mime_type.clone(),
+            size: part.body.size,
+            content,
+            limit,
+        })
     }
 
     /// The number of unread messages the unread list holds, from the mirror (synced first

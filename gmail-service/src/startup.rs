@@ -26,6 +26,7 @@ use crate::{
     gmail::GmailClient,
     google_token::TokenSource,
     http::{
+        attachments,
         deadline::{self, RequestDeadline},
         events, fallback, health, messages, openapi, push,
     },
@@ -163,6 +164,10 @@ impl Application {
                 .service(get_only(
                     "/v1/messages/{id}",
                     web::get().to(messages::message),
+                ))
+                .service(get_only(
+                    "/v1/messages/{id}/attachments/{attachment_id}",
+                    web::get().to(attachments::attachment),
                 ))
                 .service(get_only(
                     "/v1/unread-count",

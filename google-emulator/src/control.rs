@@ -6,7 +6,7 @@
 //! - `POST /emulator/accounts/{email}/revoke`: the account revokes every app's access.
 //! - `GET /emulator/accounts`: the demo accounts and their mailbox sizes.
 //! - `POST /emulator/accounts/{email}/messages`: delivers a raw RFC 5322 message
-//!   (`Content-Type: message/rfc822`, at most 25 MiB; other types 415, too large 413, not a
+//!   (`Content-Type: message/rfc822`, at most 50 MiB; other types 415, too large 413, not a
 //!   message 400), labels from `?labels=INBOX,UNREAD` (the default; unknown label 400) → 201
 //!   `{"id","threadId","historyId"}`.
 //! - `POST /emulator/accounts/{email}/messages/{id}/labels` with `{"add":[…],"remove":[…]}` →
@@ -119,8 +119,9 @@ pub async fn list_accounts(state: web::Data<EmulatorState>) -> HttpResponse {
     HttpResponse::Ok().json(accounts)
 }
 
-/// The largest message `POST /emulator/accounts/{email}/messages` takes (Gmail's own limit).
-pub const MAX_DELIVERED_MESSAGE_BYTES: usize = 25 * 1024 * 1024;
+/// The largest message `POST /emulator/accounts/{email}/messages` takes: Gmail receives
+/// messages up to 50 MB (a 25 MB attachment is a third larger once base64-encoded).
+pub const MAX_DELIVERED_MESSAGE_BYTES: usize = 50 * 1024 * 1024;
 
 /// `?labels=` of a delivery.
 #[derive(Debug, serde::Deserialize)]

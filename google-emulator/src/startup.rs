@@ -108,6 +108,10 @@ fn routes(cfg: &mut web::ServiceConfig) {
             web::scope("/gmail/v1/users/{user_id}")
                 .route("/messages", web::get().to(gmail::list_messages))
                 .route("/messages/{id}", web::get().to(gmail::get_message))
+                .route(
+                    "/messages/{id}/attachments/{attachment_id}",
+                    web::get().to(gmail::get_attachment),
+                )
                 .route("/labels/{id}", web::get().to(gmail::get_label))
                 .route("/profile", web::get().to(gmail::profile))
                 .route("/history", web::get().to(gmail::list_history))

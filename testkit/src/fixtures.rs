@@ -11,3 +11,42 @@ pub fn hostile_html_mail(canary: &str) -> String {
         .replace("CANARY", canary)
         .replace('\n', "\r\n")
 }
+
+/// A message with a short text part and one base64 part per `(filename, content type, bytes)`,
+/// each `Content-Disposition: attachment`; Gmail numbers its parts `0` (the text), `1`, `2`, …
+pub fn mail_with_attachments(subject: &str, files: &[(&str, &str, &[u8])]) -> String {
+    use base64::Engine;
+    let mut raw = format!(
+        "From: Ann Example <ann@example.com>\r\nDate: Sat, 05 Dec 2026 09:00:00 +0000\r\n\
+         Subject: {subject}\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"attached\"\r\n\r\n\
+         --attached\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nFiles attached.\r\n"
+    );
+    for (filename, content_type, bytes) in files {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+        raw.push_str(&format!(
+            "--attached\r\nContent-Type: {content_type}\r\n\
+             Content-Disposition: attachment; filename*=UTF-8''{}\r\n\
+             Content-Transfer-Encoding: base64\r\n\r\n",
+            percent_encode(filename)
+        ));
+        for line in encoded.as_bytes().chunks(76) {
+            raw.push_str(std::str::from_utf8(line).unwrap_or_default());
+            raw.push_str("\r\n");
+        }
+    }
+    raw.push_str("--attached--\r\n");
+    raw
+}
+
+fn percent_encode(name: &str) -> String {
+    name.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}

@@ -3,6 +3,7 @@
 //!
 //! - [`pages`]: `/` (connect or inbox), `/messages/{id}`, `POST /api-token`,
 //!   `POST /api-tokens/revoke`.
+//! - [`attachments`]: `/messages/{id}/attachments/{attachment_id}`, downloads relayed.
 //! - [`mail_frame`]: `/messages/{id}/html`, a message's HTML in its sandbox.
 //! - [`oauth`]: `/oauth/login`, `/oauth/callback` and `/oauth/logout`, forwarded to auth-service.
 //! - [`problem`]: the friendly pages of failures (upstream ones with their status and
@@ -14,6 +15,7 @@
 //! - [`health`]: readiness checks.
 
 pub mod assets;
+pub mod attachments;
 pub mod browser;
 pub mod events;
 pub mod health;

@@ -113,6 +113,18 @@ pub fn problem_response(error: &UpstreamError, account: Option<String>) -> HttpR
                 action_label: "Back to unread",
             },
         ),
+        UpstreamError::TooLarge => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ProblemPage {
+                account,
+                kind: "too_large",
+                title: "Attachment too large",
+                explanation: "This attachment is larger than this service hands out.".into(),
+                what_to_do: "Open the message in Gmail itself to download it.".into(),
+                action_href: Some("/".into()),
+                action_label: "Back to unread",
+            },
+        ),
         UpstreamError::CrossSite => (
             StatusCode::FORBIDDEN,
             ProblemPage {

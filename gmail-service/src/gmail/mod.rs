@@ -42,6 +42,7 @@ pub const UNITS_MESSAGES_GET: u32 = 5;
 pub const UNITS_PROFILE: u32 = 1;
 pub const UNITS_HISTORY_LIST: u32 = 2;
 pub const UNITS_WATCH: u32 = 100;
+pub const UNITS_ATTACHMENTS_GET: u32 = 5;
 
 /// A place in flight outlives its call's timeout by this much before it lapses.
 const IN_FLIGHT_MARGIN: Duration = Duration::from_secs(1);
@@ -103,6 +104,24 @@ pub enum MessageFormat {
     /// Everything, bodies included.
     Full,
 }
+
+/// How an answer is read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Read {
+    /// Whole, within `GMAIL_MAX_RESPONSE_BYTES` (JSON).
+    Whole,
+    /// A `200` is handed over open; any other status is read whole, as an error.
+    Open,
+}
+
+/// An answer, read as [`Read`] said.
+enum Answer {
+    Whole(Vec<u8>),
+    Open(reqwest::Response),
+}
+
+/// How long an attachment's answer may take, to its last byte (25 MB from Google).
+pub const ATTACHMENT_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// How one attempt failed.
 enum Failure {
@@ -171,6 +190,11 @@ impl GmailClient {
     /// The budget the calls are charged to.
     pub fn quota(&self) -> &QuotaBudget {
         &self.quota
+    }
+
+    /// `ATTACHMENT_MAX_BYTES`.
+    pub fn attachment_max_bytes(&self) -> u64 {
+        self.settings.attachment_max_bytes
     }
 
     /// Most `messages.get` calls one page runs at once.
@@ -280,6 +304,61 @@ impl GmailClient {
         call: GmailCall<'_>,
         units: u32,
     ) -> Result<T, GmailError> {
+        match self
+            .call_for(method, url, query, body, call, units, Read::Whole)
+            .await?
+        {
+            Answer::Whole(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|e| GmailError::BadResponse(format!("malformed JSON: {e}"))),
+            Answer::Open(_) => Err(GmailError::BadResponse("unexpected open answer".into())),
+        }
+    }
+
+    /// `messages.attachments.get` of `attachment_id` (Gmail's, from the part's `body`): the
+    /// `200` answer still open, its JSON (`{"attachmentId","size","data"}`, `data` base64url)
+    /// for the caller to read as it arrives (`crate::mail::attachment::Decoder`), never held
+    /// whole. Within [`ATTACHMENT_TIMEOUT`] rather than `GMAIL_TIMEOUT_MS`.
+    pub async fn open_attachment(
+        &self,
+        call: GmailCall<'_>,
+        message_id: &str,
+        attachment_id: &str,
+    ) -> Result<reqwest::Response, GmailError> {
+        // Both ids are checked by the caller (letters, digits, `-`, `_`): no escaping needed.
+        let url = format!(
+            "{}/messages/{message_id}/attachments/{attachment_id}",
+            self.settings.api_base
+        );
+        match self
+            .call_for(
+                "messages.attachments.get",
+                &url,
+                &[],
+                None,
+                call,
+                UNITS_ATTACHMENTS_GET,
+                Read::Open,
+            )
+            .await?
+        {
+            Answer::Open(response) => Ok(response),
+            Answer::Whole(_) => Err(GmailError::BadResponse("unexpected whole answer".into())),
+        }
+    }
+
+    /// The call with its quota, place in flight, retries and deadline; its answer read as
+    /// `read` says.
+    #[allow(clippy::too_many_arguments)]
+    async fn call_for(
+        &self,
+        method: &'static str,
+        url: &str,
+        query: &[(&str, String)],
+        body: Option<&serde_json::Value>,
+        call: GmailCall<'_>,
+        units: u32,
+        read: Read,
+    ) -> Result<Answer, GmailError> {
         let attempts = AtomicU32::new(0);
         // The wait the last retryable failure asked for (the backoff, or a longer
         // `Retry-After`): what the caller is told when no retry is left.
@@ -310,7 +389,9 @@ impl GmailClient {
                 .enter(call.account, settings.timeout + IN_FLIGHT_MARGIN)
                 .await
                 .map_err(|e| Failure::Fatal(e.into()))?;
-            let outcome = self.attempt(method, url, query, body, call.token).await;
+            let outcome = self
+                .attempt(method, url, query, body, call.token, read)
+                .await;
             self.quota.leave(place).await;
             outcome
         })
@@ -364,24 +445,31 @@ impl GmailClient {
             .with_max_times(retries)
     }
 
-    /// One attempt, within `GMAIL_TIMEOUT_MS` and what is left of the request's deadline.
-    async fn attempt<T: DeserializeOwned>(
+    /// One attempt, within `GMAIL_TIMEOUT_MS` (an open answer: [`ATTACHMENT_TIMEOUT`]) and what
+    /// is left of the request's deadline.
+    async fn attempt(
         &self,
         method: &'static str,
         url: &str,
         query: &[(&str, String)],
         body: Option<&serde_json::Value>,
         token: &GoogleAccessToken,
-    ) -> Result<T, Failure> {
+        read: Read,
+    ) -> Result<Answer, Failure> {
         let started = Instant::now();
         let request = match body {
             Some(body) => self.http.post(url).json(body),
             None => self.http.get(url),
         };
-        let sent = request
-            .timeout(deadline::remaining().map_or(self.settings.timeout, |left| {
+        let timeout = match read {
+            Read::Whole => deadline::remaining().map_or(self.settings.timeout, |left| {
                 left.min(self.settings.timeout)
-            }))
+            }),
+            // The deadline is the handler's: the body is read after it has answered.
+            Read::Open => ATTACHMENT_TIMEOUT,
+        };
+        let sent = request
+            .timeout(timeout)
             .query(query)
             .bearer_auth(token.expose())
             .header(header::ACCEPT, "application/json")
@@ -395,7 +483,7 @@ impl GmailClient {
                 },
                 retry_after: None,
             }),
-            Ok(response) => self.read(response).await,
+            Ok(response) => self.read(response, read).await,
         };
         self.metrics
             .gmail_latency
@@ -408,11 +496,11 @@ impl GmailClient {
         outcome
     }
 
-    async fn read<T: DeserializeOwned>(
-        &self,
-        mut response: reqwest::Response,
-    ) -> Result<T, Failure> {
+    async fn read(&self, mut response: reqwest::Response, read: Read) -> Result<Answer, Failure> {
         let status = response.status();
+        if status == StatusCode::OK && read == Read::Open {
+            return Ok(Answer::Open(response));
+        }
         let retry_after = retry_after(response.headers());
         if response
             .content_length()
@@ -446,9 +534,7 @@ impl GmailClient {
             }
         }
         if status == StatusCode::OK {
-            return serde_json::from_slice(&body).map_err(|e| {
-                Failure::Fatal(GmailError::BadResponse(format!("malformed JSON: {e}")))
-            });
+            return Ok(Answer::Whole(body));
         }
         let envelope: wire::ErrorEnvelope = serde_json::from_slice(&body).unwrap_or_default();
         let message = envelope.error.message.chars().take(200).collect::<String>();

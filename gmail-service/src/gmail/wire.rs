@@ -47,6 +47,9 @@ pub struct Message {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MessagePart {
+    /// `""` for the root, `0`, `1`, `1.2`, … below it.
+    #[serde(default)]
+    pub part_id: String,
     #[serde(default)]
     pub mime_type: String,
     #[serde(default)]

@@ -36,6 +36,10 @@ pub enum ApiError {
     DependencyUnavailable(String),
     #[error("too many open event streams for this account")]
     TooManyStreams,
+    #[error("no such attachment")]
+    NoSuchAttachment,
+    #[error("the attachment is larger than {0} bytes")]
+    AttachmentTooLarge(u64),
     #[error("internal error: {0}")]
     Internal(&'static str),
 }
@@ -93,6 +97,15 @@ impl ApiError {
                 "This account has as many event streams open as it may; close one first.",
             )
             .with_retry_after(30),
+            Self::NoSuchAttachment => {
+                Problem::not_found("This message has no attachment with that id.")
+            }
+            Self::AttachmentTooLarge(limit) => Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ProblemCode::PayloadTooLarge,
+                "Attachment too large",
+                format!("This service hands out attachments of at most {limit} bytes."),
+            ),
             Self::Internal(_) => Problem::internal(),
         }
     }
@@ -168,6 +181,8 @@ impl From<MailboxError> for ApiError {
                  page."
                     .into(),
             ),
+            MailboxError::NoSuchAttachment => Self::NoSuchAttachment,
+            MailboxError::AttachmentTooLarge(limit) => Self::AttachmentTooLarge(limit),
             MailboxError::Mirror(reason) => {
                 Self::DependencyUnavailable(format!("Redis (mirror): {reason}"))
             }

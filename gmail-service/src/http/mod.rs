@@ -6,11 +6,13 @@
 //! - [`error`]: [`error::ApiError`] and its problem+json answers; the domain errors map onto it.
 //! - [`deadline`]: the middleware that runs every request under its deadline.
 //! - [`messages`]: the unread-mail API.
+//! - [`attachments`]: an attachment's bytes as a download, streamed.
 //! - [`health`]: `/healthz`, `/readyz`, `/metrics`.
 //! - [`openapi`]: `/openapi.json`, generated from the handlers' annotations.
 //! - [`push`]: `POST /v1/gmail/push`, Gmail's notifications through Cloud Pub/Sub.
 //! - [`fallback`]: the 405 and 404 problems.
 
+pub mod attachments;
 pub mod caller;
 pub mod deadline;
 pub mod error;

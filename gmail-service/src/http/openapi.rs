@@ -12,7 +12,7 @@ use utoipa::{
 };
 
 use crate::{
-    http::{health, messages},
+    http::{attachments, health, messages},
     mail::{AttachmentInfo, MessageDetail, MessageSummary, Sender, UnreadCount, UnreadPage},
 };
 
@@ -46,6 +46,7 @@ impl Modify for BearerAuth {
     paths(
         messages::unread,
         messages::message,
+        attachments::attachment,
         messages::unread_count,
         super::events::events,
         health::healthz,

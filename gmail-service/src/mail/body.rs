@@ -17,7 +17,7 @@ use crate::{
 };
 
 /// base64url with or without padding, as Gmail (and others) send it.
-const BASE64URL: GeneralPurpose = GeneralPurpose::new(
+pub(crate) const BASE64URL: GeneralPurpose = GeneralPurpose::new(
     &alphabet::URL_SAFE,
     GeneralPurposeConfig::new()
         .with_decode_padding_mode(DecodePaddingMode::Indifferent)
@@ -78,9 +78,18 @@ pub fn attachments(payload: &MessagePart) -> Vec<AttachmentInfo> {
             filename: part.filename.clone(),
             mime_type: part.mime_type.clone(),
             size: part.body.size,
-            attachment_id: part.body.attachment_id.clone(),
+            attachment_id: (!part.part_id.is_empty()).then(|| part.part_id.clone()),
         })
         .collect()
+}
+
+/// The part with a filename whose part id is `part_id`.
+pub fn attachment_part<'a>(payload: &'a MessagePart, part_id: &str) -> Option<&'a MessagePart> {
+    let mut leaves = Vec::new();
+    collect_leaves(payload, &mut leaves, 0);
+    leaves
+        .into_iter()
+        .find(|part| !part.filename.is_empty() && part.part_id == part_id)
 }
 
 /// Deeper nesting than this is not followed (Gmail itself stops far earlier).

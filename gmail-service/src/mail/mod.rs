@@ -8,8 +8,11 @@
 //! - `body`: the readable text (charsets, nested multiparts), the HTML part made safe
 //!   (`common::mail_html`), and attachments.
 //! - `html`: HTML to text.
+//! - `attachment`: an attachment's bytes out of Gmail's answer as it arrives, and how to hand
+//!   them to a browser.
 
 pub mod address;
+pub mod attachment;
 pub mod body;
 pub mod date;
 pub mod html;

@@ -2,6 +2,7 @@
 //! stand-in for auth-service's internal endpoint.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
+mod attachments;
 mod errors;
 mod events;
 mod health;

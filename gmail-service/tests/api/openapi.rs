@@ -25,6 +25,7 @@ async fn the_description_covers_every_route_parameter_and_error() {
             "/v1/events",
             "/v1/messages/unread",
             "/v1/messages/{id}",
+            "/v1/messages/{id}/attachments/{attachment_id}",
             "/v1/unread-count",
         ]
     );
@@ -33,6 +34,7 @@ async fn the_description_covers_every_route_parameter_and_error() {
     for path in [
         paths::gmail::UNREAD,
         paths::gmail::MESSAGE,
+        paths::gmail::ATTACHMENT,
         paths::gmail::UNREAD_COUNT,
         paths::gmail::EVENTS,
         paths::gmail::OPENAPI,
@@ -50,6 +52,12 @@ async fn the_description_covers_every_route_parameter_and_error() {
         (
             "/v1/messages/{id}",
             &["200", "400", "401", "403", "404", "429", "502", "503"][..],
+        ),
+        (
+            "/v1/messages/{id}/attachments/{attachment_id}",
+            &[
+                "200", "400", "401", "403", "404", "413", "429", "502", "503",
+            ][..],
         ),
         (
             "/v1/unread-count",

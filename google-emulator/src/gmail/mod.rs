@@ -1,5 +1,5 @@
 //! The Gmail API v1 subset under `/gmail/v1/users/{userId}/`: `messages` (list), `messages/{id}`,
-//! `labels/{id}`, `profile`, `history` (the changes since start-up: mail delivered, labels
+//! `messages/{id}/attachments/{attachmentId}`, `labels/{id}`, `profile`, `history` (the changes since start-up: mail delivered, labels
 //! changed and messages deleted through `/emulator/…`, the newest `EMULATOR_HISTORY_RETENTION`
 //! of them), `watch` and `stop` (push notifications, [`crate::push`]), with Google's paging,
 //! formats, scopes, quota and errors.
@@ -251,6 +251,44 @@ pub async fn get_message(
     let mailbox = mailbox(&state, &caller)?;
     let message = mailbox.get(&id).ok_or_else(GoogleApiError::not_found)?;
     Ok(HttpResponse::Ok().json(message.to_gmail_json(format, &headers)))
+}
+
+/// `GET …/messages/{id}/attachments/{attachmentId}`: `{"attachmentId","size","data"}`, the
+/// part's bytes base64url-encoded (5 units; `gmail.readonly` or `gmail.modify`: the metadata
+/// scope reads no content). An id not of this message answers 400 "Invalid attachment token",
+/// as Gmail does.
+pub async fn get_attachment(
+    request: HttpRequest,
+    path: web::Path<(String, String, String)>,
+    state: web::Data<EmulatorState>,
+) -> Result<HttpResponse, GoogleApiError> {
+    let (user_id, id, attachment_id) = path.into_inner();
+    let caller = begin(
+        &request,
+        &state,
+        &user_id,
+        "gmail.messages.attachments.get",
+        5,
+    )
+    .await?;
+    if caller.access == Access::MetadataOnly {
+        return Err(GoogleApiError::forbidden(
+            "Metadata scope doesn't allow format FULL",
+        ));
+    }
+    if id.is_empty() || id.len() > 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(GoogleApiError::invalid_argument("Invalid id value"));
+    }
+    let mailbox = mailbox(&state, &caller)?;
+    let message = mailbox.get(&id).ok_or_else(GoogleApiError::not_found)?;
+    let data = message
+        .attachment_data(&attachment_id)
+        .ok_or_else(|| GoogleApiError::invalid_argument("Invalid attachment token"))?;
+    Ok(HttpResponse::Ok().json(json!({
+        "attachmentId": attachment_id,
+        "size": data.len(),
+        "data": URL_SAFE_NO_PAD.encode(data),
+    })))
 }
 
 /// `GET …/labels/{id}`.

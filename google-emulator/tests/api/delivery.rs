@@ -191,7 +191,7 @@ async fn bad_deliveries_and_label_changes_are_refused_clearly() {
                 BOB,
                 "",
                 "message/rfc822",
-                format!("{}{}", message("big", ""), "x".repeat(26 * 1024 * 1024)),
+                format!("{}{}", message("big", ""), "x".repeat(51 * 1024 * 1024)),
             )
             .await,
             413,

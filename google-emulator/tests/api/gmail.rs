@@ -375,3 +375,104 @@ async fn the_per_user_quota_answers_429_with_retry_after() {
         .access_token;
     assert_eq!(app.gmail(&bob, "messages?maxResults=1").await.status(), 200);
 }
+
+/// `messages.attachments.get`: the part's bytes by the `attachmentId` of `format=full`, 5
+/// units; an id of another message is 400 "Invalid attachment token", an unknown message 404,
+/// the metadata scope 403.
+#[tokio::test]
+async fn attachments_come_by_their_id() {
+    let app = spawn_app().await;
+    let token = app.login().await.access_token;
+    let bytes: Vec<u8> = (0..70_000u32).map(|n| (n % 251) as u8).collect();
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&bytes);
+    let lines: Vec<&str> = encoded
+        .as_bytes()
+        .chunks(76)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    let raw = format!(
+        "From: Ann <ann@example.com>\r\nDate: Sat, 05 Dec 2026 09:00:00 +0000\r\nSubject: with a file\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
+         --b\r\nContent-Type: text/plain\r\n\r\nSee the file.\r\n\
+         --b\r\nContent-Type: application/octet-stream; name=\"data.bin\"\r\n\
+         Content-Disposition: attachment; filename=\"data.bin\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n--b--\r\n",
+        lines.join("\r\n")
+    );
+    let delivered = app
+        .deliver("alice@example.com", "", "message/rfc822", raw)
+        .await;
+    assert_eq!(delivered.status(), 201);
+    let id = delivered.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let message = app
+        .gmail_json(&token, &format!("messages/{id}?format=full"))
+        .await;
+    let part = message["payload"]["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["filename"] == "data.bin")
+        .unwrap()
+        .clone();
+    assert_eq!(part["body"]["size"], 70_000);
+    assert!(part["body"].get("data").is_none());
+    let attachment_id = part["body"]["attachmentId"].as_str().unwrap();
+    let before =
+        app.get_json("/emulator/stats").await["requests"]["gmail.messages.attachments.get"]
+            .as_u64()
+            .unwrap_or(0);
+    let answer = app
+        .gmail_json(
+            &token,
+            &format!("messages/{id}/attachments/{attachment_id}"),
+        )
+        .await;
+    assert_eq!(answer["size"], 70_000);
+    assert_eq!(answer["attachmentId"], attachment_id);
+    let data = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(answer["data"].as_str().unwrap().trim_end_matches('='))
+        .unwrap();
+    assert_eq!(data, bytes);
+    assert_eq!(
+        app.get_json("/emulator/stats").await["requests"]["gmail.messages.attachments.get"],
+        before + 1
+    );
+
+    let (_, body) = google_error(
+        app.gmail(
+            &token,
+            &format!("messages/{id}/attachments/ANGjdJnotthisone"),
+        )
+        .await,
+        400,
+    )
+    .await;
+    assert_eq!(body["error"]["message"], "Invalid attachment token");
+    google_error(
+        app.gmail(
+            &token,
+            &format!("messages/00000000000000ff/attachments/{attachment_id}"),
+        )
+        .await,
+        404,
+    )
+    .await;
+    let metadata = app
+        .login_with(&[(
+            "scope",
+            "openid https://www.googleapis.com/auth/gmail.metadata",
+        )])
+        .await
+        .access_token;
+    google_error(
+        app.gmail(
+            &metadata,
+            &format!("messages/{id}/attachments/{attachment_id}"),
+        )
+        .await,
+        403,
+    )
+    .await;
+}
