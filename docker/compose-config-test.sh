@@ -49,6 +49,9 @@ assert emulator["EMULATOR_AUTO_APPROVE"] == "0", emulator
 assert frontend["AUTH_SERVICE_URL"] == "http://auth-service:5001", frontend
 assert frontend["GMAIL_SERVICE_URL"] == "http://gmail-service:5002", frontend
 assert frontend["GMAIL_PUBLIC_URL"] == "http://localhost:5002", frontend
+# The demo image proxy reaches the emulator (the newsletter pictures) on the compose network.
+assert frontend["IMAGE_PROXY_ALLOW_PRIVATE"] == "1", frontend
+assert "images.trailnotes.test" in services["google-emulator"]["networks"]["default"]["aliases"]
 '
 
 # Real mode also needs the production secrets (nothing generates its own keys outside demo mode).
@@ -73,6 +76,7 @@ for name, env in services.items():
 assert auth["JWT_SIGNING_KEY"].startswith("-----BEGIN PRIVATE KEY-----"), auth
 assert auth["GMAIL_SERVICE_CREDENTIAL"] == gmail["GMAIL_SERVICE_CREDENTIAL"] == "test-credential-value"
 assert "GMAIL_SERVICE_CREDENTIAL" not in frontend
+assert frontend["IMAGE_PROXY_ALLOW_PRIVATE"] == "0", frontend
 assert gmail["AUTH_SERVICE_INTERNAL_URL"] == "http://auth-service:5011", gmail
 assert auth["INTERNAL_LISTEN_ADDR"] == "0.0.0.0:5011", auth
 assert not any("google-emulator:5003" in v for v in list(auth.values()) + list(gmail.values()) if v), (auth, gmail)

@@ -173,6 +173,20 @@ where
     builder.clean(&clean).to_string()
 }
 
+/// Whether the sanitised HTML would load anything from a sender's server (an `http(s)` image).
+pub fn has_remote_images(html: &str) -> bool {
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let found = std::sync::Arc::clone(&seen);
+    for_display(html, move |src| {
+        let scheme = src.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
+        if matches!(scheme.as_deref(), Some("http" | "https")) {
+            found.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        None
+    });
+    seen.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,5 +260,9 @@ mod tests {
             raw,
             "<a target=\"_blank\" rel=\"noopener noreferrer\">x</a><img>"
         );
+        assert!(has_remote_images(html));
+        assert!(!has_remote_images(
+            r#"<img src="cid:a"><p style="color:red">x</p>"#
+        ));
     }
 }

@@ -83,6 +83,11 @@ pub struct AttachmentInfo {
     #[schema(example = "2")]
     #[serde(default)]
     pub attachment_id: Option<String>,
+    /// The part's `Content-ID` without its angle brackets, for an inline image the HTML names
+    /// as `cid:<content_id>`; `null` when it has none.
+    #[schema(example = "logo@example.com")]
+    #[serde(default)]
+    pub content_id: Option<String>,
 }
 
 /// One message with its text.

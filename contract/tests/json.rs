@@ -104,12 +104,13 @@ fn message_detail_and_its_summary() {
             mime_type: "application/pdf".into(),
             size: 1234,
             attachment_id: None,
+            content_id: None,
         }],
     };
     let mut expected = summary_json();
     expected["body_text"] = json!("Dear Charles,\n");
     expected["body_html"] = json!(null);
-    expected["attachments"] = json!([{"filename": "report.pdf", "mime_type": "application/pdf", "size": 1234, "attachment_id": null}]);
+    expected["attachments"] = json!([{"filename": "report.pdf", "mime_type": "application/pdf", "size": 1234, "attachment_id": null, "content_id": null}]);
     pins(&detail, expected.clone());
     assert_eq!(detail.summary(), summary());
 

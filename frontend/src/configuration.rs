@@ -30,6 +30,15 @@ pub struct Settings {
     /// `TRUSTED_PROXIES` (default none): the ingress or load balancer in front of the frontend,
     /// whose `X-Forwarded-For` names the client passed on to auth-service.
     pub trusted_proxies: TrustedProxies,
+    /// `IMAGE_PROXY_KEY` (or `IMAGE_PROXY_KEY_FILE`): the key image links are signed with
+    /// (`image_proxy`); every replica needs the same. Unset: a random key of this process
+    /// (links made by another replica, or before a restart, are refused).
+    pub image_proxy_key: Vec<u8>,
+    /// `IMAGE_PROXY_ALLOW_PRIVATE=1`: the image proxy may reach loopback and private addresses
+    /// (the demo and tests only; off by default).
+    pub image_proxy_allow_private: bool,
+    /// `IMAGE_PROXY_MAX_BYTES` (default 5 MiB): larger images are not passed on.
+    pub image_proxy_max_bytes: usize,
 }
 
 impl Settings {
@@ -51,6 +60,27 @@ impl Settings {
             upstream_timeout: Duration::from_millis(env.parse_or("UPSTREAM_TIMEOUT_MS", 15_000)?),
             public_base_url: public_base_url(env)?,
             trusted_proxies: env.trusted_proxies()?,
+            image_proxy_key: match env.secret("IMAGE_PROXY_KEY")? {
+                Some(key) => {
+                    let key = common::ExposeSecret::expose_secret(&key)
+                        .as_bytes()
+                        .to_vec();
+                    if key.len() < 32 {
+                        return Err(ConfigError::Invalid {
+                            name: "IMAGE_PROXY_KEY".into(),
+                            reason: "must be at least 32 bytes".into(),
+                        });
+                    }
+                    key
+                }
+                None => {
+                    let mut key = vec![0; 32];
+                    rand::RngCore::fill_bytes(&mut rand::rng(), &mut key);
+                    key
+                }
+            },
+            image_proxy_allow_private: env.flag("IMAGE_PROXY_ALLOW_PRIVATE", false)?,
+            image_proxy_max_bytes: env.parse_or("IMAGE_PROXY_MAX_BYTES", 5 * 1024 * 1024)?,
         })
     }
 

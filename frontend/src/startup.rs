@@ -19,6 +19,7 @@ use common::{
 use crate::{
     configuration::Settings,
     http::{self, problem},
+    image_proxy::ImageProxy,
     state::FrontendState,
     upstream::Upstreams,
 };
@@ -59,6 +60,11 @@ impl Application {
         let https = settings.is_https();
         let state = web::Data::new(FrontendState {
             upstreams: Upstreams::new(&settings)?,
+            image_proxy: ImageProxy::new(
+                &settings.image_proxy_key,
+                settings.image_proxy_allow_private,
+                settings.image_proxy_max_bytes,
+            )?,
             settings,
         });
         let server = HttpServer::new(move || {
@@ -93,6 +99,10 @@ impl Application {
                 .route(
                     "/messages/{id}/attachments/{attachment_id}",
                     web::get().to(http::attachments::attachment),
+                )
+                .route(
+                    crate::image_proxy::PATH,
+                    web::get().to(http::image_proxy::image),
                 )
                 .route("/events", web::get().to(http::events::events))
                 .route("/api-token", web::post().to(http::pages::api_token))

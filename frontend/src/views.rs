@@ -215,21 +215,39 @@ pub struct HtmlView {
     pub switch_href: String,
     /// The frame's `sandbox` attribute.
     pub sandbox: &'static str,
+    /// The message has remote images, not shown: where to show them.
+    pub show_images_href: Option<String>,
+}
+
+/// What the reader asked of a message's page.
+#[derive(Clone, Copy, Default)]
+pub struct MessageView {
+    /// The text of a message that has HTML.
+    pub as_text: bool,
+    /// Its remote images (through the image proxy).
+    pub images: bool,
 }
 
 impl MessagePage {
-    /// `as_text`: the reader asked for the text of a message that has HTML.
-    pub fn new(account: String, m: MessageDetail, as_text: bool) -> Self {
+    pub fn new(account: String, m: MessageDetail, view: MessageView) -> Self {
         let (date_iso, date_fallback) = dates(&m.date);
-        let html = m.body_html.as_ref().map(|_| HtmlView {
-            as_html: !as_text,
-            frame_src: format!("/messages/{}/html", m.id),
-            switch_href: if as_text {
+        let html = m.body_html.as_ref().map(|html| HtmlView {
+            as_html: !view.as_text,
+            frame_src: if view.images {
+                format!("/messages/{}/html?images=1", m.id)
+            } else {
+                format!("/messages/{}/html", m.id)
+            },
+            switch_href: if view.as_text {
                 format!("/messages/{}", m.id)
             } else {
                 format!("/messages/{}?view=text", m.id)
             },
             sandbox: MAIL_FRAME_SANDBOX,
+            show_images_href: (!view.as_text
+                && !view.images
+                && common::mail_html::has_remote_images(html))
+            .then(|| format!("/messages/{}?images=1", m.id)),
         });
         Self {
             html,

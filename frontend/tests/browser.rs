@@ -356,6 +356,117 @@ async fn hostile_html_mail_stays_inside_its_frame() {
     let _ = std::fs::remove_dir_all(profile);
 }
 
+/// A newsletter in Chromium: its layout and colours as designed, its remote pictures hidden
+/// (nothing reaches the image server) until "Show images"; then they load, every request to
+/// the image server made by the image proxy, none by the browser. Screenshots of both go to
+/// the artifacts (and, copied, to `docs/`).
+#[tokio::test]
+async fn a_newsletter_shows_its_images_only_when_asked_and_only_through_the_proxy() {
+    let images = testkit::image_server::ImageServer::start();
+    let (_driver, client, profile) = start_browser().await;
+    let redis = testkit::RedisServer::start();
+    let stack = spawn_stack_with(StackOptions {
+        redis_url: Some(redis.url()),
+        frontend_env: vec![("IMAGE_PROXY_ALLOW_PRIVATE", "1".to_owned())],
+        ..Default::default()
+    })
+    .await;
+    let host = images.base.trim_start_matches("http://").to_owned();
+    let id = stack
+        .deliver(
+            "alice@example.com",
+            &testkit::fixtures::newsletter_mail(&host),
+        )
+        .await;
+    client
+        .goto(&format!("{}/oauth/login", stack.base))
+        .await
+        .unwrap();
+    wait_until(
+        &client,
+        "document.querySelector('#unread-count')",
+        "the inbox",
+    )
+    .await;
+    client
+        .goto(&format!("{}/messages/{id}", stack.base))
+        .await
+        .unwrap();
+    wait_until(
+        &client,
+        "document.querySelector('#mail-frame')",
+        "the frame",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(
+        text(&client, "#images-hidden")
+            .await
+            .contains("Remote images are hidden")
+    );
+    client.enter_frame(0).await.unwrap();
+    let heading = client.find(Locator::Css("h1")).await.unwrap();
+    assert_eq!(
+        heading.text().await.unwrap(),
+        "Five walks for the first snow"
+    );
+    assert!(
+        client
+            .find_all(Locator::Css("img[src]"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    client.enter_parent_frame().await.unwrap();
+    assert_eq!(images.seen(), Vec::new(), "nothing before Show images");
+    screenshot(&client, "newsletter-images-hidden.png").await;
+    assert_accessible(&client, "newsletter, images hidden").await;
+
+    click(&client, "#show-images").await;
+    wait_until(
+        &client,
+        "document.querySelector('#mail-frame') && !document.querySelector('#show-images')",
+        "the page with images",
+    )
+    .await;
+    client.enter_frame(0).await.unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        for img in client.find_all(Locator::Css("img")).await.unwrap() {
+            let src = img.attr("src").await.unwrap().unwrap_or_default();
+            assert!(src.starts_with("/image-proxy?"), "{src}");
+        }
+        let loaded = client
+            .execute(
+                "return Array.from(document.images).filter(i => i.complete && i.naturalWidth > 0).length;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if loaded == json!(2) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the pictures never loaded: {loaded}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    client.enter_parent_frame().await.unwrap();
+    screenshot(&client, "newsletter-images-shown.png").await;
+    let seen = images.seen();
+    let mut paths: Vec<&str> = seen.iter().map(|s| s.path.as_str()).collect();
+    paths.sort_unstable();
+    assert_eq!(paths, ["/hero.png", "/logo.png"]);
+    assert!(
+        seen.iter()
+            .all(|s| s.user_agent == "gmail-unread-image-proxy"),
+        "a request came from the browser: {seen:?}"
+    );
+    client.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(profile);
+}
+
 /// Waits until the page's `condition` (JavaScript returning a boolean) holds.
 async fn wait_until(client: &Client, condition: &str, what: &str) {
     let deadline = std::time::Instant::now() + Duration::from_secs(15);

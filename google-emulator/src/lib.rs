@@ -17,12 +17,14 @@
 //!   Gmail requests in flight per account.
 //! - [`control`]: `/emulator/*` endpoints for tests and benchmarks: mail delivery, label changes,
 //!   deletion, forgetting history, watch inspection, push delivery modes.
+//! - [`images`]: the demo newsletter's pictures, for the frontend's image proxy.
 
 pub mod accounts;
 pub mod config;
 pub mod control;
 pub mod faults;
 pub mod gmail;
+pub mod images;
 pub mod mailbox;
 pub mod oauth;
 pub mod params;

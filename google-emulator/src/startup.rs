@@ -121,6 +121,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             web::scope("/emulator")
                 .route("/stats", web::get().to(control::stats))
+                .route("/images/{name}", web::get().to(crate::images::image))
                 .route("/stats/reset", web::post().to(control::reset_stats))
                 .route("/faults", web::get().to(control::get_faults))
                 .route("/faults", web::put().to(control::put_faults))

@@ -12,6 +12,14 @@ pub fn hostile_html_mail(canary: &str) -> String {
         .replace('\n', "\r\n")
 }
 
+/// A newsletter with its logo and picture on `images` (a host and port, e.g. a
+/// [`crate::image_server::ImageServer`]'s): `testkit/fixtures/newsletter.eml`.
+pub fn newsletter_mail(images: &str) -> String {
+    include_str!("../fixtures/newsletter.eml")
+        .replace("IMAGES", images)
+        .replace('\n', "\r\n")
+}
+
 /// A message with a short text part and one base64 part per `(filename, content type, bytes)`,
 /// each `Content-Disposition: attachment`; Gmail numbers its parts `0` (the text), `1`, `2`, …
 pub fn mail_with_attachments(subject: &str, files: &[(&str, &str, &[u8])]) -> String {

@@ -17,6 +17,8 @@
 //! - [`browser`]: the one cookie jar of the tests (reqwest's cookie store) and a browser that
 //!   follows redirects.
 //! - [`fixtures`]: hostile mail kept as data (`testkit/fixtures/`).
+//! - [`image_server`]: a sender's image server for the image proxy's tests, recording what
+//!   reaches it.
 //! - [`logs`]: log capture for the tests that search the logs for secrets.
 //! - [`redis_dump`]: every value under a key prefix, for tests that prove no secret is stored in
 //!   the clear.
@@ -38,6 +40,7 @@ pub mod auth;
 pub mod browser;
 pub mod fixtures;
 pub mod gmail;
+pub mod image_server;
 pub mod load;
 pub mod logs;
 pub mod processes;

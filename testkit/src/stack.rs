@@ -36,6 +36,8 @@ pub struct StackOptions {
     /// sees the change on the next page; the default deployment's 30 s is set by the tests
     /// of the fresh mirror.
     pub sync_max_age_secs: u64,
+    /// More settings of the frontend (e.g. `IMAGE_PROXY_ALLOW_PRIVATE`).
+    pub frontend_env: Vec<(&'static str, String)>,
 }
 
 impl Default for StackOptions {
@@ -47,6 +49,7 @@ impl Default for StackOptions {
             rate_limits: true,
             emulator_extra_accounts: 0,
             sync_max_age_secs: 0,
+            frontend_env: Vec::new(),
         }
     }
 }
@@ -125,11 +128,14 @@ pub async fn spawn_stack_with(options: StackOptions) -> Stack {
     let gmail = format!("http://127.0.0.1:{}", gmail_app.port());
     tokio::spawn(gmail_app.run_until_stopped());
 
-    let frontend_env = Env::default()
+    let mut frontend_env = Env::default()
         .with("LISTEN_ADDR", format!("127.0.0.1:{frontend_port}"))
         .with("AUTH_SERVICE_URL", auth.clone())
         .with("GMAIL_SERVICE_URL", gmail.clone())
         .with("GMAIL_PUBLIC_URL", gmail.clone());
+    for (name, value) in &options.frontend_env {
+        frontend_env = frontend_env.with(name, value.clone());
+    }
     let frontend_app = frontend::startup::Application::build(
         frontend::configuration::Settings::from_env(&frontend_env).unwrap(),
     )

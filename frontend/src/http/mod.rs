@@ -4,6 +4,7 @@
 //! - [`pages`]: `/` (connect or inbox), `/messages/{id}`, `POST /api-token`,
 //!   `POST /api-tokens/revoke`.
 //! - [`attachments`]: `/messages/{id}/attachments/{attachment_id}`, downloads relayed.
+//! - [`image_proxy`]: `/image-proxy`, a message's remote image on the reader's request.
 //! - [`mail_frame`]: `/messages/{id}/html`, a message's HTML in its sandbox.
 //! - [`oauth`]: `/oauth/login`, `/oauth/callback` and `/oauth/logout`, forwarded to auth-service.
 //! - [`problem`]: the friendly pages of failures (upstream ones with their status and
@@ -19,6 +20,7 @@ pub mod attachments;
 pub mod browser;
 pub mod events;
 pub mod health;
+pub mod image_proxy;
 pub mod mail_frame;
 pub mod oauth;
 pub mod pages;

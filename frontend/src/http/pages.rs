@@ -15,7 +15,10 @@ use crate::{
     },
     state::FrontendState,
     upstream::{BrowserHeaders, UpstreamError},
-    views::{ApiTokenPage, ApiTokensRevokedPage, ConnectPage, InboxPage, MessagePage, Notice, Row},
+    views::{
+        ApiTokenPage, ApiTokensRevokedPage, ConnectPage, InboxPage, MessagePage, MessageView,
+        Notice, Row,
+    },
 };
 
 /// Messages per page.
@@ -159,10 +162,12 @@ pub async fn home(
     )
 }
 
-/// `GET /messages/{id}`'s query: `view=text` shows the text of a message that has HTML.
+/// `GET /messages/{id}`'s query: `view=text` shows the text of a message that has HTML,
+/// `images=1` its remote images.
 #[derive(Deserialize)]
 pub struct MessageQuery {
     view: Option<String>,
+    images: Option<String>,
 }
 
 /// `GET /messages/{id}`.
@@ -173,7 +178,10 @@ pub async fn message(
     query: web::Query<MessageQuery>,
     state: web::Data<FrontendState>,
 ) -> HttpResponse {
-    let as_text = query.view.as_deref() == Some("text");
+    let view = MessageView {
+        as_text: query.view.as_deref() == Some("text"),
+        images: query.images.as_deref() == Some("1"),
+    };
     let id = path.into_inner();
     if !is_valid_message_id(&id) {
         return problem_response(&UpstreamError::NotFound, None);
@@ -184,7 +192,7 @@ pub async fn message(
         Err(e) => return problem_response(&e, None),
     };
     match upstreams.message(&session.access_token, &id).await {
-        Ok(m) => html(StatusCode::OK, &MessagePage::new(session.email, m, as_text)),
+        Ok(m) => html(StatusCode::OK, &MessagePage::new(session.email, m, view)),
         // An id gmail-service refuses is one that names no message.
         Err(UpstreamError::BadRequest) => {
             problem_response(&UpstreamError::NotFound, Some(session.email))

@@ -79,7 +79,13 @@ async fn the_message_page_frames_the_html_in_a_sandbox_and_offers_the_text() {
         assert!(MAIL_FRAME_POLICY.contains(directive), "{directive}");
     }
     assert!(!MAIL_FRAME_POLICY.contains("script-src"));
-    assert!(!MAIL_FRAME_POLICY.contains("img-src"));
+    // Images: only the message's own, embedded; nothing remote until asked.
+    let img_src: Vec<&str> = MAIL_FRAME_POLICY
+        .split(';')
+        .map(str::trim)
+        .filter(|d| d.starts_with("img-src"))
+        .collect();
+    assert_eq!(img_src, ["img-src data:"]);
     assert_eq!(headers["x-frame-options"], "SAMEORIGIN");
     assert_eq!(headers["referrer-policy"], "no-referrer");
     assert_eq!(headers["x-content-type-options"], "nosniff");
@@ -137,4 +143,50 @@ async fn a_message_without_html_and_a_visitor_without_a_session_get_no_frame() {
     assert!(!frame.text().await.unwrap().contains("Track it"));
     let bad = get(&stack, &browser, "/messages/..%2f..%2fetc/html").await;
     assert_eq!(bad.status(), 404);
+}
+
+/// A message's own inline images (`cid:`) show in its frame as `data:` URLs, without asking
+/// (they are part of the message); a part that only claims to be an image does not.
+#[tokio::test]
+async fn inline_images_are_embedded_and_only_real_ones() {
+    use base64::Engine;
+    let stack = spawn_stack().await;
+    let mut browser = Browser::new();
+    stack.login(&mut browser).await;
+    let png = testkit::image_server::LOGO_PNG;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(png);
+    let fake = base64::engine::general_purpose::STANDARD.encode(b"<svg onload=alert(1)>");
+    let raw = format!(
+        "From: Shop <shop@example.net>\r\nSubject: receipt\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/related; boundary=\"r\"\r\n\r\n\
+         --r\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\
+         <p><img src=\"cid:logo@shop\" alt=\"Shop\"><img src=\"cid:fake@shop\" alt=\"Fake\"></p>\r\n\
+         --r\r\nContent-Type: image/png; name=\"logo.png\"\r\nContent-Disposition: inline; filename=\"logo.png\"\r\n\
+         Content-Transfer-Encoding: base64\r\nContent-ID: <logo@shop>\r\n\r\n{encoded}\r\n\
+         --r\r\nContent-Type: image/png; name=\"fake.png\"\r\nContent-Disposition: inline; filename=\"fake.png\"\r\n\
+         Content-Transfer-Encoding: base64\r\nContent-ID: <fake@shop>\r\n\r\n{fake}\r\n--r--\r\n"
+    );
+    let id = stack.deliver("alice@example.com", &raw).await;
+    let page = get(&stack, &browser, &format!("/messages/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !page.contains("Remote images are hidden"),
+        "no remote image here"
+    );
+    let frame = get(&stack, &browser, &format!("/messages/{id}/html"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        frame.contains(&format!(
+            r#"<img src="data:image/png;base64,{encoded}" alt="Shop">"#
+        )),
+        "{frame}"
+    );
+    assert!(frame.contains(r#"<img alt="Fake">"#), "{frame}");
+    assert!(!frame.contains("cid:"), "{frame}");
 }

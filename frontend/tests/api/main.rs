@@ -5,6 +5,7 @@ mod attachments;
 mod health;
 mod helpers;
 mod hostile;
+mod image_proxy;
 mod invariants;
 mod live;
 mod mail_html;

@@ -81,7 +81,7 @@ impl Decoding {
     ),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The attachment's bytes", content_type = "application/octet-stream", body = Vec<u8>,
+        (status = 200, description = "The attachment's bytes, in its declared type when a browser would not run that type, else `application/octet-stream`", content_type = "*/*", body = Vec<u8>,
             headers(("Content-Disposition" = String, description = "`attachment` with the file name"))),
         (status = 400, description = "`bad_request`: malformed id", body = ProblemBody, content_type = "application/problem+json"),
         (status = 401, description = "`invalid_token` or `reauth_required`", body = ProblemBody, content_type = "application/problem+json"),

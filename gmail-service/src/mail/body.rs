@@ -79,8 +79,23 @@ pub fn attachments(payload: &MessagePart) -> Vec<AttachmentInfo> {
             mime_type: part.mime_type.clone(),
             size: part.body.size,
             attachment_id: (!part.part_id.is_empty()).then(|| part.part_id.clone()),
+            content_id: part.header("Content-ID").and_then(content_id),
         })
         .collect()
+}
+
+/// A `Content-ID` header's id: without its angle brackets, if it is a sane one.
+fn content_id(value: &str) -> Option<String> {
+    let id = value
+        .trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .trim();
+    let sane = (1..=256).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'<' && b != b'>');
+    sane.then(|| id.to_owned())
 }
 
 /// The part with a filename whose part id is `part_id`.
