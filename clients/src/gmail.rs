@@ -1,7 +1,7 @@
 //! [`GmailServiceClient`]: gmail-service's unread-mail API.
 
 use contract::{
-    gmail::{MessageDetail, UnreadCount, UnreadPage, UnreadQuery},
+    gmail::{MessageDetail, ThreadDetail, UnreadCount, UnreadPage, UnreadQuery},
     paths::gmail,
 };
 
@@ -44,6 +44,15 @@ impl GmailServiceClient {
     /// `GET /v1/messages/{id}`: one message with its text.
     pub async fn message(&self, jwt: &str, id: &str) -> Result<MessageDetail, ClientError> {
         read(SERVICE, self.get(&gmail::message(id), jwt)).await
+    }
+
+    /// `GET /v1/messages/{id}/thread`: the message's conversation.
+    pub async fn thread(&self, jwt: &str, id: &str) -> Result<ThreadDetail, ClientError> {
+        read(
+            SERVICE,
+            self.get(&format!("{}/thread", gmail::message(id)), jwt),
+        )
+        .await
     }
 
     /// `GET /v1/unread-count`.

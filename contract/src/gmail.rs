@@ -127,6 +127,16 @@ impl MessageDetail {
     }
 }
 
+/// The conversation a message belongs to: every message of its thread, oldest first, each
+/// with its text (`GET /v1/messages/{id}/thread`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ThreadDetail {
+    /// Gmail's thread id.
+    #[schema(example = "18c2f0a1b2c3d4e0")]
+    pub id: String,
+    pub messages: Vec<MessageDetail>,
+}
+
 /// A page of unread messages, newest first.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct UnreadPage {

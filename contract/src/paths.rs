@@ -17,6 +17,8 @@ pub mod gmail {
     pub const MESSAGE: &str = "/v1/messages/{id}";
     /// `GET`: [`crate::gmail::UnreadCount`].
     pub const UNREAD_COUNT: &str = "/v1/unread-count";
+    /// `GET`: the conversation of message `{id}` (every message of its thread).
+    pub const THREAD: &str = "/v1/messages/{id}/thread";
     /// `GET`: one attachment's bytes, as a download (`{id}`, `{attachment_id}`).
     pub const ATTACHMENT: &str = "/v1/messages/{id}/attachments/{attachment_id}";
     /// Server-Sent Events of the account's unread list (`contract::gmail::events`).

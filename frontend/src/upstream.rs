@@ -13,7 +13,7 @@
 use clients::{AuthClient, ClientError, GmailServiceClient};
 use contract::{
     auth::IssuedToken,
-    gmail::{MessageDetail, UnreadPage, UnreadQuery},
+    gmail::{MessageDetail, ThreadDetail, UnreadPage, UnreadQuery},
     paths::auth,
     problem::ProblemCode,
 };
@@ -298,6 +298,11 @@ impl Upstreams {
     /// One message.
     pub async fn message(&self, jwt: &str, id: &str) -> Result<MessageDetail, UpstreamError> {
         Ok(self.gmail.message(jwt, id).await?)
+    }
+
+    /// A message's conversation.
+    pub async fn thread(&self, jwt: &str, id: &str) -> Result<ThreadDetail, UpstreamError> {
+        Ok(self.gmail.thread(jwt, id).await?)
     }
 
     /// Forwards one of the `/oauth/` browser routes to its fixed path at auth-service (the

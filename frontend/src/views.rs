@@ -199,6 +199,20 @@ pub struct MessagePage {
     /// The message's own route and a switch to the other view, when it has HTML.
     pub html: Option<HtmlView>,
     pub attachments: Vec<AttachmentRow>,
+    /// The other messages of its conversation, oldest first.
+    pub conversation: Vec<ConversationEntry>,
+}
+
+/// Another message of the conversation, collapsed (`<details>`) unless it is the newest and
+/// newer than the message shown.
+pub struct ConversationEntry {
+    pub href: String,
+    pub from_label: String,
+    pub date_iso: String,
+    pub date_fallback: String,
+    pub snippet: String,
+    pub body_text: String,
+    pub open: bool,
 }
 
 /// What the message page's `<iframe sandbox>` allows: links that open a new tab, nothing else
@@ -229,8 +243,33 @@ pub struct MessageView {
 }
 
 impl MessagePage {
-    pub fn new(account: String, m: MessageDetail, view: MessageView) -> Self {
+    /// `others`: the rest of its conversation, oldest first.
+    pub fn new(
+        account: String,
+        m: MessageDetail,
+        view: MessageView,
+        others: Vec<MessageDetail>,
+    ) -> Self {
         let (date_iso, date_fallback) = dates(&m.date);
+        let newest_other = others.len().checked_sub(1);
+        let instant = |date: &str| chrono::DateTime::parse_from_rfc3339(date).ok();
+        let shown_date = instant(&m.date);
+        let conversation = others
+            .into_iter()
+            .enumerate()
+            .map(|(n, other)| {
+                let (date_iso, date_fallback) = dates(&other.date);
+                ConversationEntry {
+                    href: format!("/messages/{}", other.id),
+                    from_label: label(other.from.name.as_deref(), &other.from.email),
+                    open: Some(n) == newest_other && instant(&other.date) > shown_date,
+                    date_iso,
+                    date_fallback,
+                    snippet: other.snippet,
+                    body_text: other.body_text,
+                }
+            })
+            .collect();
         let html = m.body_html.as_ref().map(|html| HtmlView {
             as_html: !view.as_text,
             frame_src: if view.images {
@@ -250,6 +289,7 @@ impl MessagePage {
             .then(|| format!("/messages/{}?images=1", m.id)),
         });
         Self {
+            conversation,
             html,
             account: Some(account),
             subject: subject_or_placeholder(&m.subject),

@@ -19,7 +19,7 @@ use crate::{
     events::EventLog,
     gmail::{GmailCall, GmailClient, GmailError, MessageFormat},
     google_token::{GoogleAccessToken, TokenSource, TokenSourceError},
-    mail::{self, MessageDetail, UnreadCount, UnreadPage},
+    mail::{self, MessageDetail, ThreadDetail, UnreadCount, UnreadPage},
     metrics::ServiceMetrics,
     mirror::{Cursor, Mirror},
 };
@@ -49,6 +49,15 @@ pub enum MailboxError {
     /// The attachment is larger than `ATTACHMENT_MAX_BYTES`.
     #[error("the attachment is larger than {0} bytes")]
     AttachmentTooLarge(u64),
+}
+
+/// Gmail answers 400 "Invalid id value" for an id it could never have made (a mistyped one):
+/// for the caller, there is no such message.
+fn not_found_for_bad_ids(error: MailboxError) -> MailboxError {
+    match error {
+        MailboxError::Gmail(GmailError::BadRequest(_)) => MailboxError::Gmail(GmailError::NotFound),
+        other => other,
+    }
 }
 
 /// An attachment to hand out.
@@ -196,6 +205,64 @@ impl Mailbox {
                 other => other,
             })?;
         Ok(mail::detail_from_gmail(&message))
+    }
+
+    /// The conversation of message `id`: its thread id from the mirror when the mirror holds
+    /// the message (no Google call), else from `messages.get` (metadata); then one
+    /// `threads.get` for every message of the thread with its text.
+    pub async fn thread(&self, caller: &Account, id: &str) -> Result<ThreadDetail, MailboxError> {
+        let account = caller.sub();
+        let gmail = &self.gmail;
+        let mirrored = self
+            .mirror
+            .entries(account, &[id])
+            .await
+            .ok()
+            .and_then(|mut entries| entries.pop().flatten())
+            .map(|entry| entry.summary.thread_id)
+            .filter(|thread| mail::is_valid_message_id(thread));
+        let thread_id = match mirrored {
+            Some(thread) => thread,
+            None => {
+                let message = self
+                    .authorized(caller, false, |token, prepaid| async move {
+                        let call = GmailCall {
+                            account,
+                            token: &token,
+                            prepaid,
+                        };
+                        gmail.get_message(call, id, MessageFormat::Metadata).await
+                    })
+                    .await
+                    .map_err(not_found_for_bad_ids)?;
+                if !mail::is_valid_message_id(&message.thread_id) {
+                    return Err(
+                        GmailError::BadResponse("a thread id that is not one".into()).into(),
+                    );
+                }
+                message.thread_id
+            }
+        };
+        let thread_ref = thread_id.as_str();
+        let thread = self
+            .authorized(caller, false, |token, prepaid| async move {
+                let call = GmailCall {
+                    account,
+                    token: &token,
+                    prepaid,
+                };
+                gmail.get_thread(call, thread_ref).await
+            })
+            .await
+            .map_err(not_found_for_bad_ids)?;
+        Ok(ThreadDetail {
+            id: thread.id,
+            messages: thread
+                .messages
+                .iter()
+                .map(mail::detail_from_gmail)
+                .collect(),
+        })
     }
 
     /// Attachment `part_id` of message `id`: its name, type and size from `messages.get`, and

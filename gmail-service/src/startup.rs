@@ -166,6 +166,10 @@ impl Application {
                     web::get().to(messages::message),
                 ))
                 .service(get_only(
+                    "/v1/messages/{id}/thread",
+                    web::get().to(messages::thread),
+                ))
+                .service(get_only(
                     "/v1/messages/{id}/attachments/{attachment_id}",
                     web::get().to(attachments::attachment),
                 ))

@@ -112,6 +112,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
                     "/messages/{id}/attachments/{attachment_id}",
                     web::get().to(gmail::get_attachment),
                 )
+                .route("/threads/{id}", web::get().to(gmail::get_thread))
                 .route("/labels/{id}", web::get().to(gmail::get_label))
                 .route("/profile", web::get().to(gmail::profile))
                 .route("/history", web::get().to(gmail::list_history))

@@ -191,8 +191,26 @@ pub async fn message(
         Ok(s) => s,
         Err(e) => return problem_response(&e, None),
     };
-    match upstreams.message(&session.access_token, &id).await {
-        Ok(m) => html(StatusCode::OK, &MessagePage::new(session.email, m, view)),
+    // The conversation (one threads.get), the message among it; alone if Gmail lost it there.
+    let found = match upstreams.thread(&session.access_token, &id).await {
+        Ok(thread) => {
+            let (mine, others): (Vec<_>, Vec<_>) =
+                thread.messages.into_iter().partition(|m| m.id == id);
+            match mine.into_iter().next() {
+                Some(m) => Ok((m, others)),
+                None => upstreams
+                    .message(&session.access_token, &id)
+                    .await
+                    .map(|m| (m, others)),
+            }
+        }
+        Err(e) => Err(e),
+    };
+    match found {
+        Ok((m, others)) => html(
+            StatusCode::OK,
+            &MessagePage::new(session.email, m, view, others),
+        ),
         // An id gmail-service refuses is one that names no message.
         Err(UpstreamError::BadRequest) => {
             problem_response(&UpstreamError::NotFound, Some(session.email))

@@ -190,3 +190,74 @@ async fn inline_images_are_embedded_and_only_real_ones() {
     assert!(frame.contains(r#"<img alt="Fake">"#), "{frame}");
     assert!(!frame.contains("cid:"), "{frame}");
 }
+
+/// The message page shows the rest of the conversation, collapsed, the newest open when it is
+/// newer than the message shown; one `threads.get` for it.
+#[tokio::test]
+async fn the_message_page_shows_its_conversation() {
+    let stack = spawn_stack().await;
+    let mut browser = Browser::new();
+    stack.login(&mut browser).await;
+    let mut ids = Vec::new();
+    for (n, (from, body)) in [
+        ("Ann", "Here is the plan."),
+        ("Cy", "Agreed."),
+        ("Di", "Shipped <today>."),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let reply = if n == 0 {
+            String::new()
+        } else {
+            "In-Reply-To: <plan@example.com>\r\nReferences: <plan@example.com>\r\n".to_owned()
+        };
+        let raw = format!(
+            "From: {from} <{}@example.com>\r\nDate: Sat, 05 Dec 2026 0{}:00:00 +0000\r\n\
+             Message-ID: <{}@example.com>\r\n{reply}Subject: The plan\r\n\r\n{body}\r\n",
+            from.to_lowercase(),
+            n + 7,
+            if n == 0 {
+                "plan".to_owned()
+            } else {
+                format!("r{n}")
+            },
+        );
+        ids.push(stack.deliver("alice@example.com", &raw).await);
+    }
+    let page = get(&stack, &browser, &format!("/messages/{}", ids[0]))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("In this conversation (2 more)"), "{page}");
+    assert!(page.contains(&format!(r#"href="/messages/{}">Open this message"#, ids[1])));
+    assert!(page.contains(&format!(r#"href="/messages/{}">Open this message"#, ids[2])));
+    // The newest is open, the other collapsed; mail text stays escaped.
+    assert_eq!(page.matches("<details class=\"card\" open>").count(), 1);
+    assert_eq!(page.matches("<details class=\"card\">").count(), 1);
+    assert!(page.contains("Shipped &#60;today&#62;."), "{page}");
+    assert!(!page.contains("Shipped <today>"));
+    // From the newest, nothing newer: all collapsed.
+    let newest = get(&stack, &browser, &format!("/messages/{}", ids[2]))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(newest.matches("<details class=\"card\" open>").count(), 0);
+    assert_eq!(newest.matches("<details class=\"card\">").count(), 2);
+    // A message alone has no conversation section.
+    let alone = stack
+        .deliver(
+            "alice@example.com",
+            "From: Eve <eve@example.com>\r\nSubject: alone\r\n\r\nJust me.\r\n",
+        )
+        .await;
+    let page = get(&stack, &browser, &format!("/messages/{alone}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("In this conversation"));
+    assert!(page.contains("Just me."));
+}

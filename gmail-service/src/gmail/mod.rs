@@ -43,6 +43,7 @@ pub const UNITS_PROFILE: u32 = 1;
 pub const UNITS_HISTORY_LIST: u32 = 2;
 pub const UNITS_WATCH: u32 = 100;
 pub const UNITS_ATTACHMENTS_GET: u32 = 5;
+pub const UNITS_THREADS_GET: u32 = 10;
 
 /// A place in flight outlives its call's timeout by this much before it lapses.
 const IN_FLIGHT_MARGIN: Duration = Duration::from_secs(1);
@@ -267,6 +268,19 @@ impl GmailClient {
         }
         let url = format!("{}/history", self.settings.api_base);
         self.call("history.list", &url, &query, call, UNITS_HISTORY_LIST)
+            .await
+    }
+
+    /// `threads.get?format=full`: every message of thread `id` (10 units).
+    pub async fn get_thread(
+        &self,
+        call: GmailCall<'_>,
+        id: &str,
+    ) -> Result<wire::Thread, GmailError> {
+        // Ids are checked by the caller (ASCII letters and digits), so no escaping is needed.
+        let url = format!("{}/threads/{id}", self.settings.api_base);
+        let query = [("format", "full".to_owned())];
+        self.call("threads.get", &url, &query, call, UNITS_THREADS_GET)
             .await
     }
 

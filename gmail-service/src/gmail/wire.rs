@@ -43,6 +43,15 @@ pub struct Message {
     pub payload: Option<MessagePart>,
 }
 
+/// `threads.get`: the thread's messages, oldest first.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Thread {
+    pub id: String,
+    #[serde(default)]
+    pub messages: Vec<Message>,
+}
+
 /// A MIME part.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]

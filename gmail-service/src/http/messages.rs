@@ -8,7 +8,7 @@ use contract::{
 
 use crate::{
     http::{caller::Caller, error::ApiError},
-    mail::{MessageDetail, UnreadCount, UnreadPage},
+    mail::{MessageDetail, ThreadDetail, UnreadCount, UnreadPage},
     mailbox::Mailbox,
 };
 
@@ -90,6 +90,44 @@ pub async fn message(
     }
     let detail = mailbox.message(caller.account(), &id).await?;
     Ok(no_store(&mut HttpResponse::Ok()).json(detail))
+}
+
+/// The conversation a message belongs to.
+///
+/// Every message of the message's thread, oldest first, each as `GET /v1/messages/{id}`
+/// answers it. One `threads.get` (10 units), and a `messages.get` (5) first when the message is
+/// not among the unread ones this service mirrors.
+#[utoipa::path(
+    get,
+    path = "/v1/messages/{id}/thread",
+    tag = "messages",
+    params(("id" = String, Path, description = "Gmail message id (letters and digits)", pattern = "^[A-Za-z0-9]{1,64}$")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The thread", body = ThreadDetail),
+        (status = 400, description = "`bad_request`: malformed id", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_token` or `reauth_required`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "`insufficient_scope`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such message in this account", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "`upstream_rate_limited`", body = ProblemBody, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 502, description = "`upstream_error`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 503, description = "`upstream_unavailable` or `dependency_unavailable`", body = ProblemBody, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    )
+)]
+pub async fn thread(
+    caller: Caller,
+    id: web::Path<String>,
+    mailbox: web::Data<Mailbox>,
+) -> Result<HttpResponse, ApiError> {
+    if !is_valid_message_id(&id) {
+        return Err(ApiError::BadRequest(
+            "A message id is 1 to 64 letters and digits.".into(),
+        ));
+    }
+    let thread = mailbox.thread(caller.account(), &id).await?;
+    Ok(no_store(&mut HttpResponse::Ok()).json(thread))
 }
 
 /// How many messages are unread.

@@ -46,6 +46,7 @@ impl Modify for BearerAuth {
     paths(
         messages::unread,
         messages::message,
+        messages::thread,
         attachments::attachment,
         messages::unread_count,
         super::events::events,
@@ -58,6 +59,7 @@ impl Modify for BearerAuth {
         UnreadPage,
         MessageSummary,
         MessageDetail,
+        contract::gmail::ThreadDetail,
         AttachmentInfo,
         Sender,
         UnreadCount,

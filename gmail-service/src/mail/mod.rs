@@ -19,7 +19,7 @@ pub mod html;
 
 pub use address::parse_sender;
 pub use contract::gmail::{
-    AttachmentInfo, MessageDetail, MessageSummary, Sender, UnreadCount, UnreadPage,
+    AttachmentInfo, MessageDetail, MessageSummary, Sender, ThreadDetail, UnreadCount, UnreadPage,
     is_valid_message_id,
 };
 

@@ -150,3 +150,59 @@ async fn html_mail_comes_sanitised_beside_its_text() {
     }
     assert!(detail.attachments.is_empty());
 }
+
+/// `GET /v1/messages/{id}/thread`: the whole conversation, oldest first; one `threads.get`, and
+/// no `messages.get` when the mirror holds the message.
+#[tokio::test]
+async fn a_message_brings_its_conversation() {
+    let app = spawn_app().await;
+    let first = app
+        .deliver(
+            BOB.1,
+            "From: Ann <ann@example.com>\r\nDate: Sat, 05 Dec 2026 09:00:00 +0000\r\n\
+             Message-ID: <plan@example.com>\r\nSubject: The plan\r\n\r\nHere is the plan.\r\n",
+        )
+        .await;
+    let reply = app
+        .deliver(
+            BOB.1,
+            "From: Cy <cy@example.com>\r\nDate: Sat, 05 Dec 2026 10:00:00 +0000\r\n\
+             Message-ID: <re@example.com>\r\nIn-Reply-To: <plan@example.com>\r\n\
+             Subject: Re: The plan\r\n\r\nAgreed, <b>ship it</b>.\r\n",
+        )
+        .await;
+    // Into the mirror (a page), then the conversation of the reply.
+    app.unread(BOB, Some(50), None).await;
+    let gets = app.emulator.count("gmail.messages.get");
+    let threads = app.emulator.count("gmail.threads.get");
+    let response = app
+        .get_as(&app.auth.jwt(BOB), &format!("/v1/messages/{reply}/thread"))
+        .await;
+    assert_eq!(response.status(), 200);
+    let thread: contract::gmail::ThreadDetail = response.json().await.unwrap();
+    let ids: Vec<&str> = thread.messages.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids, [first.as_str(), reply.as_str()]);
+    assert_eq!(thread.messages[0].body_text, "Here is the plan.");
+    assert_eq!(thread.messages[1].subject, "Re: The plan");
+    assert_eq!(app.emulator.count("gmail.threads.get"), threads + 1);
+    assert_eq!(
+        app.emulator.count("gmail.messages.get"),
+        gets,
+        "the mirror knew the thread"
+    );
+    for (path, status) in [
+        ("/v1/messages/0000000000000000/thread".to_owned(), 404),
+        ("/v1/messages/not-an-id/thread".to_owned(), 400),
+    ] {
+        let response = app.get_as(&app.auth.jwt(BOB), &path).await;
+        assert_eq!(response.status(), status, "{path}");
+    }
+    // Another account's token: no such message there.
+    let theirs = app
+        .get_as(
+            &app.auth.jwt(ALICE),
+            &format!("/v1/messages/{reply}/thread"),
+        )
+        .await;
+    assert_eq!(theirs.status(), 404);
+}

@@ -26,6 +26,7 @@ async fn the_description_covers_every_route_parameter_and_error() {
             "/v1/messages/unread",
             "/v1/messages/{id}",
             "/v1/messages/{id}/attachments/{attachment_id}",
+            "/v1/messages/{id}/thread",
             "/v1/unread-count",
         ]
     );
@@ -35,6 +36,7 @@ async fn the_description_covers_every_route_parameter_and_error() {
         paths::gmail::UNREAD,
         paths::gmail::MESSAGE,
         paths::gmail::ATTACHMENT,
+        paths::gmail::THREAD,
         paths::gmail::UNREAD_COUNT,
         paths::gmail::EVENTS,
         paths::gmail::OPENAPI,
@@ -58,6 +60,10 @@ async fn the_description_covers_every_route_parameter_and_error() {
             &[
                 "200", "400", "401", "403", "404", "413", "429", "502", "503",
             ][..],
+        ),
+        (
+            "/v1/messages/{id}/thread",
+            &["200", "400", "401", "403", "404", "429", "502", "503"][..],
         ),
         (
             "/v1/unread-count",
@@ -106,6 +112,7 @@ async fn the_description_covers_every_route_parameter_and_error() {
         "UnreadPage",
         "MessageSummary",
         "MessageDetail",
+        "ThreadDetail",
         "AttachmentInfo",
         "Sender",
         "UnreadCount",

@@ -1,5 +1,5 @@
 //! The Gmail API v1 subset under `/gmail/v1/users/{userId}/`: `messages` (list), `messages/{id}`,
-//! `messages/{id}/attachments/{attachmentId}`, `labels/{id}`, `profile`, `history` (the changes since start-up: mail delivered, labels
+//! `messages/{id}/attachments/{attachmentId}`, `threads/{id}`, `labels/{id}`, `profile`, `history` (the changes since start-up: mail delivered, labels
 //! changed and messages deleted through `/emulator/…`, the newest `EMULATOR_HISTORY_RETENTION`
 //! of them), `watch` and `stop` (push notifications, [`crate::push`]), with Google's paging,
 //! formats, scopes, quota and errors.
@@ -288,6 +288,62 @@ pub async fn get_attachment(
         "attachmentId": attachment_id,
         "size": data.len(),
         "data": URL_SAFE_NO_PAD.encode(data),
+    })))
+}
+
+/// `GET …/threads/{id}`: `{"id","historyId","messages":[…]}`, the thread's messages oldest
+/// first in `format` (`full` by default; `metadata` with `metadataHeaders`; `minimal`; not
+/// `raw`), 10 units; spam and trash included, as Gmail does. Unknown thread: 404.
+pub async fn get_thread(
+    request: HttpRequest,
+    path: web::Path<(String, String)>,
+    state: web::Data<EmulatorState>,
+) -> Result<HttpResponse, GoogleApiError> {
+    let (user_id, id) = path.into_inner();
+    let caller = begin(&request, &state, &user_id, "gmail.threads.get", 10).await?;
+    let params = Params::parse(request.query_string());
+    let format = match one(&params, "format")? {
+        None => MessageFormat::Full,
+        Some(raw) => match MessageFormat::parse(raw) {
+            Some(MessageFormat::Raw) | None => {
+                return Err(GoogleApiError::invalid_argument(&format!(
+                    "Invalid value at 'format' (type.googleapis.com/google.apps.gmail.v1.UsersService.GetThreadRequest.Format), \"{raw}\""
+                )));
+            }
+            Some(format) => format,
+        },
+    };
+    if caller.access == Access::MetadataOnly && format == MessageFormat::Full {
+        return Err(GoogleApiError::forbidden(
+            "Metadata scope doesn't allow format FULL",
+        ));
+    }
+    if id.is_empty() || id.len() > 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(GoogleApiError::invalid_argument("Invalid id value"));
+    }
+    let headers: Vec<String> = params
+        .all("metadataHeaders")
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let mailbox = mailbox(&state, &caller)?;
+    let mut messages: Vec<_> = mailbox
+        .messages()
+        .iter()
+        .filter(|m| m.thread_id == id)
+        .collect();
+    if messages.is_empty() {
+        return Err(GoogleApiError::not_found());
+    }
+    messages.sort_by_key(|m| m.internal_date_ms);
+    let history_id = messages.iter().map(|m| m.history_id).max().unwrap_or(0);
+    Ok(HttpResponse::Ok().json(json!({
+        "id": id,
+        "historyId": history_id.to_string(),
+        "messages": messages
+            .iter()
+            .map(|m| m.to_gmail_json(format, &headers))
+            .collect::<Vec<_>>(),
     })))
 }
 

@@ -476,3 +476,77 @@ async fn attachments_come_by_their_id() {
     )
     .await;
 }
+
+/// `threads.get`: the thread's messages oldest first, in the asked format; 10 units; Gmail's
+/// errors for an unknown thread, `raw`, and `full` under the metadata scope.
+#[tokio::test]
+async fn threads_come_whole_and_in_date_order() {
+    let app = spawn_app().await;
+    let token = app.login().await.access_token;
+    let first = "From: Ann <ann@example.com>\r\nDate: Sat, 05 Dec 2026 09:00:00 +0000\r\n\
+                 Message-ID: <plan@example.com>\r\nSubject: The plan\r\n\r\nHere is the plan.\r\n";
+    let reply = "From: Bob <bob@example.com>\r\nDate: Sat, 05 Dec 2026 10:00:00 +0000\r\n\
+                 Message-ID: <re-plan@example.com>\r\nIn-Reply-To: <plan@example.com>\r\n\
+                 References: <plan@example.com>\r\nSubject: Re: The plan\r\n\r\nAgreed.\r\n";
+    let mut ids = Vec::new();
+    for raw in [first, reply] {
+        let answer = app
+            .deliver("alice@example.com", "", "message/rfc822", raw)
+            .await;
+        assert_eq!(answer.status(), 201);
+        ids.push(answer.json::<Value>().await.unwrap());
+    }
+    assert_eq!(ids[0]["threadId"], ids[1]["threadId"]);
+    let thread = ids[0]["threadId"].as_str().unwrap().to_owned();
+    let before = app.get_json("/emulator/stats").await["requests"]["gmail.threads.get"]
+        .as_u64()
+        .unwrap_or(0);
+    let full = app.gmail_json(&token, &format!("threads/{thread}")).await;
+    assert_eq!(full["id"], thread.as_str());
+    let messages = full["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 2);
+    assert_eq!(messages[0]["id"], ids[0]["id"]);
+    assert_eq!(messages[1]["id"], ids[1]["id"]);
+    assert!(messages[0]["payload"]["body"]["data"].is_string());
+    assert!(full["historyId"].as_str().unwrap().parse::<u64>().is_ok());
+    let metadata = app
+        .gmail_json(
+            &token,
+            &format!("threads/{thread}?format=metadata&metadataHeaders=Subject"),
+        )
+        .await;
+    let headers = metadata["messages"][1]["payload"]["headers"]
+        .as_array()
+        .unwrap();
+    assert_eq!(headers.len(), 1);
+    assert_eq!(headers[0]["value"], "Re: The plan");
+    let minimal = app
+        .gmail_json(&token, &format!("threads/{thread}?format=minimal"))
+        .await;
+    assert!(minimal["messages"][0].get("payload").is_none());
+    assert_eq!(
+        app.get_json("/emulator/stats").await["requests"]["gmail.threads.get"],
+        before + 3
+    );
+    google_error(app.gmail(&token, "threads/00000000000000ff").await, 404).await;
+    google_error(
+        app.gmail(&token, &format!("threads/{thread}?format=raw"))
+            .await,
+        400,
+    )
+    .await;
+    google_error(app.gmail(&token, "threads/not-an-id").await, 400).await;
+    let metadata_only = app
+        .login_with(&[(
+            "scope",
+            "openid https://www.googleapis.com/auth/gmail.metadata",
+        )])
+        .await
+        .access_token;
+    google_error(
+        app.gmail(&metadata_only, &format!("threads/{thread}"))
+            .await,
+        403,
+    )
+    .await;
+}
