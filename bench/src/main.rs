@@ -21,11 +21,13 @@
 //! Sentinel and Cluster, throughput beside one node and failovers under load), and `gmail-pages` ([`gmail_pages`]),
 //! gmail-service alone as a process against the emulator and the auth-service stand-in (cold
 //! and warm pages of 50, throughput at 64 clients, its peak memory); `live`, `push` and
-//! `streams` ([`live`]: the live inbox, Gmail push, idle event streams). The system is started from
+//! `streams` ([`live`]: the live inbox, Gmail push, idle event streams); `attachments`
+//! ([`attachments`]: a 20 MB download and gmail-service's memory). The system is started from
 //! the test kit (`testkit::processes`). `BENCH_SECS` (default 5) sets the length of each wrk run, `BENCH_RUNS` (default 3)
 //! how many runs each table row is the median of. Service logs go to
 //! `target/release/bench-logs/`; nothing is written to the repository.
 
+mod attachments;
 mod failover;
 mod gmail_pages;
 mod growth;
@@ -96,6 +98,8 @@ struct Sections {
     push: bool,
     /// Idle event streams and their memory, over HTTP/1.1 and HTTP/2 (only when named).
     streams: bool,
+    /// A 20 MB attachment's download and gmail-service's memory (only when named).
+    attachments: bool,
 }
 
 impl Sections {
@@ -112,11 +116,12 @@ impl Sections {
                 "live",
                 "push",
                 "streams",
+                "attachments",
             ]
             .contains(&arg.as_str())
             {
                 anyhow::bail!(
-                    "unknown section {arg:?}; choose from latency, throughput, growth, gmail-pages, failover, live, push, streams"
+                    "unknown section {arg:?}; choose from latency, throughput, growth, gmail-pages, failover, live, push, streams, attachments"
                 );
             }
         }
@@ -130,6 +135,7 @@ impl Sections {
             live: args.iter().any(|a| a == "live"),
             push: args.iter().any(|a| a == "push"),
             streams: args.iter().any(|a| a == "streams"),
+            attachments: args.iter().any(|a| a == "attachments"),
         })
     }
 
@@ -174,6 +180,11 @@ async fn main() -> Result<()> {
     if sections.streams {
         eprintln!("idle event streams and their memory…");
         out.push_str(&live::streams(&dir).await?);
+    }
+    if sections.attachments {
+        eprintln!("a 20 MB attachment and gmail-service's memory…");
+        let runs = env_number("BENCH_RUNS", 3) as usize;
+        out.push_str(&attachments::run(&dir, runs).await?);
     }
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(out.as_bytes())?;

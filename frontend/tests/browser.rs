@@ -463,6 +463,58 @@ async fn a_newsletter_shows_its_images_only_when_asked_and_only_through_the_prox
             .all(|s| s.user_agent == "gmail-unread-image-proxy"),
         "a request came from the browser: {seen:?}"
     );
+
+    // A demo receipt: its inline logo (a cid: part) shows at once, embedded, no proxy needed.
+    let receipt = stack
+        .emulator
+        .state
+        .mailbox(0)
+        .unwrap()
+        .messages()
+        .iter()
+        .find(|m| m.spec.subject == "Your Kettle & Co. order KC-20931")
+        .unwrap()
+        .id
+        .clone();
+    client
+        .goto(&format!("{}/messages/{receipt}", stack.base))
+        .await
+        .unwrap();
+    wait_until(
+        &client,
+        "document.querySelector('#mail-frame')",
+        "the receipt's frame",
+    )
+    .await;
+    assert!(
+        client
+            .find_all(Locator::Css("#show-images"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    client.enter_frame(0).await.unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let logo = client
+            .execute(
+                "const i = document.querySelector('img[alt=\"Kettle & Co.\"]');
+                 return Boolean(i && i.src.startsWith('data:image/png;base64,') && i.complete && i.naturalWidth > 0);",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if logo == json!(true) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the inline logo never showed"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    client.enter_parent_frame().await.unwrap();
+    screenshot(&client, "receipt-inline-logo.png").await;
     client.close().await.unwrap();
     let _ = std::fs::remove_dir_all(profile);
 }
