@@ -8,17 +8,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use testkit::{load::Browser, processes::System};
 
-use crate::stats::{Samples, ms};
-
-fn status_kib(status: &str, field: &str) -> Option<u64> {
-    status
-        .lines()
-        .find(|l| l.starts_with(field))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
-}
+use crate::stats::{Samples, ms, status_kib};
 
 pub async fn run(dir: &std::path::Path, runs: usize) -> Result<String> {
     let system = System::start(dir, 0).await?;

@@ -109,13 +109,7 @@ async fn freshness_after(
 }
 
 fn rss_kib(pid_status: &str) -> Option<u64> {
-    pid_status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
+    crate::stats::status_kib(pid_status, "VmRSS:")
 }
 
 pub async fn run(dir: &std::path::Path, runs: usize, load_secs: Duration) -> Result<String> {

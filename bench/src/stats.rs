@@ -47,6 +47,17 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// A `kB` field (`VmRSS:`, `VmHWM:`) of a `/proc/<pid>/status` text, in KiB.
+pub fn status_kib(status: &str, field: &str) -> Option<u64> {
+    status
+        .lines()
+        .find(|l| l.starts_with(field))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -529,6 +529,40 @@ mod tests {
         }
     }
 
+    /// What every hop (the first request and each redirect's target) is checked against before
+    /// a connection: a redirect to a private address is refused like a link to one.
+    #[test]
+    fn every_hop_is_checked_before_connecting() {
+        let strict = ImageProxy::new(b"k", false, 1024).unwrap();
+        let demo = ImageProxy::new(b"k", true, 1024).unwrap();
+        let url = |s: &str| Url::parse(s).unwrap();
+        for refused in [
+            "http://10.0.0.1/next.png",
+            "http://127.0.0.1:8080/next.png",
+            "http://[::1]/next.png",
+            "http://[fc00::1]/next.png",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://user:secret@img.example/a.png",
+            "ftp://img.example/a.png",
+            "file:///etc/passwd",
+        ] {
+            assert!(strict.check(&url(refused)).is_err(), "{refused}");
+        }
+        assert!(strict.check(&url("https://img.example/a.png")).is_ok());
+        assert!(strict.check(&url("http://93.184.216.34/a.png")).is_ok());
+        // The demo may reach private addresses, never link-local or metadata ones.
+        assert!(demo.check(&url("http://10.0.0.1/next.png")).is_ok());
+        assert_eq!(
+            demo.check(&url("http://169.254.169.254/latest/meta-data/")),
+            Err(ProxyError::Blocked)
+        );
+        // A redirect's Location resolves against the hop it came from, then is checked.
+        let next = url("http://img.example/a.png")
+            .join("//10.0.0.1/x.png")
+            .unwrap();
+        assert_eq!(strict.check(&next), Err(ProxyError::Blocked));
+    }
+
     #[test]
     fn images_are_recognised_by_their_first_bytes() {
         assert_eq!(recognise(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));

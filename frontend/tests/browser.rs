@@ -729,6 +729,56 @@ async fn journey(
     screenshot(client, "message.png").await;
     assert_accessible(client, "message").await;
 
+    // The demo newsletter: its pictures hidden until asked; against docker compose, where the
+    // emulator serves them under the newsletter's image host, they then load through the proxy.
+    let newsletter = mailbox
+        .messages()
+        .iter()
+        .find(|m| m.spec.subject == "Trail Notes: five walks for the first snow")
+        .unwrap()
+        .id
+        .clone();
+    client
+        .goto(&format!("{base}/messages/{newsletter}"))
+        .await
+        .unwrap();
+    assert!(
+        text(client, "#images-hidden")
+            .await
+            .contains("Remote images are hidden")
+    );
+    click(client, "#show-images").await;
+    wait_until(
+        client,
+        "!document.querySelector('#show-images') && document.querySelector('#mail-frame')",
+        "the newsletter with its images",
+    )
+    .await;
+    if emulator.is_none() {
+        client.enter_frame(0).await.unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let loaded = client
+                .execute(
+                    "return Array.from(document.images).filter(i => i.complete && i.naturalWidth > 0).length;",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            if loaded == json!(2) {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the demo newsletter's pictures never loaded: {loaded}"
+            );
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        client.enter_parent_frame().await.unwrap();
+        screenshot(client, "newsletter-demo.png").await;
+    }
+    client.goto(&format!("{base}{href}")).await.unwrap();
+
     // Page to the next 50 and back.
     click(client, "#back").await;
     click(client, "#older").await;

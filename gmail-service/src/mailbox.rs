@@ -196,14 +196,7 @@ impl Mailbox {
                 gmail.get_message(call, id, MessageFormat::Full).await
             })
             .await
-            .map_err(|error| match error {
-                // Gmail answers 400 "Invalid id value" for an id it could never have made
-                // (a mistyped one): for the caller, there is no such message.
-                MailboxError::Gmail(GmailError::BadRequest(_)) => {
-                    MailboxError::Gmail(GmailError::NotFound)
-                }
-                other => other,
-            })?;
+            .map_err(not_found_for_bad_ids)?;
         Ok(mail::detail_from_gmail(&message))
     }
 
@@ -285,12 +278,7 @@ impl Mailbox {
                 gmail.get_message(call, id, MessageFormat::Full).await
             })
             .await
-            .map_err(|error| match error {
-                MailboxError::Gmail(GmailError::BadRequest(_)) => {
-                    MailboxError::Gmail(GmailError::NotFound)
-                }
-                other => other,
-            })?;
+            .map_err(not_found_for_bad_ids)?;
         let part = message
             .payload
             .as_ref()

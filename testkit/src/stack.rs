@@ -171,6 +171,20 @@ impl Stack {
         body["id"].as_str().unwrap().to_owned()
     }
 
+    /// `GET path` on the frontend with `browser`'s cookies, redirects not followed.
+    pub async fn get_as(&self, browser: &Browser, path: &str) -> reqwest::Response {
+        let url = format!("{}{path}", self.base);
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .get(&url)
+            .header("cookie", browser.jar.header_for(&url))
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Connects (auto-approve at the emulator) and returns the inbox HTML.
     pub async fn login(&self, browser: &mut Browser) -> String {
         let (page, url) = browser.get(&format!("{}/oauth/login", self.base)).await;

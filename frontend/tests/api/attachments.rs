@@ -6,16 +6,6 @@ use testkit::fixtures::mail_with_attachments;
 
 use crate::stack::*;
 
-async fn get(stack: &Stack, browser: &Browser, path: &str) -> reqwest::Response {
-    let url = format!("{}{path}", stack.base);
-    reqwest::Client::new()
-        .get(&url)
-        .header("cookie", browser.jar.header_for(&url))
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn attachments_download_from_the_message_page_and_none_can_run() {
     let stack = spawn_stack().await;
@@ -35,7 +25,8 @@ async fn attachments_download_from_the_message_page_and_none_can_run() {
             ),
         )
         .await;
-    let page = get(&stack, &browser, &format!("/messages/{id}"))
+    let page = stack
+        .get_as(&browser, &format!("/messages/{id}"))
         .await
         .text()
         .await
@@ -50,7 +41,9 @@ async fn attachments_download_from_the_message_page_and_none_can_run() {
         r#"href="/messages/{id}/attachments/2" download>見積書.html</a>"#
     )));
 
-    let response = get(&stack, &browser, &format!("/messages/{id}/attachments/1")).await;
+    let response = stack
+        .get_as(&browser, &format!("/messages/{id}/attachments/1"))
+        .await;
     assert_eq!(response.status(), 200);
     let headers = response.headers().clone();
     assert_eq!(headers["content-type"], "application/pdf");
@@ -65,7 +58,9 @@ async fn attachments_download_from_the_message_page_and_none_can_run() {
     );
     assert_eq!(response.bytes().await.unwrap().to_vec(), pdf);
 
-    let response = get(&stack, &browser, &format!("/messages/{id}/attachments/2")).await;
+    let response = stack
+        .get_as(&browser, &format!("/messages/{id}/attachments/2"))
+        .await;
     assert_eq!(response.status(), 200);
     assert_eq!(
         response.headers()["content-type"],
@@ -84,7 +79,7 @@ async fn attachments_download_from_the_message_page_and_none_can_run() {
         format!("/messages/{id}/attachments/ANGjdJ"),
         "/messages/0000000000000000/attachments/1".to_owned(),
     ] {
-        let response = get(&stack, &browser, &path).await;
+        let response = stack.get_as(&browser, &path).await;
         assert_eq!(response.status(), 404, "{path}");
         assert!(
             response.text().await.unwrap().contains("not found"),
@@ -92,7 +87,9 @@ async fn attachments_download_from_the_message_page_and_none_can_run() {
         );
     }
     let stranger = Browser::new();
-    let response = get(&stack, &stranger, &format!("/messages/{id}/attachments/1")).await;
+    let response = stack
+        .get_as(&stranger, &format!("/messages/{id}/attachments/1"))
+        .await;
     assert_eq!(response.status(), 401);
     assert_ne!(response.bytes().await.unwrap().len(), pdf.len());
 }

@@ -18,16 +18,6 @@ fn mail_with_images(urls: &[String]) -> String {
     )
 }
 
-async fn with_session(stack: &Stack, browser: &Browser, path: &str) -> reqwest::Response {
-    let url = format!("{}{path}", stack.base);
-    reqwest::Client::new()
-        .get(&url)
-        .header("cookie", browser.jar.header_for(&url))
-        .send()
-        .await
-        .unwrap()
-}
-
 /// The proxy links of the frame's document, in order.
 fn proxy_links(frame: &str) -> Vec<String> {
     frame
@@ -56,17 +46,21 @@ async fn frames(stack: &Stack, urls: &[String]) -> (String, String, Vec<String>)
     let id = stack
         .deliver("alice@example.com", &mail_with_images(urls))
         .await;
-    let page = with_session(stack, &browser, &format!("/messages/{id}"))
+    let page = stack
+        .get_as(&browser, &format!("/messages/{id}"))
         .await
         .text()
         .await
         .unwrap();
-    let hidden = with_session(stack, &browser, &format!("/messages/{id}/html"))
+    let hidden = stack
+        .get_as(&browser, &format!("/messages/{id}/html"))
         .await
         .text()
         .await
         .unwrap();
-    let shown = with_session(stack, &browser, &format!("/messages/{id}/html?images=1")).await;
+    let shown = stack
+        .get_as(&browser, &format!("/messages/{id}/html?images=1"))
+        .await;
     assert_eq!(
         shown.headers()["content-security-policy"],
         frontend::http::mail_frame::MAIL_FRAME_POLICY_WITH_IMAGES

@@ -8,19 +8,6 @@ use testkit::fixtures::hostile_html_mail;
 
 use crate::stack::*;
 
-async fn get(stack: &Stack, browser: &Browser, path: &str) -> reqwest::Response {
-    let url = format!("{}{path}", stack.base);
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .get(&url)
-        .header("cookie", browser.jar.header_for(&url))
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn the_message_page_frames_the_html_in_a_sandbox_and_offers_the_text() {
     let stack = spawn_stack().await;
@@ -30,7 +17,7 @@ async fn the_message_page_frames_the_html_in_a_sandbox_and_offers_the_text() {
         .deliver("alice@example.com", &hostile_html_mail("canary.invalid"))
         .await;
 
-    let page = get(&stack, &browser, &format!("/messages/{id}")).await;
+    let page = stack.get_as(&browser, &format!("/messages/{id}")).await;
     assert_eq!(page.status(), 200);
     let csp = page.headers()["content-security-policy"]
         .to_str()
@@ -58,14 +45,18 @@ async fn the_message_page_frames_the_html_in_a_sandbox_and_offers_the_text() {
         "the mail's HTML is only in its frame"
     );
 
-    let text = get(&stack, &browser, &format!("/messages/{id}?view=text")).await;
+    let text = stack
+        .get_as(&browser, &format!("/messages/{id}?view=text"))
+        .await;
     assert_eq!(text.status(), 200);
     let text = text.text().await.unwrap();
     assert!(text.contains("小包が届いています 📦"));
     assert!(!text.contains("<iframe"));
     assert!(text.contains(&format!(r#"href="/messages/{id}""#)));
 
-    let frame = get(&stack, &browser, &format!("/messages/{id}/html")).await;
+    let frame = stack
+        .get_as(&browser, &format!("/messages/{id}/html"))
+        .await;
     assert_eq!(frame.status(), 200);
     let headers = frame.headers().clone();
     assert_eq!(headers["content-security-policy"], MAIL_FRAME_POLICY);
@@ -126,22 +117,26 @@ async fn a_message_without_html_and_a_visitor_without_a_session_get_no_frame() {
             "From: Ann <ann@example.com>\r\nSubject: plain\r\n\r\nJust text.\r\n",
         )
         .await;
-    let page = get(&stack, &browser, &format!("/messages/{plain}")).await;
+    let page = stack.get_as(&browser, &format!("/messages/{plain}")).await;
     let html = page.text().await.unwrap();
     assert!(html.contains("Just text."));
     assert!(!html.contains("<iframe"));
     assert!(!html.contains("Show as text"));
-    let frame = get(&stack, &browser, &format!("/messages/{plain}/html")).await;
+    let frame = stack
+        .get_as(&browser, &format!("/messages/{plain}/html"))
+        .await;
     assert_eq!(frame.status(), 404);
 
     let html_mail = stack
         .deliver("alice@example.com", &hostile_html_mail("canary.invalid"))
         .await;
     let stranger = Browser::new();
-    let frame = get(&stack, &stranger, &format!("/messages/{html_mail}/html")).await;
+    let frame = stack
+        .get_as(&stranger, &format!("/messages/{html_mail}/html"))
+        .await;
     assert_eq!(frame.status(), 401);
     assert!(!frame.text().await.unwrap().contains("Track it"));
-    let bad = get(&stack, &browser, "/messages/..%2f..%2fetc/html").await;
+    let bad = stack.get_as(&browser, "/messages/..%2f..%2fetc/html").await;
     assert_eq!(bad.status(), 404);
 }
 
@@ -167,7 +162,8 @@ async fn inline_images_are_embedded_and_only_real_ones() {
          Content-Transfer-Encoding: base64\r\nContent-ID: <fake@shop>\r\n\r\n{fake}\r\n--r--\r\n"
     );
     let id = stack.deliver("alice@example.com", &raw).await;
-    let page = get(&stack, &browser, &format!("/messages/{id}"))
+    let page = stack
+        .get_as(&browser, &format!("/messages/{id}"))
         .await
         .text()
         .await
@@ -176,7 +172,8 @@ async fn inline_images_are_embedded_and_only_real_ones() {
         !page.contains("Remote images are hidden"),
         "no remote image here"
     );
-    let frame = get(&stack, &browser, &format!("/messages/{id}/html"))
+    let frame = stack
+        .get_as(&browser, &format!("/messages/{id}/html"))
         .await
         .text()
         .await
@@ -225,7 +222,8 @@ async fn the_message_page_shows_its_conversation() {
         );
         ids.push(stack.deliver("alice@example.com", &raw).await);
     }
-    let page = get(&stack, &browser, &format!("/messages/{}", ids[0]))
+    let page = stack
+        .get_as(&browser, &format!("/messages/{}", ids[0]))
         .await
         .text()
         .await
@@ -239,7 +237,8 @@ async fn the_message_page_shows_its_conversation() {
     assert!(page.contains("Shipped &#60;today&#62;."), "{page}");
     assert!(!page.contains("Shipped <today>"));
     // From the newest, nothing newer: all collapsed.
-    let newest = get(&stack, &browser, &format!("/messages/{}", ids[2]))
+    let newest = stack
+        .get_as(&browser, &format!("/messages/{}", ids[2]))
         .await
         .text()
         .await
@@ -253,7 +252,8 @@ async fn the_message_page_shows_its_conversation() {
             "From: Eve <eve@example.com>\r\nSubject: alone\r\n\r\nJust me.\r\n",
         )
         .await;
-    let page = get(&stack, &browser, &format!("/messages/{alone}"))
+    let page = stack
+        .get_as(&browser, &format!("/messages/{alone}"))
         .await
         .text()
         .await
