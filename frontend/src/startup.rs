@@ -55,6 +55,16 @@ impl Application {
     /// Binds the listener and builds the server.
     pub async fn build(settings: Settings) -> anyhow::Result<BoundServer> {
         let listener = TcpListener::bind(settings.listen_addr)?;
+        Self::build_on(settings, listener).await
+    }
+
+    /// As [`Self::build`], on a listener bound already (`LISTEN_ADDR` is not used): a test
+    /// that must tell auth-service the frontend's address before the frontend starts binds it
+    /// first, so no other server can take the port in between.
+    pub async fn build_on(
+        settings: Settings,
+        listener: TcpListener,
+    ) -> anyhow::Result<BoundServer> {
         let port = listener.local_addr()?.port();
         let metrics = web::Data::new(HttpMetrics::new("frontend")?);
         let https = settings.is_https();

@@ -62,7 +62,9 @@ pub async fn spawn_stack() -> Stack {
 }
 
 pub async fn spawn_stack_with(options: StackOptions) -> Stack {
-    let frontend_port = crate::free_port();
+    // Bound now: auth-service must know the frontend's address before the frontend starts.
+    let frontend_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let frontend_port = frontend_listener.local_addr().unwrap().port();
     let base = format!("http://127.0.0.1:{frontend_port}");
     let mut config = EmulatorConfig::for_tests(&[&format!("{base}/oauth/callback")]);
     config.auto_approve = options.auto_approve;
@@ -136,8 +138,9 @@ pub async fn spawn_stack_with(options: StackOptions) -> Stack {
     for (name, value) in &options.frontend_env {
         frontend_env = frontend_env.with(name, value.clone());
     }
-    let frontend_app = frontend::startup::Application::build(
+    let frontend_app = frontend::startup::Application::build_on(
         frontend::configuration::Settings::from_env(&frontend_env).unwrap(),
+        frontend_listener,
     )
     .await
     .unwrap();
