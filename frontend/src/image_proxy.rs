@@ -15,7 +15,8 @@
 //! be `200`, at most `IMAGE_PROXY_MAX_BYTES`, within [`FETCH_TIMEOUT`], declared as a raster
 //! image type and recognised as one by its first bytes (SVG is never served); it is sent on
 //! with the recognised type, `nosniff`, a sandboxing CSP, and cached by the browser. No cookie,
-//! referrer or credential goes out.
+//! referrer or credential goes out. At most [`MAX_FETCHES`] fetches run at once, so what the
+//! proxy holds stays bounded.
 
 use std::{
     net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr},
@@ -35,6 +36,9 @@ pub const MAX_REDIRECTS: usize = 3;
 pub const FETCH_TIMEOUT: Duration = Duration::from_secs(10);
 /// The route of the proxy.
 pub const PATH: &str = "/image-proxy";
+/// Fetches in flight at once (each holds up to `IMAGE_PROXY_MAX_BYTES`); more wait, within
+/// [`FETCH_TIMEOUT`], for one to end.
+pub const MAX_FETCHES: usize = 64;
 
 /// Why an image is not served.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -165,6 +169,8 @@ pub struct ImageProxy {
     client: reqwest::Client,
     allow_private: bool,
     max_bytes: usize,
+    /// Bounds the memory fetches hold: [`MAX_FETCHES`] permits.
+    fetches: tokio::sync::Semaphore,
 }
 
 impl ImageProxy {
@@ -183,6 +189,7 @@ impl ImageProxy {
             client,
             allow_private,
             max_bytes,
+            fetches: tokio::sync::Semaphore::new(MAX_FETCHES),
         })
     }
 
@@ -261,9 +268,16 @@ impl ImageProxy {
 
     /// Fetches the image at `url`, following at most [`MAX_REDIRECTS`] checked redirects.
     pub async fn fetch(&self, url: Url) -> Result<Image, ProxyError> {
-        tokio::time::timeout(FETCH_TIMEOUT, self.fetch_within(url))
-            .await
-            .map_err(|_| ProxyError::Upstream("timed out".into()))?
+        tokio::time::timeout(FETCH_TIMEOUT, async {
+            let _permit = self
+                .fetches
+                .acquire()
+                .await
+                .map_err(|_| ProxyError::Upstream("the proxy is closing".into()))?;
+            self.fetch_within(url).await
+        })
+        .await
+        .map_err(|_| ProxyError::Upstream("timed out".into()))?
     }
 
     async fn fetch_within(&self, mut url: Url) -> Result<Image, ProxyError> {
@@ -561,6 +575,26 @@ mod tests {
             .join("//10.0.0.1/x.png")
             .unwrap();
         assert_eq!(strict.check(&next), Err(ProxyError::Blocked));
+    }
+
+    /// With every permit taken, a fetch waits and gives up at the timeout without connecting.
+    #[tokio::test(start_paused = true)]
+    async fn fetches_in_flight_are_bounded() {
+        let proxy = ImageProxy::new(b"k", false, 1024).unwrap();
+        let _all = proxy
+            .fetches
+            .acquire_many(MAX_FETCHES as u32)
+            .await
+            .unwrap();
+        let started = tokio::time::Instant::now();
+        let outcome = proxy
+            .fetch(Url::parse("https://img.example/a.png").unwrap())
+            .await;
+        assert_eq!(
+            outcome.unwrap_err(),
+            ProxyError::Upstream("timed out".into())
+        );
+        assert!(started.elapsed() >= FETCH_TIMEOUT);
     }
 
     #[test]
