@@ -6,20 +6,14 @@
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use testkit::{load::Browser, processes::System};
 
-use crate::stats::{Samples, ms, status_kib};
+use crate::{
+    live::logged_in,
+    stats::{Samples, ms, status_kib},
+};
 
 pub async fn run(dir: &std::path::Path, runs: usize) -> Result<String> {
-    let system = System::start(dir, 0).await?;
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
-    let mut browser = Browser::new(&http);
-    browser.log_in(&system.frontend.url).await?;
-    let token = browser
-        .api_token(&system.auth.url, &system.frontend.url)
-        .await?;
+    let (system, http, token) = logged_in(dir).await?;
     let size = 20 * 1000 * 1000;
     let bytes: Vec<u8> = (0..size).map(|n| (n % 251) as u8).collect();
     let raw = testkit::fixtures::mail_with_attachments(

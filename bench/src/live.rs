@@ -112,7 +112,9 @@ fn rss_kib(pid_status: &str) -> Option<u64> {
     crate::stats::status_kib(pid_status, "VmRSS:")
 }
 
-pub async fn run(dir: &std::path::Path, runs: usize, load_secs: Duration) -> Result<String> {
+/// A system of its own with Alice logged in: the system, a client that follows no redirect,
+/// and an API token for gmail-service.
+pub async fn logged_in(dir: &std::path::Path) -> Result<(System, reqwest::Client, String)> {
     let system = System::start(dir, 0).await?;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -122,6 +124,11 @@ pub async fn run(dir: &std::path::Path, runs: usize, load_secs: Duration) -> Res
     let token = browser
         .api_token(&system.auth.url, &system.frontend.url)
         .await?;
+    Ok((system, http, token))
+}
+
+pub async fn run(dir: &std::path::Path, runs: usize, load_secs: Duration) -> Result<String> {
+    let (system, http, token) = logged_in(dir).await?;
     system.set_latency(&http, 0).await?;
     let mut out = String::from("## The live inbox\n\n");
 
@@ -237,15 +244,7 @@ pub async fn run(dir: &std::path::Path, runs: usize, load_secs: Duration) -> Res
 
 /// Idle streams alone (`cargo run -p bench --release -- streams`), on a system of its own.
 pub async fn streams(dir: &std::path::Path) -> Result<String> {
-    let system = System::start(dir, 0).await?;
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
-    let mut browser = Browser::new(&http);
-    browser.log_in(&system.frontend.url).await?;
-    let token = browser
-        .api_token(&system.auth.url, &system.frontend.url)
-        .await?;
+    let (system, http, token) = logged_in(dir).await?;
     Ok(format!(
         "## Idle event streams\n\n{}",
         idle_streams(&system, &http, &token).await?
@@ -311,15 +310,7 @@ async fn idle_streams(system: &System, http: &reqwest::Client, token: &str) -> R
 
 /// Freshness with Gmail push, at emulator latency 0 and 50 ms; its Markdown.
 pub async fn push(dir: &std::path::Path, runs: usize) -> Result<String> {
-    let system = System::start(dir, 0).await?;
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
-    let mut browser = Browser::new(&http);
-    browser.log_in(&system.frontend.url).await?;
-    let token = browser
-        .api_token(&system.auth.url, &system.frontend.url)
-        .await?;
+    let (system, http, token) = logged_in(dir).await?;
     // Polling hourly: what reaches the stream within the run came by push.
     let pusher = system
         .spawn_gmail_push_replica(&[("WATCH_POLL_SECS", "3600".to_owned())])

@@ -430,28 +430,11 @@ async fn a_newsletter_shows_its_images_only_when_asked_and_only_through_the_prox
     )
     .await;
     client.enter_frame(0).await.unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        for img in client.find_all(Locator::Css("img")).await.unwrap() {
-            let src = img.attr("src").await.unwrap().unwrap_or_default();
-            assert!(src.starts_with("/image-proxy?"), "{src}");
-        }
-        let loaded = client
-            .execute(
-                "return Array.from(document.images).filter(i => i.complete && i.naturalWidth > 0).length;",
-                vec![],
-            )
-            .await
-            .unwrap();
-        if loaded == json!(2) {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the pictures never loaded: {loaded}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
+    for img in client.find_all(Locator::Css("img")).await.unwrap() {
+        let src = img.attr("src").await.unwrap().unwrap_or_default();
+        assert!(src.starts_with("/image-proxy?"), "{src}");
     }
+    wait_until(&client, LOADED_IMAGES_ARE_TWO, "the pictures to load").await;
     client.enter_parent_frame().await.unwrap();
     screenshot(&client, "newsletter-images-shown.png").await;
     let seen = images.seen();
@@ -494,30 +477,22 @@ async fn a_newsletter_shows_its_images_only_when_asked_and_only_through_the_prox
             .is_empty()
     );
     client.enter_frame(0).await.unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        let logo = client
-            .execute(
-                "const i = document.querySelector('img[alt=\"Kettle & Co.\"]');
-                 return Boolean(i && i.src.startsWith('data:image/png;base64,') && i.complete && i.naturalWidth > 0);",
-                vec![],
-            )
-            .await
-            .unwrap();
-        if logo == json!(true) {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the inline logo never showed"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_until(
+        &client,
+        "(() => { const i = document.querySelector('img[alt=\"Kettle & Co.\"]'); \
+         return i && i.src.startsWith('data:image/png;base64,') && i.complete && i.naturalWidth > 0; })()",
+        "the inline logo to show",
+    )
+    .await;
     client.enter_parent_frame().await.unwrap();
     screenshot(&client, "receipt-inline-logo.png").await;
     client.close().await.unwrap();
     let _ = std::fs::remove_dir_all(profile);
 }
+
+/// A `wait_until` condition: the document (a mail's frame) has two images, both loaded.
+const LOADED_IMAGES_ARE_TWO: &str =
+    "Array.from(document.images).filter(i => i.complete && i.naturalWidth > 0).length === 2";
 
 /// Waits until the page's `condition` (JavaScript returning a boolean) holds.
 async fn wait_until(client: &Client, condition: &str, what: &str) {
@@ -572,11 +547,13 @@ async fn live_inbox(client: &Client, emulator: &str, count: usize) {
         client.title().await.unwrap(),
         format!("({}) gmail-unread", count + 1)
     );
-    assert!(
-        text(client, "#live-status")
-            .await
-            .contains("New message from Live Sender")
-    );
+    // The live region is cleared and then spoken 50 ms later, so it is awaited too.
+    wait_until(
+        client,
+        "document.getElementById('live-status').textContent.includes('New message from Live Sender')",
+        "the live region to speak",
+    )
+    .await;
     screenshot(client, "inbox-live.png").await;
     let response = http
         .post(format!(
@@ -756,24 +733,12 @@ async fn journey(
     .await;
     if emulator.is_none() {
         client.enter_frame(0).await.unwrap();
-        let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        loop {
-            let loaded = client
-                .execute(
-                    "return Array.from(document.images).filter(i => i.complete && i.naturalWidth > 0).length;",
-                    vec![],
-                )
-                .await
-                .unwrap();
-            if loaded == json!(2) {
-                break;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the demo newsletter's pictures never loaded: {loaded}"
-            );
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
+        wait_until(
+            client,
+            LOADED_IMAGES_ARE_TWO,
+            "the demo newsletter's pictures to load",
+        )
+        .await;
         client.enter_parent_frame().await.unwrap();
         screenshot(client, "newsletter-demo.png").await;
     }

@@ -182,21 +182,31 @@ impl Mailbox {
         })
     }
 
-    /// One message with its text and attachment list.
-    pub async fn message(&self, caller: &Account, id: &str) -> Result<MessageDetail, MailboxError> {
+    /// `messages.get` of `id` in `format`, with a token that works; an id Gmail refuses as one
+    /// it could never have made is, for the caller, no message.
+    async fn read_message(
+        &self,
+        caller: &Account,
+        id: &str,
+        format: MessageFormat,
+    ) -> Result<crate::gmail::wire::Message, MailboxError> {
         let account = caller.sub();
         let gmail = &self.gmail;
-        let message = self
-            .authorized(caller, false, |token, prepaid| async move {
-                let call = GmailCall {
-                    account,
-                    token: &token,
-                    prepaid,
-                };
-                gmail.get_message(call, id, MessageFormat::Full).await
-            })
-            .await
-            .map_err(not_found_for_bad_ids)?;
+        self.authorized(caller, false, |token, prepaid| async move {
+            let call = GmailCall {
+                account,
+                token: &token,
+                prepaid,
+            };
+            gmail.get_message(call, id, format).await
+        })
+        .await
+        .map_err(not_found_for_bad_ids)
+    }
+
+    /// One message with its text and attachment list.
+    pub async fn message(&self, caller: &Account, id: &str) -> Result<MessageDetail, MailboxError> {
+        let message = self.read_message(caller, id, MessageFormat::Full).await?;
         Ok(mail::detail_from_gmail(&message))
     }
 
@@ -218,16 +228,8 @@ impl Mailbox {
             Some(thread) => thread,
             None => {
                 let message = self
-                    .authorized(caller, false, |token, prepaid| async move {
-                        let call = GmailCall {
-                            account,
-                            token: &token,
-                            prepaid,
-                        };
-                        gmail.get_message(call, id, MessageFormat::Metadata).await
-                    })
-                    .await
-                    .map_err(not_found_for_bad_ids)?;
+                    .read_message(caller, id, MessageFormat::Metadata)
+                    .await?;
                 if !mail::is_valid_message_id(&message.thread_id) {
                     return Err(
                         GmailError::BadResponse("a thread id that is not one".into()).into(),
@@ -268,17 +270,7 @@ impl Mailbox {
     ) -> Result<Attachment, MailboxError> {
         let account = caller.sub();
         let gmail = &self.gmail;
-        let message = self
-            .authorized(caller, false, |token, prepaid| async move {
-                let call = GmailCall {
-                    account,
-                    token: &token,
-                    prepaid,
-                };
-                gmail.get_message(call, id, MessageFormat::Full).await
-            })
-            .await
-            .map_err(not_found_for_bad_ids)?;
+        let message = self.read_message(caller, id, MessageFormat::Full).await?;
         let part = message
             .payload
             .as_ref()

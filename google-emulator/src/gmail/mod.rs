@@ -211,6 +211,33 @@ fn hex_prefix(bytes: &[u8]) -> String {
     bytes.iter().take(6).map(|b| format!("{b:02x}")).collect()
 }
 
+/// A message or thread id as Gmail makes them (hex, at most 32 digits); else Gmail's 400.
+fn check_id(id: &str) -> Result<(), GoogleApiError> {
+    if id.is_empty() || id.len() > 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(GoogleApiError::invalid_argument("Invalid id value"));
+    }
+    Ok(())
+}
+
+/// `format` of a `request` (`GetMessageRequest`, `GetThreadRequest`): `full` when absent; an
+/// unknown value, or one the request does not take (`refused`), is Gmail's 400.
+fn format_param(
+    params: &Params,
+    request: &str,
+    refused: &[MessageFormat],
+) -> Result<MessageFormat, GoogleApiError> {
+    let Some(raw) = one(params, "format")? else {
+        return Ok(MessageFormat::Full);
+    };
+    MessageFormat::parse(raw)
+        .filter(|format| !refused.contains(format))
+        .ok_or_else(|| {
+            GoogleApiError::invalid_argument(&format!(
+                "Invalid value at 'format' (type.googleapis.com/google.apps.gmail.v1.UsersService.{request}.Format), \"{raw}\""
+            ))
+        })
+}
+
 /// `GET …/messages/{id}`.
 pub async fn get_message(
     request: HttpRequest,
@@ -220,14 +247,7 @@ pub async fn get_message(
     let (user_id, id) = path.into_inner();
     let caller = begin(&request, &state, &user_id, "gmail.messages.get", 5).await?;
     let params = Params::parse(request.query_string());
-    let format = match one(&params, "format")? {
-        None => MessageFormat::Full,
-        Some(raw) => MessageFormat::parse(raw).ok_or_else(|| {
-            GoogleApiError::invalid_argument(&format!(
-                "Invalid value at 'format' (type.googleapis.com/google.apps.gmail.v1.UsersService.GetMessageRequest.Format), \"{raw}\""
-            ))
-        })?,
-    };
+    let format = format_param(&params, "GetMessageRequest", &[])?;
     if caller.access == Access::MetadataOnly
         && matches!(format, MessageFormat::Full | MessageFormat::Raw)
     {
@@ -240,9 +260,7 @@ pub async fn get_message(
             "Metadata scope doesn't allow format {name}"
         )));
     }
-    if id.is_empty() || id.len() > 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(GoogleApiError::invalid_argument("Invalid id value"));
-    }
+    check_id(&id)?;
     let headers: Vec<String> = params
         .all("metadataHeaders")
         .into_iter()
@@ -276,9 +294,7 @@ pub async fn get_attachment(
             "Metadata scope doesn't allow format FULL",
         ));
     }
-    if id.is_empty() || id.len() > 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(GoogleApiError::invalid_argument("Invalid id value"));
-    }
+    check_id(&id)?;
     let mailbox = mailbox(&state, &caller)?;
     let message = mailbox.get(&id).ok_or_else(GoogleApiError::not_found)?;
     let data = message
@@ -302,25 +318,13 @@ pub async fn get_thread(
     let (user_id, id) = path.into_inner();
     let caller = begin(&request, &state, &user_id, "gmail.threads.get", 10).await?;
     let params = Params::parse(request.query_string());
-    let format = match one(&params, "format")? {
-        None => MessageFormat::Full,
-        Some(raw) => match MessageFormat::parse(raw) {
-            Some(MessageFormat::Raw) | None => {
-                return Err(GoogleApiError::invalid_argument(&format!(
-                    "Invalid value at 'format' (type.googleapis.com/google.apps.gmail.v1.UsersService.GetThreadRequest.Format), \"{raw}\""
-                )));
-            }
-            Some(format) => format,
-        },
-    };
+    let format = format_param(&params, "GetThreadRequest", &[MessageFormat::Raw])?;
     if caller.access == Access::MetadataOnly && format == MessageFormat::Full {
         return Err(GoogleApiError::forbidden(
             "Metadata scope doesn't allow format FULL",
         ));
     }
-    if id.is_empty() || id.len() > 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(GoogleApiError::invalid_argument("Invalid id value"));
-    }
+    check_id(&id)?;
     let headers: Vec<String> = params
         .all("metadataHeaders")
         .into_iter()
