@@ -113,6 +113,9 @@ pub struct Settings {
     pub session_ttl: Duration,
     /// `LOGIN_TTL_SECS` (default 600): how long a started login may take.
     pub login_ttl: Duration,
+    /// `MAX_ACCOUNTS_PER_SESSION` (default 5, at least 1): Google accounts one browser's
+    /// session may hold.
+    pub max_accounts_per_session: usize,
 }
 
 fn url_setting(env: &Env, name: &str, default: &str) -> Result<String, ConfigError> {
@@ -232,6 +235,7 @@ impl Settings {
             jwt_previous_signing_key: env.secret("JWT_PREVIOUS_SIGNING_KEY")?,
             token_encryption_key,
             session_ttl: Duration::from_secs(env.parse_or("SESSION_TTL_SECS", 7 * 24 * 3600)?),
+            max_accounts_per_session: env.parse_or::<usize>("MAX_ACCOUNTS_PER_SESSION", 5)?.max(1),
             login_ttl: Duration::from_secs(env.parse_or("LOGIN_TTL_SECS", 600)?),
         })
     }

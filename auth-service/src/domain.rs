@@ -132,14 +132,91 @@ pub struct PendingLogin {
     pub return_to: String,
     /// This login already asked Google for consent again to obtain a refresh token.
     pub forced_consent: bool,
+    /// Set when the login attaches another account: the hash of the session id it was started
+    /// from. The callback must come with that same session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attach_to: Option<String>,
 }
 
-/// A logged-in browser session.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Session {
+/// One Google account attached to a session.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionAccount {
     pub account: AccountId,
     pub email: String,
+    /// Unix seconds.
+    pub attached_at: i64,
+}
+
+/// A logged-in browser session: one or more Google accounts (the first is the one the browser
+/// logged in with; the others were attached), at most `MAX_ACCOUNTS_PER_SESSION`.
+///
+/// Stored as `{"accounts":[{"account","email","attached_at"}],"created_at"}`; a record of the
+/// one-account shape before (`{"account","email","created_at"}`) reads as a session of one.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(from = "StoredSession")]
+pub struct Session {
+    pub accounts: Vec<SessionAccount>,
     pub created_at: i64,
+}
+
+/// Both shapes a session record has had.
+#[derive(Deserialize)]
+struct StoredSession {
+    #[serde(default)]
+    accounts: Vec<SessionAccount>,
+    account: Option<AccountId>,
+    email: Option<String>,
+    created_at: i64,
+}
+
+impl From<StoredSession> for Session {
+    fn from(stored: StoredSession) -> Self {
+        let mut accounts = stored.accounts;
+        if let (true, Some(account), Some(email)) =
+            (accounts.is_empty(), stored.account, stored.email)
+        {
+            accounts.push(SessionAccount {
+                account,
+                email,
+                attached_at: stored.created_at,
+            });
+        }
+        Self {
+            accounts,
+            created_at: stored.created_at,
+        }
+    }
+}
+
+impl Session {
+    /// A session of one account.
+    pub fn of(account: AccountId, email: String, now: i64) -> Self {
+        Self {
+            accounts: vec![SessionAccount {
+                account,
+                email,
+                attached_at: now,
+            }],
+            created_at: now,
+        }
+    }
+
+    /// The account the session logged in with (`None` only for an empty, unusable record).
+    pub fn first(&self) -> Option<&SessionAccount> {
+        self.accounts.first()
+    }
+
+    /// The attached account with this address (case-insensitive).
+    pub fn by_email(&self, email: &str) -> Option<&SessionAccount> {
+        self.accounts
+            .iter()
+            .find(|a| a.email.eq_ignore_ascii_case(email))
+    }
+
+    /// The attached account with this id.
+    pub fn by_account(&self, account: &AccountId) -> Option<&SessionAccount> {
+        self.accounts.iter().find(|a| &a.account == account)
+    }
 }
 
 /// The Google tokens of one account, stored encrypted.

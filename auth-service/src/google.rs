@@ -73,6 +73,14 @@ struct OAuthErrorBody {
     error: String,
 }
 
+/// What a login asks Google to show: the account chooser (adding an account) and the consent
+/// screen again (to obtain a refresh token).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Prompt {
+    pub select_account: bool,
+    pub consent: bool,
+}
+
 /// The OAuth client.
 pub struct GoogleClient {
     http: reqwest::Client,
@@ -113,6 +121,7 @@ impl GoogleClient {
     }
 
     /// The authorization request URL (S256 PKCE, offline access, nonce).
+    /// Google's authorization URL for a login (`prompt` as [`Prompt`] asks).
     pub fn authorization_url(
         &self,
         redirect_uri: &str,
@@ -120,7 +129,7 @@ impl GoogleClient {
         challenge: &str,
         nonce: &str,
         login_hint: Option<&str>,
-        prompt_consent: bool,
+        prompt: Prompt,
     ) -> Result<String, url::ParseError> {
         let mut url = Url::parse(&self.settings.auth_url)?;
         {
@@ -138,8 +147,14 @@ impl GoogleClient {
             if let Some(hint) = login_hint {
                 q.append_pair("login_hint", hint);
             }
-            if prompt_consent {
-                q.append_pair("prompt", "consent");
+            let prompt = match (prompt.select_account, prompt.consent) {
+                (true, true) => Some("select_account consent"),
+                (true, false) => Some("select_account"),
+                (false, true) => Some("consent"),
+                (false, false) => None,
+            };
+            if let Some(prompt) = prompt {
+                q.append_pair("prompt", prompt);
             }
         }
         Ok(url.into())

@@ -13,7 +13,7 @@ use common::jwt::{self, GMAIL_SERVICE_AUDIENCE, InternalClaims, TokenError};
 use contract::auth::{BEARER, IssuedToken};
 
 use crate::{
-    domain::{AccountId, Session},
+    domain::{AccountId, SessionAccount},
     keys::KeysError,
     state::AppState,
     store::StoreError,
@@ -40,10 +40,10 @@ pub enum InternalJwtError {
     Signing(String),
 }
 
-/// Mints a JWT for the session's account, living `lifetime`.
+/// Mints a JWT naming one of a session's accounts (and no other), living `lifetime`.
 pub async fn mint(
     state: &AppState,
-    session: &Session,
+    session: &SessionAccount,
     lifetime: Duration,
 ) -> Result<IssuedToken, InternalJwtError> {
     let keys = state.keys.get().await?;

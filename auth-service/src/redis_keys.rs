@@ -6,8 +6,9 @@
 //! | --- | --- | --- | --- | --- |
 //! | `login:<sha256(state)>` | string | `LOGIN_TTL_SECS`; taken once with `GETDEL` | [`login::start`](crate::login::start) / [`login::callback`](crate::login::callback) | a [`PendingLogin`](crate::domain::PendingLogin) as JSON (PKCE verifier, nonce, browser-binding hash, return path) |
 //! | `pending-logins:<client>` | sorted set | `LOGIN_TTL_SECS` | [`login::start`](crate::login::start) | the state hashes one client address has pending (scored by start time, µs); at most `MAX_PENDING_LOGINS_PER_ADDRESS`, the oldest login is dropped |
-//! | `session:<sha256(session id)>` | string | `SESSION_TTL_SECS` | [`login::callback`](crate::login::callback) / [`session`](crate::session) (tokens, logout) | a [`Session`](crate::domain::Session) as JSON (account, email) |
+//! | `session:<sha256(session id)>` | string | `SESSION_TTL_SECS` | [`login::callback`](crate::login::callback) / [`session`](crate::session) (tokens, logout) | a [`Session`](crate::domain::Session) as JSON (its accounts: sub, email, when attached) |
 //! | `account:{<sub>}:tokens` | string | `SESSION_TTL_SECS` from the last login (at least an API token's life from the last API token); deleted on logout | [`login::callback`](crate::login::callback), [`token_service`](crate::token_service) / [`token_service`](crate::token_service), [`login::start`](crate::login::start) | the account's [`GoogleTokens`](crate::domain::GoogleTokens), AES-256-GCM sealed with the sub as associated data |
+//! | `account:{<sub>}:sessions` | sorted set | `SESSION_TTL_SECS` from the last attach | [`session`](crate::session) | the hashes of the sessions holding the account, scored by when each expires (ms): the grant is revoked and the tokens deleted only when the last one lets go |
 //! | `account:{<sub>}:not-before` | string | an API token's life plus a minute | [`internal_jwt::revoke_all`](crate::internal_jwt::revoke_all) (logout, revoke) / [`internal_jwt`](crate::internal_jwt), **gmail-service** | Unix seconds: the account's internal JWTs issued before are revoked |
 //! | `account:{<sub>}:refresh-lock` | string | a few seconds, renewed while a refresh runs | [`token_service`](crate::token_service) | a random lock token: the single-flight refresh lock |
 //! | `account:{<sub>}:refresh-cooldown` | string | [`FORCED_REFRESH_COOLDOWN`](crate::token_service::FORCED_REFRESH_COOLDOWN) | [`token_service`](crate::token_service) | `1`: a refresh forced by a rejected access token happened |
@@ -66,6 +67,11 @@ pub fn tokens(redis: &RedisStore, sub: &str) -> String {
 /// `account:<sub>:tokens`, the spelling before hash tags (not in a Cluster).
 pub fn legacy_tokens(redis: &RedisStore, sub: &str) -> Option<String> {
     redis.legacy_account_key(sub, "tokens")
+}
+
+/// `account:{<sub>}:sessions`.
+pub fn holders(redis: &RedisStore, sub: &str) -> String {
+    redis.account_key(sub, "sessions")
 }
 
 /// `account:{<sub>}:not-before`.

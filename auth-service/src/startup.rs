@@ -91,8 +91,16 @@ impl Application {
                 )
                 .route(auth::OAUTH_LOGOUT, web::post().to(routes::logout::logout))
                 .route(
+                    auth::OAUTH_REMOVE_ACCOUNT,
+                    web::post().to(routes::logout::remove_account),
+                )
+                .route(
                     auth::SESSION_TOKEN,
                     web::post().to(routes::tokens::session_token),
+                )
+                .route(
+                    auth::SESSION_TOKENS,
+                    web::post().to(routes::tokens::session_tokens),
                 )
                 .route(auth::API_TOKENS, web::post().to(routes::tokens::api_token))
                 .route(

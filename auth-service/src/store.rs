@@ -134,6 +134,63 @@ impl Store {
         Ok(())
     }
 
+    /// How long the session of `id_hash` has left (`None`: it is gone).
+    pub async fn session_ttl_left(&self, id_hash: &str) -> Result<Option<Duration>, StoreError> {
+        let mut c = self.redis.connection();
+        let left: i64 = c.pttl(redis_keys::session(&self.redis, id_hash)).await?;
+        Ok((left > 0).then(|| Duration::from_millis(left.unsigned_abs())))
+    }
+
+    /// Records that the session of `id_hash` holds `account` until `until` (Unix ms).
+    pub async fn hold_account(
+        &self,
+        account: &AccountId,
+        id_hash: &str,
+        until_ms: i64,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        let key = redis_keys::holders(&self.redis, &account.0);
+        let mut c = self.redis.connection();
+        let () = redis::pipe()
+            .atomic()
+            .zadd(&key, id_hash, until_ms)
+            .ignore()
+            .cmd("PEXPIRE")
+            .arg(&key)
+            .arg(millis(ttl))
+            .arg("GT")
+            .ignore()
+            .cmd("PEXPIRE")
+            .arg(&key)
+            .arg(millis(ttl))
+            .arg("NX")
+            .ignore()
+            .query_async(&mut c)
+            .await?;
+        Ok(())
+    }
+
+    /// The session of `id_hash` lets go of `account`; how many live sessions still hold it.
+    pub async fn let_go_account(
+        &self,
+        account: &AccountId,
+        id_hash: &str,
+        now_ms: i64,
+    ) -> Result<u64, StoreError> {
+        let key = redis_keys::holders(&self.redis, &account.0);
+        let mut c = self.redis.connection();
+        let (left,): (u64,) = redis::pipe()
+            .atomic()
+            .zrem(&key, id_hash)
+            .ignore()
+            .zrembyscore(&key, "-inf", now_ms)
+            .ignore()
+            .zcard(&key)
+            .query_async(&mut c)
+            .await?;
+        Ok(left)
+    }
+
     fn tokens_key(&self, account: &AccountId) -> String {
         redis_keys::tokens(&self.redis, &account.0)
     }

@@ -82,7 +82,7 @@ async fn a_trace_level_login_logs_no_secret() {
     let public = clients::AuthClient::new(http.clone(), &base);
     let internal_client = clients::AuthClient::new(http.clone(), &internal);
     let jwt = public
-        .session_token(&clients::BrowserHeaders::new().cookie(&session))
+        .session_token(&clients::BrowserHeaders::new().cookie(&session), None)
         .await
         .unwrap()
         .access_token;

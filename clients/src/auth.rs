@@ -3,7 +3,10 @@
 use std::net::IpAddr;
 
 use contract::{
-    auth::{GoogleAccessTokenAnswer, GoogleAccessTokenRequest, IssuedToken, RevokedTokens},
+    auth::{
+        GoogleAccessTokenAnswer, GoogleAccessTokenRequest, IssuedToken, RevokedTokens,
+        SessionTokens,
+    },
     paths::{self, auth},
 };
 use reqwest::header::{COOKIE, HeaderMap, HeaderName, HeaderValue};
@@ -87,17 +90,49 @@ impl AuthClient {
             .headers(browser.0.clone())
     }
 
-    /// `POST /v1/session/token`: a 5-minute internal JWT for the browser's session.
+    /// A cookie-authenticated `POST` naming one of the session's accounts (`None`: its first).
+    fn post_for(
+        &self,
+        path: &str,
+        browser: &BrowserHeaders,
+        account: Option<&str>,
+    ) -> reqwest::RequestBuilder {
+        let request = self.post(path, browser);
+        match account {
+            Some(email) => request.query(&[(auth::ACCOUNT_PARAM, email)]),
+            None => request,
+        }
+    }
+
+    /// `POST /v1/session/token`: a 5-minute internal JWT for one account of the browser's
+    /// session (`None`: the one it logged in with).
     pub async fn session_token(
         &self,
         browser: &BrowserHeaders,
+        account: Option<&str>,
     ) -> Result<IssuedToken, ClientError> {
-        read(SERVICE, self.post(auth::SESSION_TOKEN, browser)).await
+        read(
+            SERVICE,
+            self.post_for(auth::SESSION_TOKEN, browser, account),
+        )
+        .await
     }
 
-    /// `POST /v1/api-tokens`: a 1-hour internal JWT (same-origin only).
-    pub async fn api_token(&self, browser: &BrowserHeaders) -> Result<IssuedToken, ClientError> {
-        read(SERVICE, self.post(auth::API_TOKENS, browser)).await
+    /// `POST /v1/session/tokens`: a 5-minute internal JWT for every account of the session.
+    pub async fn session_tokens(
+        &self,
+        browser: &BrowserHeaders,
+    ) -> Result<SessionTokens, ClientError> {
+        read(SERVICE, self.post(auth::SESSION_TOKENS, browser)).await
+    }
+
+    /// `POST /v1/api-tokens`: a 1-hour internal JWT for one account (same-origin only).
+    pub async fn api_token(
+        &self,
+        browser: &BrowserHeaders,
+        account: Option<&str>,
+    ) -> Result<IssuedToken, ClientError> {
+        read(SERVICE, self.post_for(auth::API_TOKENS, browser, account)).await
     }
 
     /// `POST /v1/api-tokens/revoke`: every internal JWT of the account minted so far stops
@@ -105,8 +140,13 @@ impl AuthClient {
     pub async fn revoke_api_tokens(
         &self,
         browser: &BrowserHeaders,
+        account: Option<&str>,
     ) -> Result<RevokedTokens, ClientError> {
-        read(SERVICE, self.post(auth::API_TOKENS_REVOKE, browser)).await
+        read(
+            SERVICE,
+            self.post_for(auth::API_TOKENS_REVOKE, browser, account),
+        )
+        .await
     }
 
     /// `POST /internal/google-access-token` (internal listener): the Google access token of

@@ -153,19 +153,19 @@ async fn auth_service_answers_and_refusals() {
     let browser = BrowserHeaders::new()
         .cookie("s=1")
         .forwarded_for("203.0.113.7".parse().unwrap());
-    let token = client.session_token(&browser).await.unwrap();
+    let token = client.session_token(&browser, None).await.unwrap();
     assert_eq!(token.email, "a@example.com");
     assert_eq!(token.expires_in, 300);
 
     let refused = client
-        .session_token(&BrowserHeaders::new().cookie("s=2"))
+        .session_token(&BrowserHeaders::new().cookie("s=2"), None)
         .await
         .unwrap_err();
     assert_eq!(refused.status(), Some(401));
     assert_eq!(refused.code(), Some(ProblemCode::NotLoggedIn));
 
     // Not a problem body: a status without a code.
-    let proxy = client.api_token(&browser).await.unwrap_err();
+    let proxy = client.api_token(&browser, None).await.unwrap_err();
     assert_eq!(proxy.status(), Some(502));
     assert_eq!(proxy.code(), None);
 

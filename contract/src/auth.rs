@@ -42,6 +42,14 @@ impl fmt::Debug for IssuedToken {
     }
 }
 
+/// The answer of `POST /v1/session/tokens`: a session token for every account of the session,
+/// in the order they were attached, and how many accounts the session may hold.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionTokens {
+    pub tokens: Vec<IssuedToken>,
+    pub max_accounts: usize,
+}
+
 /// The answer of `POST /v1/api-tokens/revoke`: every internal JWT of the account issued
 /// before `not_before` (Unix seconds) is refused from now on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,11 +118,13 @@ pub enum LoginFailure {
     IdTokenInvalid,
     /// The person did not grant Gmail access.
     GmailScopeMissing,
+    /// The session holds as many accounts as it may (`MAX_ACCOUNTS_PER_SESSION`).
+    TooManyAccounts,
 }
 
 impl LoginFailure {
     /// Every reason.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::AccessDenied,
         Self::LoginExpired,
         Self::LoginTampered,
@@ -124,6 +134,7 @@ impl LoginFailure {
         Self::GoogleUnavailable,
         Self::IdTokenInvalid,
         Self::GmailScopeMissing,
+        Self::TooManyAccounts,
     ];
 
     /// The reason code in the redirect and the metric label.
@@ -138,6 +149,7 @@ impl LoginFailure {
             Self::GoogleUnavailable => "google_unavailable",
             Self::IdTokenInvalid => "id_token_invalid",
             Self::GmailScopeMissing => "gmail_scope_missing",
+            Self::TooManyAccounts => "too_many_accounts",
         }
     }
 

@@ -55,8 +55,18 @@ pub mod auth {
     pub const OAUTH_CALLBACK: &str = "/oauth/callback";
     /// `POST` (browser): ends the session.
     pub const OAUTH_LOGOUT: &str = "/oauth/logout";
-    /// `POST` with the session cookie: [`crate::auth::IssuedToken`] (5 minutes).
+    /// `POST` (browser, same-origin): detaches the form's `account` from the session, revoking
+    /// its grant when no other session holds it.
+    pub const OAUTH_REMOVE_ACCOUNT: &str = "/oauth/accounts/remove";
+    /// `POST` with the session cookie: [`crate::auth::IssuedToken`] (5 minutes), for the
+    /// session's first account or the one [`ACCOUNT_PARAM`] names.
     pub const SESSION_TOKEN: &str = "/v1/session/token";
+    /// `POST` with the session cookie: [`crate::auth::SessionTokens`], one token per account.
+    pub const SESSION_TOKENS: &str = "/v1/session/tokens";
+    /// Query parameter (or form field) naming one of the session's accounts by address.
+    pub const ACCOUNT_PARAM: &str = "account";
+    /// Query parameter of [`OAUTH_LOGIN`]: `add=1` attaches the account to the session.
+    pub const ADD_PARAM: &str = "add";
     /// `POST` with the session cookie, same-origin: [`crate::auth::IssuedToken`] (1 hour).
     pub const API_TOKENS: &str = "/v1/api-tokens";
     /// `POST` with the session cookie, same-origin: [`crate::auth::RevokedTokens`].

@@ -16,13 +16,15 @@
 //! - The frontend's "domain", below the edge (no actix type): [`upstream`], the other services
 //!   through the typed clients of the `clients` crate (answers are the `contract` crate's
 //!   types) and what their failures mean ([`upstream::UpstreamError`]); [`views`], the
-//!   templates and their view models; [`image_proxy`], a message's remote images fetched on
+//!   templates and their view models; [`merge`], the unread lists of several accounts as one;
+//!   [`image_proxy`], a message's remote images fetched on
 //!   the reader's request, signed and checked against every internal address (nothing is
 //!   kept: the browser caches what it is sent).
 
 pub mod configuration;
 pub mod http;
 pub mod image_proxy;
+pub mod merge;
 pub mod startup;
 pub mod state;
 pub mod upstream;

@@ -1,6 +1,7 @@
 //! [`Application::build`] binds `LISTEN_ADDR` itself (so port 0 works and tests read the port
-//! back) and wires middleware, security headers and routes. Under `/oauth/` only the three
-//! login-flow routes exist; every other path there is the 404 page and reaches no upstream.
+//! back) and wires middleware, security headers and routes. Under `/oauth/` only the four
+//! login-flow routes (login, callback, logout, remove an account) exist; every other path there
+//! is the 404 page and reaches no upstream.
 
 use std::net::TcpListener;
 
@@ -129,6 +130,10 @@ impl Application {
                 .route("/oauth/login", web::get().to(http::oauth::login))
                 .route("/oauth/callback", web::get().to(http::oauth::callback))
                 .route("/oauth/logout", web::post().to(http::oauth::logout))
+                .route(
+                    "/oauth/accounts/remove",
+                    web::post().to(http::oauth::remove_account),
+                )
                 .default_service(web::to(problem::not_found))
         })
         .keep_alive(common::server::SERVER_KEEP_ALIVE)

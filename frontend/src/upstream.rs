@@ -12,7 +12,7 @@
 
 use clients::{AuthClient, ClientError, GmailServiceClient};
 use contract::{
-    auth::IssuedToken,
+    auth::{IssuedToken, SessionTokens},
     gmail::{MessageDetail, ThreadDetail, UnreadPage, UnreadQuery},
     paths::auth,
     problem::ProblemCode,
@@ -106,19 +106,21 @@ impl From<ClientError> for UpstreamError {
 /// The browser routes under `/oauth/` that reach auth-service, each at a fixed upstream path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OauthRoute {
-    /// `GET /oauth/login`, with only `next` and `login_hint` of its query.
+    /// `GET /oauth/login`, with only `next`, `login_hint` and `add` of its query.
     Login,
     /// `GET /oauth/callback`, with all of its query (Google's answer).
     Callback,
     /// `POST /oauth/logout`, with no query.
     Logout,
+    /// `POST /oauth/accounts/remove`, with no query (the form names the account).
+    RemoveAccount,
 }
 
 impl OauthRoute {
     fn method(self) -> reqwest::Method {
         match self {
             Self::Login | Self::Callback => reqwest::Method::GET,
-            Self::Logout => reqwest::Method::POST,
+            Self::Logout | Self::RemoveAccount => reqwest::Method::POST,
         }
     }
 
@@ -127,6 +129,7 @@ impl OauthRoute {
             Self::Login => auth::OAUTH_LOGIN,
             Self::Callback => auth::OAUTH_CALLBACK,
             Self::Logout => auth::OAUTH_LOGOUT,
+            Self::RemoveAccount => auth::OAUTH_REMOVE_ACCOUNT,
         }
     }
 
@@ -134,13 +137,12 @@ impl OauthRoute {
     fn query(self, incoming: &str) -> String {
         match self {
             Self::Login => url::form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(
-                    url::form_urlencoded::parse(incoming.as_bytes())
-                        .filter(|(name, _)| name == "next" || name == "login_hint"),
-                )
+                .extend_pairs(url::form_urlencoded::parse(incoming.as_bytes()).filter(
+                    |(name, _)| name == "next" || name == "login_hint" || name == auth::ADD_PARAM,
+                ))
                 .finish(),
             Self::Callback => incoming.to_owned(),
-            Self::Logout => String::new(),
+            Self::Logout | Self::RemoveAccount => String::new(),
         }
     }
 }
@@ -237,21 +239,38 @@ impl Upstreams {
     pub async fn session_token(
         &self,
         browser: BrowserHeaders,
+        account: Option<&str>,
     ) -> Result<IssuedToken, UpstreamError> {
-        Ok(self.auth.session_token(&browser).await?)
+        Ok(self.auth.session_token(&browser, account).await?)
+    }
+
+    /// A session token for each account of the browser's session, in the order attached.
+    pub async fn session_tokens(
+        &self,
+        browser: BrowserHeaders,
+    ) -> Result<SessionTokens, UpstreamError> {
+        Ok(self.auth.session_tokens(&browser).await?)
     }
 
     /// An API token; `browser` carries the browser's cookies and origin headers so
     /// auth-service can refuse cross-site use.
-    pub async fn api_token(&self, browser: BrowserHeaders) -> Result<IssuedToken, UpstreamError> {
-        Ok(self.auth.api_token(&browser).await?)
+    pub async fn api_token(
+        &self,
+        browser: BrowserHeaders,
+        account: Option<&str>,
+    ) -> Result<IssuedToken, UpstreamError> {
+        Ok(self.auth.api_token(&browser, account).await?)
     }
 
     /// Revokes every internal token of the browser's account minted so far (API tokens too);
     /// `browser` carries the cookies and origin headers so auth-service can refuse cross-site
     /// use.
-    pub async fn revoke_api_tokens(&self, browser: BrowserHeaders) -> Result<(), UpstreamError> {
-        self.auth.revoke_api_tokens(&browser).await?;
+    pub async fn revoke_api_tokens(
+        &self,
+        browser: BrowserHeaders,
+        account: Option<&str>,
+    ) -> Result<(), UpstreamError> {
+        self.auth.revoke_api_tokens(&browser, account).await?;
         Ok(())
     }
 

@@ -59,6 +59,11 @@ impl Notice {
                 "You signed in, but did not allow reading your Gmail.",
                 "Connect again and leave the Gmail permission ticked.",
             ),
+            Some(F::TooManyAccounts) => (
+                "No room for another account",
+                "This browser already shows as many Google accounts as it may.",
+                "Remove an account you no longer read here, then add the new one.",
+            ),
             Some(F::GoogleError | F::IdTokenInvalid) => (
                 "Google's answer could not be used",
                 "Google answered in a way this application cannot accept; it may be misconfigured.",
@@ -78,9 +83,20 @@ impl Notice {
     }
 }
 
+/// Which account a row of the merged view belongs to.
+pub struct RowAccount {
+    pub email: String,
+    /// Its colour (`account-0` … `account-4`), by the order the accounts were attached.
+    pub colour: usize,
+}
+
 /// One unread message as a row.
 pub struct Row {
     pub id: String,
+    /// The message's page (naming its account when the session has several).
+    pub href: String,
+    /// Set in the merged view.
+    pub account: Option<RowAccount>,
     pub from_label: String,
     pub from_email: String,
     pub subject: String,
@@ -129,6 +145,8 @@ impl From<MessageSummary> for Row {
             from_email: m.from.email,
             subject: subject_or_placeholder(&m.subject),
             snippet: m.snippet,
+            href: format!("/messages/{}", m.id),
+            account: None,
             id: m.id,
             date_iso,
             date_fallback,
@@ -136,11 +154,65 @@ impl From<MessageSummary> for Row {
     }
 }
 
+/// `href` naming the account `account` (`?account=` or `&account=`), when one is given.
+pub fn with_account(href: String, account: Option<&str>) -> String {
+    match account {
+        Some(email) => {
+            let encoded: String = url::form_urlencoded::byte_serialize(email.as_bytes()).collect();
+            let joint = if href.contains('?') { '&' } else { '?' };
+            format!("{href}{joint}account={encoded}")
+        }
+        None => href,
+    }
+}
+
+impl Row {
+    /// The row of a session with several accounts: its link names the account, and in the
+    /// merged view the row shows it.
+    pub fn of_account(m: MessageSummary, email: &str, colour: usize, merged: bool) -> Self {
+        let mut row = Self::from(m);
+        row.href = with_account(row.href, Some(email));
+        row.account = merged.then(|| RowAccount {
+            email: email.to_owned(),
+            colour,
+        });
+        row
+    }
+}
+
+/// One account of the session in the inbox's header.
+pub struct AccountTab {
+    pub email: String,
+    /// Its unread count (`None`: it could not be read just now).
+    pub unread: Option<u64>,
+    pub colour: usize,
+    pub href: String,
+    pub current: bool,
+}
+
+/// The session's accounts, when it has several: the tabs, and whether "All accounts" is shown.
+pub struct AccountsNav {
+    pub tabs: Vec<AccountTab>,
+    pub all_current: bool,
+    pub all_unread: u64,
+    /// The addresses, as JSON, for the page script (one event stream each).
+    pub live_accounts: String,
+}
+
 /// The inbox.
 #[derive(Template)]
 #[template(path = "inbox.html")]
 pub struct InboxPage {
     pub account: Option<String>,
+    /// The account shown alone (`None`: the only one, or all of them merged); named in the
+    /// page's forms and links.
+    pub shown_account: Option<String>,
+    /// `?account=<address>` of the shown account (empty when there is none), for its forms.
+    pub account_query: String,
+    /// Several accounts: the header's tabs.
+    pub accounts: Option<AccountsNav>,
+    /// Why adding an account did not work, when it did not.
+    pub notice: Option<Notice>,
     pub unread: u64,
     pub messages: Vec<Row>,
     pub newer: Option<String>,
@@ -245,6 +317,41 @@ pub struct MessageView {
 impl MessagePage {
     /// `others`: the rest of its conversation, oldest first.
     pub fn new(
+        account: String,
+        m: MessageDetail,
+        view: MessageView,
+        others: Vec<MessageDetail>,
+        named: Option<&str>,
+    ) -> Self {
+        let mut page = Self::build(account, m, view, others);
+        page.name_account(named);
+        page
+    }
+
+    /// Every link of the page names `named` (the session's account the page is of).
+    fn name_account(&mut self, named: Option<&str>) {
+        if named.is_none() {
+            return;
+        }
+        let name = |href: &mut String| *href = with_account(std::mem::take(href), named);
+        if let Some(html) = self.html.as_mut() {
+            name(&mut html.frame_src);
+            name(&mut html.switch_href);
+            if let Some(href) = html.show_images_href.as_mut() {
+                name(href);
+            }
+        }
+        for entry in &mut self.conversation {
+            name(&mut entry.href);
+        }
+        for attachment in &mut self.attachments {
+            if let Some(href) = attachment.href.as_mut() {
+                name(href);
+            }
+        }
+    }
+
+    fn build(
         account: String,
         m: MessageDetail,
         view: MessageView,

@@ -37,13 +37,37 @@
     return el;
   }
 
-  function row(m) {
+  // With several accounts: the addresses whose streams this page follows, and whether rows
+  // of all of them are merged here (each row then shows its account).
+  var accounts = null;
+  try { accounts = JSON.parse(list.getAttribute('data-accounts') || 'null'); } catch (e) { accounts = null; }
+  var merged = list.hasAttribute('data-merged');
+
+  function colourOf(email) {
+    var tabs = document.querySelectorAll('.account-tab');
+    for (var i = 0; i < tabs.length; i++) {
+      if (tabs[i].getAttribute('data-account') === email) {
+        var c = /account-\d/.exec(tabs[i].className);
+        return c ? c[0] : 'account-0';
+      }
+    }
+    return 'account-0';
+  }
+
+  function row(m, email) {
     var li = document.createElement('li');
     li.className = 'message';
     li.setAttribute('data-id', m.id);
     var a = document.createElement('a');
     a.className = 'row';
-    a.href = '/messages/' + encodeURIComponent(m.id);
+    a.href = '/messages/' + encodeURIComponent(m.id) +
+      (email ? '?account=' + encodeURIComponent(email) : '');
+    if (email && merged) {
+      li.setAttribute('data-account', email);
+      var mark = span('account-mark ' + colourOf(email), email);
+      mark.insertBefore(span('visually-hidden', 'Account: '), mark.firstChild);
+      a.appendChild(mark);
+    }
     var from = span('from', label(m));
     from.title = (m.from && m.from.email) || '';
     a.appendChild(from);
@@ -60,10 +84,11 @@
     return li;
   }
 
-  function find(id) {
+  function find(id, email) {
     var rows = list.querySelectorAll('li[data-id]');
     for (var i = 0; i < rows.length; i++) {
-      if (rows[i].getAttribute('data-id') === id) { return rows[i]; }
+      if (rows[i].getAttribute('data-id') === id &&
+          (!merged || !email || rows[i].getAttribute('data-account') === email)) { return rows[i]; }
     }
     return null;
   }
@@ -73,29 +98,48 @@
     if (empty) { empty.hidden = list.children.length !== 0; }
   }
 
-  var source = new EventSource('/events');
-  source.addEventListener('unread_added', function (e) {
-    var m = JSON.parse(e.data);
-    if (!m || typeof m.id !== 'string' || find(m.id)) { return; }
-    list.insertBefore(row(m), list.firstChild);
-    showList();
-    announce('New message from ' + label(m) + ': ' + (m.subject || '(no subject)'));
-  });
-  source.addEventListener('unread_removed', function (e) {
-    var m = JSON.parse(e.data);
-    var li = m && typeof m.id === 'string' ? find(m.id) : null;
-    if (li) {
-      li.parentNode.removeChild(li);
+  function follow(email) {
+    var source = new EventSource(email ? '/events?account=' + encodeURIComponent(email) : '/events');
+    source.addEventListener('unread_added', function (e) {
+      var m = JSON.parse(e.data);
+      if (!m || typeof m.id !== 'string' || find(m.id, email)) { return; }
+      list.insertBefore(row(m, email), list.firstChild);
       showList();
-    }
-  });
-  source.addEventListener('unread_count', function (e) {
-    var m = JSON.parse(e.data);
-    if (m && typeof m.unread === 'number') {
-      setCount(m.unread);
-    }
-  });
-  source.addEventListener('resync', function () {
-    window.location.reload();
-  });
+      announce('New message from ' + label(m) + ': ' + (m.subject || '(no subject)') +
+        (email && merged ? ' (' + email + ')' : ''));
+    });
+    source.addEventListener('unread_removed', function (e) {
+      var m = JSON.parse(e.data);
+      var li = m && typeof m.id === 'string' ? find(m.id, email) : null;
+      if (li) {
+        li.parentNode.removeChild(li);
+        showList();
+      }
+    });
+    source.addEventListener('unread_count', function (e) {
+      var m = JSON.parse(e.data);
+      if (!m || typeof m.unread !== 'number') { return; }
+      if (!email) { setCount(m.unread); return; }
+      var tabs = document.querySelectorAll('[data-count-of]');
+      var total = 0;
+      for (var i = 0; i < tabs.length; i++) {
+        var of = tabs[i].getAttribute('data-count-of');
+        if (of === email) { tabs[i].textContent = String(m.unread); }
+        var n = parseInt(tabs[i].textContent, 10);
+        total += isNaN(n) ? 0 : n;
+      }
+      var all = document.querySelector('[data-count-all]');
+      if (all) { all.textContent = String(total); }
+      setCount(merged ? total : m.unread);
+    });
+    source.addEventListener('resync', function () {
+      window.location.reload();
+    });
+  }
+
+  if (accounts && accounts.length) {
+    for (var i = 0; i < accounts.length; i++) { follow(accounts[i]); }
+  } else {
+    follow(null);
+  }
 }());

@@ -868,3 +868,112 @@ async fn journey(
         "the inbox did not come back after Redis returned (the session must survive)"
     );
 }
+
+/// Two Google accounts in one browser: bob attached to alice's session, both in one list by
+/// date with each row marked by its account, new mail of the second account arriving live,
+/// switching to one account, reading its message, and removing it.
+#[tokio::test]
+async fn two_accounts_in_one_browser_merge_switch_read_and_remove() {
+    let (_driver, client, profile) = start_browser().await;
+    let redis = testkit::RedisServer::start();
+    let stack = spawn_stack_with(StackOptions {
+        redis_url: Some(redis.url()),
+        ..Default::default()
+    })
+    .await;
+    client
+        .goto(&format!("{}/oauth/login", stack.base))
+        .await
+        .unwrap();
+    wait_until(
+        &client,
+        "document.querySelector('#add-account')",
+        "the inbox",
+    )
+    .await;
+    stack
+        .deliver(
+            "bob@example.com",
+            "From: Dora <dora@example.com>\r\nSubject: For Bob, this morning\r\n\r\nHi.\r\n",
+        )
+        .await;
+    client
+        .goto(&format!(
+            "{}/oauth/login?add=1&login_hint=bob%40example.com",
+            stack.base
+        ))
+        .await
+        .unwrap();
+    wait_until(
+        &client,
+        "document.querySelector('#all-accounts[aria-current=page]')",
+        "the merged view",
+    )
+    .await;
+    assert!(
+        text(&client, "#messages li .account-mark")
+            .await
+            .contains("bob@example.com"),
+        "the newest row, bob's, is not marked as his"
+    );
+    let marks: Value = client
+        .execute(
+            "return Array.from(document.querySelectorAll('#messages li[data-account]')).map(li => li.getAttribute('data-account'));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let marks: Vec<&str> = marks
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(marks.contains(&"alice@example.com") && marks.contains(&"bob@example.com"));
+    assert_accessible(&client, "merged inbox").await;
+    screenshot(&client, "inbox-all-accounts.png").await;
+
+    // New mail of the second account arrives on the open merged page.
+    stack
+        .deliver(
+            "bob@example.com",
+            "From: Erin <erin@example.com>\r\nSubject: Live for Bob\r\n\r\nHello.\r\n",
+        )
+        .await;
+    wait_until(
+        &client,
+        "document.querySelector('#messages li .subject').textContent === 'Live for Bob' && document.querySelector('#messages li').getAttribute('data-account') === 'bob@example.com'",
+        "bob's new mail on top of the merged list",
+    )
+    .await;
+
+    // Bob alone, one of his messages, then removing him.
+    click(&client, "a.account-tab[data-account='bob@example.com']").await;
+    wait_until(
+        &client,
+        "location.search.includes('account=bob') && document.querySelector('#remove-account')",
+        "bob's inbox",
+    )
+    .await;
+    click(&client, "#messages li a.row").await;
+    wait_until(
+        &client,
+        "location.pathname.startsWith('/messages/')",
+        "bob's message",
+    )
+    .await;
+    assert!(text(&client, "h1").await.contains("Live for Bob"));
+    client
+        .goto(&format!("{}/?account=bob%40example.com", stack.base))
+        .await
+        .unwrap();
+    click(&client, "#remove-account").await;
+    wait_until(
+        &client,
+        "document.querySelector('#unread-count') && !document.querySelector('#all-accounts')",
+        "alice's inbox alone",
+    )
+    .await;
+    client.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(profile);
+}

@@ -157,6 +157,39 @@ impl Browser {
     }
 
     /// POST a form from a page of `origin`, following redirects.
+    /// A form `POST` from the page at `origin`, redirects followed.
+    pub async fn post_form(
+        &mut self,
+        url: &str,
+        origin: &str,
+        form: &[(&str, &str)],
+    ) -> (reqwest::Response, String) {
+        let response = self
+            .http
+            .post(url)
+            .header("cookie", self.jar.header_for(url))
+            .header("origin", origin)
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        self.jar.keep(&response);
+        self.follow(response, url.to_owned()).await
+    }
+
+    /// One `GET` with this browser's cookies, keeping the cookies it sets, no redirect followed.
+    pub async fn get_once(&mut self, url: &str) -> reqwest::Response {
+        let response = self
+            .http
+            .get(url)
+            .header("cookie", self.jar.header_for(url))
+            .send()
+            .await
+            .unwrap();
+        self.jar.keep(&response);
+        response
+    }
+
     pub async fn post(&mut self, url: &str, origin: &str) -> (reqwest::Response, String) {
         let response = self
             .http

@@ -38,6 +38,8 @@ pub struct StackOptions {
     pub sync_max_age_secs: u64,
     /// More settings of the frontend (e.g. `IMAGE_PROXY_ALLOW_PRIVATE`).
     pub frontend_env: Vec<(&'static str, String)>,
+    /// More settings of auth-service (e.g. `MAX_ACCOUNTS_PER_SESSION`).
+    pub auth_env: Vec<(&'static str, String)>,
 }
 
 impl Default for StackOptions {
@@ -50,6 +52,7 @@ impl Default for StackOptions {
             emulator_extra_accounts: 0,
             sync_max_age_secs: 0,
             frontend_env: Vec::new(),
+            auth_env: Vec::new(),
         }
     }
 }
@@ -103,6 +106,9 @@ pub async fn spawn_stack_with(options: StackOptions) -> Stack {
         ] {
             auth_env = auth_env.with(limit, "0");
         }
+    }
+    for (name, value) in &options.auth_env {
+        auth_env = auth_env.with(name, value.clone());
     }
     let auth_app = auth_service::startup::Application::build(
         auth_service::configuration::Settings::from_env(&auth_env).unwrap(),
@@ -186,6 +192,20 @@ impl Stack {
             .send()
             .await
             .unwrap()
+    }
+
+    /// Adds the account `email` to `browser`'s session ("Add another account", auto-approve at
+    /// the emulator choosing `email`); the page it ends on and its URL.
+    pub async fn attach(&self, browser: &mut Browser, email: &str) -> (String, String) {
+        let hint: String = url::form_urlencoded::byte_serialize(email.as_bytes()).collect();
+        let (page, url) = browser
+            .get(&format!(
+                "{}/oauth/login?add=1&login_hint={hint}",
+                self.base
+            ))
+            .await;
+        assert_eq!(page.status(), 200, "attaching {email}");
+        (page.text().await.unwrap(), url)
     }
 
     /// Connects (auto-approve at the emulator) and returns the inbox HTML.

@@ -24,6 +24,8 @@ pub enum ApiError {
     NotLoggedIn,
     #[error("cross-site request refused")]
     CrossSite,
+    #[error("the session holds no account with that address")]
+    AccountNotInSession,
     #[error("invalid token: {0}")]
     InvalidToken(#[from] TokenError),
     #[error("bad request: {0}")]
@@ -119,6 +121,8 @@ pub fn login_failure(e: LoginError) -> Result<LoginFailure, ApiError> {
         }
         LoginError::IdTokenInvalid(_) => LoginFailure::IdTokenInvalid,
         LoginError::GmailScopeMissing => LoginFailure::GmailScopeMissing,
+        LoginError::TooManyAccounts => LoginFailure::TooManyAccounts,
+        LoginError::SessionChanged => LoginFailure::LoginTampered,
         LoginError::Store(e) => return Err(ApiError::Store(e)),
         LoginError::Keys(e) => return Err(ApiError::Keys(e)),
         LoginError::Internal(e) => return Err(ApiError::Internal(e)),
@@ -140,6 +144,9 @@ impl ApiError {
                 "Cross-site request refused",
                 "This request must come from the application's own pages.",
             ),
+            Self::AccountNotInSession => {
+                Problem::not_found("This session holds no account with that address.")
+            }
             Self::InvalidToken(e) => Problem::invalid_token(e.to_string()),
             Self::BadRequest(detail) => Problem::bad_request(detail.clone()),
             Self::ReauthRequired => Problem::new(

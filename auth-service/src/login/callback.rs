@@ -11,7 +11,9 @@
 //! 7. [`refresh_token_to_keep`]: Google's new refresh token, else the stored one; with neither
 //!    (and consent not yet forced), the login starts again with `prompt=consent`.
 //! 8. [`store_tokens`]: the tokens, encrypted, living a session.
-//! 9. [`crate::session::start`]: a new session replaces any old one.
+//! 9. [`crate::session::start`]: a new session replaces any old one; or, for a login that adds
+//!    an account, [`crate::session::attach`] to the session that started it (checked right after
+//!    step 2, and the account limit after step 5).
 //!
 //! Every failure is a [`LoginError`]; none creates a session.
 
@@ -24,6 +26,7 @@ use crate::{
         error::LoginError,
         start::{self, StartedLogin},
     },
+    session::AttachError,
     state::AppState,
     store::StoreError,
 };
@@ -250,12 +253,30 @@ pub async fn store_tokens(
 pub async fn complete(state: &AppState, callback: Callback<'_>) -> Result<Completed, LoginError> {
     let params = parse_callback(callback.query)?;
     let pending = take_pending_login(state, &params, callback.binding.as_deref()).await?;
+    // An account is attached only to the session that asked for it, still live.
+    let attach_to = match &pending.attach_to {
+        Some(hash) => match &callback.old_session {
+            Some(id) if &id.hash() == hash => {
+                match crate::session::current(state, Some(id)).await? {
+                    Some(session) => Some((id, session)),
+                    None => return Err(LoginError::SessionChanged),
+                }
+            }
+            _ => return Err(LoginError::SessionChanged),
+        },
+        None => None,
+    };
     let code = read_google_answer(state, &params)?;
     let response = exchange_code(state, code, &pending).await?;
     let now = common::jwt::unix_now();
     let identity = verify_id_token(state, &response, &pending, now).await?;
     check_gmail_scope(&response)?;
     let account = AccountId(identity.sub.clone());
+    if let Some((_, session)) = &attach_to
+        && !crate::session::has_room(state, session, Some(&account))
+    {
+        return Err(LoginError::TooManyAccounts);
+    }
     let refresh_token = refresh_token_to_keep(state, &account, &response).await?;
     if refresh_token.is_none() && !pending.forced_consent {
         // Google only sends a refresh token on first consent; we have none, so ask again.
@@ -267,6 +288,7 @@ pub async fn complete(state: &AppState, callback: Callback<'_>) -> Result<Comple
             pending.return_to,
             Some(&identity.email),
             true,
+            pending.attach_to.clone(),
         )
         .await?;
         return Ok(Completed::ConsentNeeded(started));
@@ -280,14 +302,25 @@ pub async fn complete(state: &AppState, callback: Callback<'_>) -> Result<Comple
         now,
     )
     .await?;
-    let session = crate::session::start(
-        state,
-        callback.old_session.as_ref(),
-        account,
-        identity.email,
-        now,
-    )
-    .await?;
+    let session = match attach_to {
+        Some((id, _)) => crate::session::attach(state, id, account, identity.email, now)
+            .await
+            .map_err(|e| match e {
+                AttachError::SessionGone => LoginError::SessionChanged,
+                AttachError::Full => LoginError::TooManyAccounts,
+                AttachError::Store(e) => LoginError::Store(e),
+            })?,
+        None => {
+            crate::session::start(
+                state,
+                callback.old_session.as_ref(),
+                account,
+                identity.email,
+                now,
+            )
+            .await?
+        }
+    };
     Ok(Completed::LoggedIn {
         session,
         return_to: pending.return_to,

@@ -41,6 +41,10 @@ pub enum LoginError {
     IdTokenInvalid(IdTokenError),
     #[error("the grant lacks the Gmail read-only scope")]
     GmailScopeMissing,
+    #[error("the session already holds MAX_ACCOUNTS_PER_SESSION accounts")]
+    TooManyAccounts,
+    #[error("an account is attached only to the session that asked for it")]
+    SessionChanged,
     #[error("storage unavailable: {0}")]
     Store(#[from] StoreError),
     #[error("keys unavailable: {0}")]

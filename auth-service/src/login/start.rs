@@ -45,17 +45,20 @@ pub async fn needs_consent(
         return Ok(false);
     };
     let keys = state.keys.get().await?;
-    Ok(
-        match state.store.tokens(&session.account, &keys.cipher).await {
+    Ok(match session.first() {
+        Some(first) => match state.store.tokens(&first.account, &keys.cipher).await {
             Ok(Some(tokens)) => tokens.refresh_token.is_none() || tokens.reauth_required,
             Ok(None) | Err(StoreError::Cipher(_)) => false,
             Err(e) => return Err(e.into()),
         },
-    )
+        None => false,
+    })
 }
 
 /// Creates the pending login for the browser holding `binding`, started from client address
-/// `client`, and the authorization URL (also used to retry a login with consent).
+/// `client`, and the authorization URL (also used to retry a login with consent). With
+/// `attach_to` (the hash of the browser's session id), the login attaches another account to
+/// that session and asks Google to let the person choose the account (`prompt=select_account`).
 pub async fn start(
     state: &AppState,
     client: &str,
@@ -63,6 +66,7 @@ pub async fn start(
     return_to: String,
     login_hint: Option<&str>,
     prompt_consent: bool,
+    attach_to: Option<String>,
 ) -> Result<StartedLogin, LoginError> {
     let verifier = PkceVerifier::generate();
     let login_state = LoginState::generate();
@@ -76,7 +80,10 @@ pub async fn start(
             &verifier.s256_challenge(),
             &nonce,
             login_hint,
-            prompt_consent,
+            crate::google::Prompt {
+                select_account: attach_to.is_some(),
+                consent: prompt_consent,
+            },
         )
         .map_err(|e| LoginError::Internal(e.to_string()))?;
     let pending = PendingLogin {
@@ -85,6 +92,7 @@ pub async fn start(
         browser_binding: sha256_hex(&binding),
         return_to,
         forced_consent: prompt_consent,
+        attach_to,
     };
     state
         .store

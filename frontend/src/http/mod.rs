@@ -6,7 +6,8 @@
 //! - [`attachments`]: `/messages/{id}/attachments/{attachment_id}`, downloads relayed.
 //! - [`image_proxy`]: `/image-proxy`, a message's remote image on the reader's request.
 //! - [`mail_frame`]: `/messages/{id}/html`, a message's HTML in its sandbox.
-//! - [`oauth`]: `/oauth/login`, `/oauth/callback` and `/oauth/logout`, forwarded to auth-service.
+//! - [`oauth`]: `/oauth/login`, `/oauth/callback`, `/oauth/logout` and `/oauth/accounts/remove`,
+//!   forwarded to auth-service.
 //! - [`problem`]: the friendly pages of failures (upstream ones with their status and
 //!   `Retry-After`, unknown routes, actix's own bare errors).
 //! - [`session`]: [`session::SessionCookie`], the one extractor of the browser's session cookie.

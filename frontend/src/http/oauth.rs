@@ -1,5 +1,5 @@
-//! The three browser routes of the login flow, `GET /oauth/login`, `GET /oauth/callback` and
-//! `POST /oauth/logout`, each forwarded to the same fixed path at auth-service (cookies, origin
+//! The browser routes of the login flow, `GET /oauth/login` (`?add=1` adds an account),
+//! `GET /oauth/callback`, `POST /oauth/logout` and `POST /oauth/accounts/remove`, each forwarded to the same fixed path at auth-service (cookies, origin
 //! and the client's address with it) and its answer returned as it is (redirects, cookies). All
 //! OAuth logic stays in auth-service; when it cannot answer, the person gets a page instead of
 //! an error body.
@@ -55,6 +55,15 @@ pub async fn login(request: HttpRequest, state: web::Data<FrontendState>) -> Htt
 /// `GET /oauth/callback`.
 pub async fn callback(request: HttpRequest, state: web::Data<FrontendState>) -> HttpResponse {
     forward(OauthRoute::Callback, &request, web::Bytes::new(), &state).await
+}
+
+/// `POST /oauth/accounts/remove` (the form's body, naming the account, is passed on).
+pub async fn remove_account(
+    request: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<FrontendState>,
+) -> HttpResponse {
+    forward(OauthRoute::RemoveAccount, &request, body, &state).await
 }
 
 /// `POST /oauth/logout` (the form's body, at most the payload limit, is passed on).

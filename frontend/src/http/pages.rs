@@ -9,6 +9,7 @@ use contract::{
 };
 use serde::Deserialize;
 
+use crate::merge::{Cursor, Position, Run, merge};
 use crate::{
     http::{
         browser::browser_headers, problem::problem_response, render::html, session::SessionCookie,
@@ -16,10 +17,11 @@ use crate::{
     state::FrontendState,
     upstream::{BrowserHeaders, UpstreamError},
     views::{
-        ApiTokenPage, ApiTokensRevokedPage, ConnectPage, InboxPage, MessagePage, MessageView,
-        Notice, Row,
+        AccountTab, AccountsNav, ApiTokenPage, ApiTokensRevokedPage, ConnectPage, InboxPage,
+        MessagePage, MessageView, Notice, Row, with_account,
     },
 };
+use futures_util::future::join_all;
 
 /// Messages per page.
 const PAGE_SIZE: u32 = 50;
@@ -46,7 +48,20 @@ fn browser(
     }
 }
 
-/// A session token for the browser's cookies; none is not logged in (and calls nobody).
+/// The account a request names (`?account=<address>`), if it names a plausible one.
+pub(crate) fn chosen_account(request: &HttpRequest) -> Option<String> {
+    url::form_urlencoded::parse(request.query_string().as_bytes())
+        .find(|(name, _)| name == contract::paths::auth::ACCOUNT_PARAM)
+        .map(|(_, value)| value.into_owned())
+        .filter(|email| {
+            email.len() <= 254
+                && email.contains('@')
+                && !email.chars().any(|c| c.is_control() || c.is_whitespace())
+        })
+}
+
+/// A session token for the browser's cookies, for the account the request names (else the
+/// session's first); none is not logged in (and calls nobody).
 pub(crate) async fn session_token(
     request: &HttpRequest,
     state: &FrontendState,
@@ -57,7 +72,10 @@ pub(crate) async fn session_token(
     };
     state
         .upstreams
-        .session_token(browser(request, state, Some(cookie), false))
+        .session_token(
+            browser(request, state, Some(cookie), false),
+            chosen_account(request).as_deref(),
+        )
         .await
 }
 
@@ -66,6 +84,10 @@ pub(crate) async fn session_token(
 pub struct HomeQuery {
     /// Page tokens of the pages before this one, comma-separated (Gmail pages only go forward).
     trail: Option<String>,
+    /// Where the merged view of several accounts goes on ([`Cursor`]).
+    cursor: Option<String>,
+    /// The merged view's page number (shown only).
+    page: Option<usize>,
     /// Why a login failed (set by auth-service).
     login_error: Option<String>,
 }
@@ -85,30 +107,39 @@ fn parse_trail(raw: Option<&str>) -> Vec<String> {
     if valid { tokens } else { Vec::new() }
 }
 
-fn trail_href(trail: &[String]) -> String {
+fn trail_href(trail: &[String], account: Option<&str>) -> String {
     if trail.is_empty() {
-        return "/".to_owned();
+        return with_account("/".to_owned(), account);
     }
     let joined = trail.join(",");
     let encoded: String = url::form_urlencoded::byte_serialize(joined.as_bytes()).collect();
-    format!("/?trail={encoded}")
+    with_account(format!("/?trail={encoded}"), account)
 }
 
-/// `GET /`.
+/// `GET /`: the connect page when logged out; else the unread list of the one account, of the
+/// account `?account=` names, or of all the session's accounts merged.
 pub async fn home(
     request: HttpRequest,
     cookie: Option<SessionCookie>,
     query: web::Query<HomeQuery>,
     state: web::Data<FrontendState>,
 ) -> HttpResponse {
-    let upstreams = &state.upstreams;
-    let session = match session_token(&request, &state, cookie.as_ref()).await {
-        Ok(s) => s,
-        Err(UpstreamError::NotLoggedIn) => {
-            let notice = query
-                .login_error
-                .as_deref()
-                .map(|reason| Notice::for_login_error(LoginFailure::from_code(reason)));
+    let notice = query
+        .login_error
+        .as_deref()
+        .map(|reason| Notice::for_login_error(LoginFailure::from_code(reason)));
+    let tokens = match cookie.as_ref() {
+        Some(cookie) => {
+            state
+                .upstreams
+                .session_tokens(browser(&request, &state, Some(cookie), false))
+                .await
+        }
+        None => Err(UpstreamError::NotLoggedIn),
+    };
+    let tokens = match tokens {
+        Ok(t) if !t.tokens.is_empty() => t.tokens,
+        Ok(_) | Err(UpstreamError::NotLoggedIn) => {
             return html(
                 StatusCode::OK,
                 &ConnectPage {
@@ -119,25 +150,132 @@ pub async fn home(
         }
         Err(e) => return problem_response(&e, None),
     };
-    let trail = parse_trail(query.trail.as_deref());
-    let (page, count) = tokio::join!(
-        upstreams.unread(
-            &session.access_token,
-            trail.last().map(String::as_str),
-            PAGE_SIZE
-        ),
-        upstreams.unread_count(&session.access_token)
+    let chosen = chosen_account(&request);
+    let shown = match chosen.as_deref() {
+        Some(email) => match tokens
+            .iter()
+            .position(|t| t.email.eq_ignore_ascii_case(email))
+        {
+            Some(n) => Some(n),
+            None => return problem_response(&UpstreamError::NotFound, None),
+        },
+        None if tokens.len() == 1 => Some(0),
+        None => None,
+    };
+    let counts = join_all(
+        tokens
+            .iter()
+            .map(|t| state.upstreams.unread_count(&t.access_token)),
     );
-    let (page, unread) = match (page, count) {
-        (Ok(page), Ok(count)) => (page, count),
+    let (listed, counts) = match shown {
+        Some(n) => {
+            let (listed, counts) = tokio::join!(
+                one_account(&state, &query, &tokens[n], tokens.len() > 1),
+                counts
+            );
+            (listed, counts)
+        }
+        None => tokio::join!(all_accounts(&state, &query, &tokens), counts),
+    };
+    let listed = match listed {
+        Ok(listed) => listed,
+        Err(e) => return problem_response(&e, Some(tokens[shown.unwrap_or(0)].email.clone())),
+    };
+    let unread = match shown {
+        Some(n) => match &counts[n] {
+            Ok(count) => *count,
+            Err(UpstreamError::NotFound) => {
+                return problem_response(&UpstreamError::BadRequest, None);
+            }
+            Err(e) => return problem_response(e, Some(tokens[n].email.clone())),
+        },
+        None => counts.iter().filter_map(|c| c.as_ref().ok()).sum(),
+    };
+    let accounts = (tokens.len() > 1).then(|| AccountsNav {
+        tabs: tokens
+            .iter()
+            .zip(&counts)
+            .enumerate()
+            .map(|(n, (t, count))| AccountTab {
+                email: t.email.clone(),
+                unread: count.as_ref().ok().copied(),
+                colour: n % ACCOUNT_COLOURS,
+                href: with_account("/".to_owned(), Some(&t.email)),
+                current: shown == Some(n),
+            })
+            .collect(),
+        all_current: shown.is_none(),
+        all_unread: counts.iter().filter_map(|c| c.as_ref().ok()).sum(),
+        live_accounts: serde_json::to_string(&match shown {
+            Some(n) => vec![tokens[n].email.as_str()],
+            None => tokens.iter().map(|t| t.email.as_str()).collect(),
+        })
+        .unwrap_or_else(|_| "[]".into()),
+    });
+    let account = shown.map_or_else(
+        || format!("{} accounts", tokens.len()),
+        |n| tokens[n].email.clone(),
+    );
+    html(
+        StatusCode::OK,
+        &InboxPage {
+            account: Some(account),
+            account_query: shown
+                .filter(|_| tokens.len() > 1)
+                .map(|n| with_account(String::new(), Some(&tokens[n].email)))
+                .unwrap_or_default(),
+            shown_account: shown
+                .filter(|_| tokens.len() > 1)
+                .map(|n| tokens[n].email.clone()),
+            accounts,
+            notice,
+            unread,
+            messages: listed.rows,
+            newer: listed.newer,
+            older: listed.older,
+            page_number: listed.page_number,
+            openapi_url: format!("{}/openapi.json", state.settings.gmail_public_url),
+            live: listed.live,
+        },
+    )
+}
+
+/// How many colours mark the accounts (`account-0` … in `style.css`).
+const ACCOUNT_COLOURS: usize = 5;
+
+/// One page of an inbox view: its rows and paging.
+struct Listed {
+    rows: Vec<Row>,
+    newer: Option<String>,
+    older: Option<String>,
+    page_number: usize,
+    live: bool,
+}
+
+/// A page of one account's unread list (`several`: the session has others, so links name it).
+async fn one_account(
+    state: &FrontendState,
+    query: &HomeQuery,
+    token: &IssuedToken,
+    several: bool,
+) -> Result<Listed, UpstreamError> {
+    let named = several.then_some(token.email.as_str());
+    let trail = parse_trail(query.trail.as_deref());
+    let page = state
+        .upstreams
+        .unread(
+            &token.access_token,
+            trail.last().map(String::as_str),
+            PAGE_SIZE,
+        )
+        .await
         // A page token gmail-service refuses (400) or finds nothing for (404) came from the
         // address the person followed: a link that does not work, not a failure.
-        (Err(UpstreamError::NotFound), _) | (_, Err(UpstreamError::NotFound)) => {
-            return problem_response(&UpstreamError::BadRequest, Some(session.email));
-        }
-        (Err(e), _) | (_, Err(e)) => return problem_response(&e, Some(session.email)),
-    };
-    let newer = (!trail.is_empty()).then(|| trail_href(&trail[..trail.len() - 1]));
+        .map_err(|e| match e {
+            UpstreamError::NotFound => UpstreamError::BadRequest,
+            e => e,
+        })?;
+    let newer = (!trail.is_empty()).then(|| trail_href(&trail[..trail.len() - 1], named));
     let older = page
         .next_page_token
         .as_ref()
@@ -145,21 +283,100 @@ pub async fn home(
         .map(|next| {
             let mut longer = trail.clone();
             longer.push(next.clone());
-            trail_href(&longer)
+            trail_href(&longer, named)
         });
-    html(
-        StatusCode::OK,
-        &InboxPage {
-            account: Some(session.email),
-            unread,
-            messages: page.messages.into_iter().map(Row::from).collect(),
-            newer,
-            older,
-            page_number: trail.len() + 1,
-            openapi_url: format!("{}/openapi.json", state.settings.gmail_public_url),
-            live: trail.is_empty(),
-        },
+    Ok(Listed {
+        rows: page
+            .messages
+            .into_iter()
+            .map(|m| match named {
+                Some(email) => Row::of_account(m, email, 0, false),
+                None => Row::from(m),
+            })
+            .collect(),
+        newer,
+        older,
+        page_number: trail.len() + 1,
+        live: trail.is_empty(),
+    })
+}
+
+/// Reads one account's list from `at`: the page there and, when it has fewer than a page's
+/// worth left, the page after it.
+async fn read_run(
+    state: &FrontendState,
+    token: &IssuedToken,
+    at: Position,
+) -> Result<Run, UpstreamError> {
+    let mut run = Run::default();
+    let first = state
+        .upstreams
+        .unread(&token.access_token, at.token.as_deref(), PAGE_SIZE)
+        .await?;
+    let left = first.messages.len().saturating_sub(at.skip);
+    let next = first.next_page_token.clone();
+    run.push_page(
+        at.token.as_deref(),
+        at.skip,
+        first.messages,
+        first.next_page_token,
+    );
+    if left < PAGE_SIZE as usize
+        && let Some(next) = next
+    {
+        let second = state
+            .upstreams
+            .unread(&token.access_token, Some(&next), PAGE_SIZE)
+            .await?;
+        run.push_page(Some(&next), 0, second.messages, second.next_page_token);
+    }
+    Ok(run)
+}
+
+/// A page of every account's unread mail merged, newest first ([`crate::merge`]).
+async fn all_accounts(
+    state: &FrontendState,
+    query: &HomeQuery,
+    tokens: &[IssuedToken],
+) -> Result<Listed, UpstreamError> {
+    let cursor = match query.cursor.as_deref() {
+        Some(raw) => Cursor::parse(raw).ok_or(UpstreamError::BadRequest)?,
+        None => Cursor::default(),
+    };
+    let runs = join_all(
+        tokens
+            .iter()
+            .map(|t| read_run(state, t, cursor.position(&t.email))),
     )
+    .await
+    .into_iter()
+    .map(|run| {
+        run.map_err(|e| match e {
+            UpstreamError::NotFound => UpstreamError::BadRequest,
+            e => e,
+        })
+    })
+    .collect::<Result<Vec<_>, _>>()?;
+    let emails: Vec<String> = tokens.iter().map(|t| t.email.clone()).collect();
+    let merged = merge(&emails, runs, &cursor, PAGE_SIZE as usize);
+    let page_number = if query.cursor.is_some() {
+        query.page.unwrap_or(2).clamp(2, 100_000)
+    } else {
+        1
+    };
+    Ok(Listed {
+        rows: merged
+            .rows
+            .into_iter()
+            .map(|(n, m)| Row::of_account(m, &emails[n], n % ACCOUNT_COLOURS, true))
+            .collect(),
+        newer: (page_number > 1).then(|| "/".to_owned()),
+        older: merged
+            .next
+            .map(|next| format!("/?cursor={}&page={}", next.encode(), page_number + 1)),
+        page_number,
+        live: page_number == 1,
+    })
 }
 
 /// `GET /messages/{id}`'s query: `view=text` shows the text of a message that has HTML,
@@ -209,7 +426,13 @@ pub async fn message(
     match found {
         Ok((m, others)) => html(
             StatusCode::OK,
-            &MessagePage::new(session.email, m, view, others),
+            &MessagePage::new(
+                session.email.clone(),
+                m,
+                view,
+                others,
+                chosen_account(&request).map(|_| session.email.as_str()),
+            ),
         ),
         // An id gmail-service refuses is one that names no message.
         Err(UpstreamError::BadRequest) => {
@@ -226,7 +449,11 @@ pub async fn api_token(
     state: web::Data<FrontendState>,
 ) -> HttpResponse {
     let browser = browser(&request, &state, cookie.as_ref(), true);
-    let token = match state.upstreams.api_token(browser).await {
+    let token = match state
+        .upstreams
+        .api_token(browser, chosen_account(&request).as_deref())
+        .await
+    {
         Ok(t) => t,
         Err(e) => return problem_response(&e, None),
     };
@@ -256,7 +483,11 @@ pub async fn revoke_api_tokens(
     state: web::Data<FrontendState>,
 ) -> HttpResponse {
     let browser = browser(&request, &state, cookie.as_ref(), true);
-    if let Err(e) = state.upstreams.revoke_api_tokens(browser).await {
+    if let Err(e) = state
+        .upstreams
+        .revoke_api_tokens(browser, chosen_account(&request).as_deref())
+        .await
+    {
         return problem_response(&e, None);
     }
     html(StatusCode::OK, &ApiTokensRevokedPage { account: None })
@@ -272,7 +503,11 @@ mod tests {
         assert!(parse_trail(Some("a,,b")).is_empty());
         assert!(parse_trail(Some("a,<script>")).is_empty());
         assert!(parse_trail(Some(&vec!["t"; 101].join(","))).is_empty());
-        assert_eq!(trail_href(&[]), "/");
-        assert_eq!(trail_href(&["a".into(), "b".into()]), "/?trail=a%2Cb");
+        assert_eq!(trail_href(&[], None), "/");
+        assert_eq!(trail_href(&["a".into(), "b".into()], None), "/?trail=a%2Cb");
+        assert_eq!(
+            trail_href(&["a".into()], Some("bob@example.com")),
+            "/?trail=a&account=bob%40example.com"
+        );
     }
 }

@@ -145,7 +145,7 @@ async fn auth_service_is_told_the_client_address_never_the_browsers_claim() {
             "/oauth/login",
             "/oauth/callback",
             "/oauth/logout",
-            "/v1/session/token",
+            "/v1/session/tokens",
             "/v1/api-tokens"
         ]
     );

@@ -123,11 +123,8 @@ async fn the_first_inbox_page_is_live_and_says_the_count_in_its_title() {
         .await
         .unwrap();
     assert_eq!(script.status(), 200);
-    assert!(
-        script
-            .text()
-            .await
-            .unwrap()
-            .contains("new EventSource('/events')")
-    );
+    let script = script.text().await.unwrap();
+    assert!(script.contains(
+        "new EventSource(email ? '/events?account=' + encodeURIComponent(email) : '/events')"
+    ));
 }

@@ -1,6 +1,7 @@
 //! The frontend over real HTTP: its own endpoints, and its pages through the whole system.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accounts;
 mod attachments;
 mod health;
 mod helpers;

@@ -73,7 +73,7 @@ impl Browser {
             .cookie(&self.jar.header_for(&url))
             .origin(frontend);
         let answer = AuthClient::new(self.http.clone(), auth)
-            .api_token(&browser)
+            .api_token(&browser, None)
             .await
             .context("POST /v1/api-tokens")?;
         Ok(answer.access_token)

@@ -13,7 +13,7 @@ use crate::{
         cookies,
         error::{ApiError, login_failure},
         extract::{SessionCookie, client_subject},
-        routes::login::redirect_to_google,
+        routes::login::{login_failed, redirect_to_google},
     },
     login::callback::{Callback, Completed, complete},
     rate_limit::{self, Limited},
@@ -64,19 +64,7 @@ pub async fn callback(
                 .with_label_values(&[failure.code()])
                 .inc();
             tracing::info!(reason = failure.code(), "login failed");
-            return Ok(HttpResponse::SeeOther()
-                .insert_header((
-                    "Location",
-                    format!(
-                        "{}/?{}={}",
-                        settings.public_origin_and_path(),
-                        contract::paths::LOGIN_ERROR_PARAM,
-                        failure.code()
-                    ),
-                ))
-                .insert_header(("Cache-Control", "no-store"))
-                .cookie(cookies::removal(cookies::login_name(secure), secure))
-                .finish());
+            return Ok(login_failed(settings, failure));
         }
     };
     state.metrics.logins_completed.inc();

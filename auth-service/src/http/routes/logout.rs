@@ -1,6 +1,10 @@
-//! `POST /oauth/logout`: end the session ([`crate::session::end`]: the session, the Google
-//! grant, the stored tokens, every internal JWT the account was given), clear the cookie, 303
-//! to `/`.
+//! `POST /oauth/logout`: end the session ([`crate::session::end`]: the session, and for every
+//! account no other session holds, the Google grant, the stored tokens and every internal JWT
+//! it was given), clear the cookie, 303 to `/`.
+//!
+//! `POST /oauth/accounts/remove` (form `account=<address>`): detach one account
+//! ([`crate::session::remove`], letting go of it the same way), 303 to `/`; removing the last
+//! account is a logout.
 //!
 //! Protected against cross-site requests twice: the session cookie is SameSite=Lax (not sent on
 //! a cross-site POST), and a foreign `Origin` or `Sec-Fetch-Site: cross-site` is refused.
@@ -13,27 +17,63 @@ use crate::{
     state::AppState,
 };
 
+fn refuse_cross_site(request: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
+    let origin = state
+        .settings
+        .public_base_url
+        .origin()
+        .ascii_serialization();
+    if cookies::same_origin(request, &origin) {
+        Ok(())
+    } else {
+        Err(ApiError::CrossSite)
+    }
+}
+
+/// The 303 home, clearing the session cookie when `logged_out`.
+fn home(state: &AppState, logged_out: bool) -> HttpResponse {
+    let settings = &state.settings;
+    let secure = settings.secure_cookies();
+    let mut response = HttpResponse::SeeOther();
+    response
+        .insert_header((
+            "Location",
+            format!("{}/", settings.public_origin_and_path()),
+        ))
+        .insert_header(("Cache-Control", "no-store"));
+    if logged_out {
+        response.cookie(cookies::removal(cookies::session_name(secure), secure));
+    }
+    response.finish()
+}
+
 /// `POST /oauth/logout`.
 pub async fn logout(
     request: HttpRequest,
     cookie: SessionCookie,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let settings = &state.settings;
-    if !cookies::same_origin(
-        &request,
-        &settings.public_base_url.origin().ascii_serialization(),
-    ) {
-        return Err(ApiError::CrossSite);
-    }
+    refuse_cross_site(&request, &state)?;
     session::end(&state, cookie.id()).await?;
-    let secure = settings.secure_cookies();
-    Ok(HttpResponse::SeeOther()
-        .insert_header((
-            "Location",
-            format!("{}/", settings.public_origin_and_path()),
-        ))
-        .insert_header(("Cache-Control", "no-store"))
-        .cookie(cookies::removal(cookies::session_name(secure), secure))
-        .finish())
+    Ok(home(&state, true))
+}
+
+/// `POST /oauth/accounts/remove`.
+pub async fn remove_account(
+    request: HttpRequest,
+    cookie: SessionCookie,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    refuse_cross_site(&request, &state)?;
+    let mut accounts = url::form_urlencoded::parse(&body)
+        .filter(|(name, _)| name == contract::paths::auth::ACCOUNT_PARAM)
+        .map(|(_, value)| value.into_owned());
+    let (Some(email), None) = (accounts.next(), accounts.next()) else {
+        return Err(ApiError::BadRequest(
+            "the form names no account, or more than one".into(),
+        ));
+    };
+    let removed = session::remove(&state, cookie.id(), &email).await?;
+    Ok(home(&state, removed == session::Removed::Ended))
 }

@@ -1,6 +1,7 @@
 //! HTTP handlers, one module per resource.
 //!
-//! - [`login`], [`callback`], [`logout`]: the browser's OAuth flow (reached through the frontend).
+//! - [`login`], [`callback`], [`logout`]: the browser's OAuth flow (reached through the frontend),
+//!   adding an account to the session and removing one.
 //! - [`tokens`]: internal JWTs for a session, and the JWKS.
 //! - [`internal`]: Google access tokens for gmail-service.
 //! - [`health`]: readiness checks.

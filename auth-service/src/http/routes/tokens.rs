@@ -1,7 +1,9 @@
 //! Internal JWTs for a logged-in browser ([`crate::internal_jwt`]), and the keys that verify
 //! them.
 //!
-//! - `POST /v1/session/token`: a session token (5 minutes) the frontend uses for gmail-service.
+//! - `POST /v1/session/token`: a session token (5 minutes) the frontend uses for gmail-service,
+//!   for the session's first account or the one `?account=<address>` names.
+//! - `POST /v1/session/tokens`: one session token for each of the session's accounts.
 //! - `POST /v1/api-tokens`: an API token (1 hour) shown once to a person for direct API calls;
 //!   refused cross-site.
 //! - `POST /v1/api-tokens/revoke`: revokes every internal JWT of the account minted so far
@@ -13,10 +15,11 @@
 use std::time::Duration;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use contract::auth::RevokedTokens;
+use contract::auth::{RevokedTokens, SessionTokens};
+use serde::Deserialize;
 
 use crate::{
-    domain::Session,
+    domain::{Session, SessionAccount},
     http::{
         cookies,
         error::ApiError,
@@ -28,44 +31,91 @@ use crate::{
     state::AppState,
 };
 
+/// Which of the session's accounts a call names: `?account=<address>`, else the first.
+#[derive(Deserialize)]
+pub struct AccountQuery {
+    account: Option<String>,
+}
+
 /// The session of the request's cookie, or 401 `not_logged_in`.
 async fn logged_in(cookie: &SessionCookie, state: &AppState) -> Result<Session, ApiError> {
     session::current(state, cookie.id())
         .await?
+        .filter(|s| !s.accounts.is_empty())
         .ok_or(ApiError::NotLoggedIn)
+}
+
+/// The account a call names among the session's; one it does not hold is 404 (the same
+/// answer whatever the address, so nothing is learnt about other sessions).
+fn chosen(session: &Session, query: &AccountQuery) -> Result<SessionAccount, ApiError> {
+    match query.account.as_deref() {
+        Some(email) => session.by_email(email),
+        None => session.first(),
+    }
+    .cloned()
+    .ok_or(ApiError::AccountNotInSession)
 }
 
 /// Charges a mint to the client address and to the account.
 async fn charge(
     state: &AppState,
     request: &HttpRequest,
-    session: &Session,
+    account: &SessionAccount,
     what: Limited,
 ) -> Result<(), ApiError> {
     rate_limit::per_client(state, &client_subject(request, state), what).await?;
-    Ok(rate_limit::per_account(state, &session.account, what).await?)
+    Ok(rate_limit::per_account(state, &account.account, what).await?)
 }
 
 async fn mint(
     state: &AppState,
-    session: &Session,
+    account: &SessionAccount,
     lifetime: Duration,
 ) -> Result<HttpResponse, ApiError> {
-    let issued = internal_jwt::mint(state, session, lifetime).await?;
+    let issued = internal_jwt::mint(state, account, lifetime).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(issued))
 }
 
-/// `POST /v1/session/token`.
+/// `POST /v1/session/token[?account=<address>]`.
 pub async fn session_token(
+    request: HttpRequest,
+    cookie: SessionCookie,
+    query: web::Query<AccountQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let session = logged_in(&cookie, &state).await?;
+    let account = chosen(&session, &query)?;
+    charge(&state, &request, &account, Limited::SessionTokens).await?;
+    mint(&state, &account, SESSION_TOKEN_TTL).await
+}
+
+/// `POST /v1/session/tokens`: a session token for each of the session's accounts (one mint
+/// charged to the client address, one to each account).
+pub async fn session_tokens(
     request: HttpRequest,
     cookie: SessionCookie,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let session = logged_in(&cookie, &state).await?;
-    charge(&state, &request, &session, Limited::SessionTokens).await?;
-    mint(&state, &session, SESSION_TOKEN_TTL).await
+    rate_limit::per_client(
+        &state,
+        &client_subject(&request, &state),
+        Limited::SessionTokens,
+    )
+    .await?;
+    let mut tokens = Vec::with_capacity(session.accounts.len());
+    for account in &session.accounts {
+        rate_limit::per_account(&state, &account.account, Limited::SessionTokens).await?;
+        tokens.push(internal_jwt::mint(&state, account, SESSION_TOKEN_TTL).await?);
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(SessionTokens {
+            tokens,
+            max_accounts: state.settings.max_accounts_per_session,
+        }))
 }
 
 fn refuse_cross_site(request: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
@@ -81,42 +131,46 @@ fn refuse_cross_site(request: &HttpRequest, state: &AppState) -> Result<(), ApiE
     }
 }
 
-/// The session of an API-token request: same-origin only, charged to the API-token limits.
-async fn api_token_session(
+/// The account of an API-token request: same-origin only, charged to the API-token limits.
+async fn api_token_account(
     request: &HttpRequest,
     cookie: &SessionCookie,
+    query: &AccountQuery,
     state: &AppState,
-) -> Result<Session, ApiError> {
+) -> Result<SessionAccount, ApiError> {
     refuse_cross_site(request, state)?;
     let session = logged_in(cookie, state).await?;
-    charge(state, request, &session, Limited::ApiTokens).await?;
-    Ok(session)
+    let account = chosen(&session, query)?;
+    charge(state, request, &account, Limited::ApiTokens).await?;
+    Ok(account)
 }
 
-/// `POST /v1/api-tokens`.
+/// `POST /v1/api-tokens[?account=<address>]`: an API token names one account.
 pub async fn api_token(
     request: HttpRequest,
     cookie: SessionCookie,
+    query: web::Query<AccountQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let session = api_token_session(&request, &cookie, &state).await?;
+    let account = api_token_account(&request, &cookie, &query, &state).await?;
     // The Google tokens must stay while this API token can use them.
     state
         .store
-        .extend_tokens(&session.account, API_TOKEN_TTL)
+        .extend_tokens(&account.account, API_TOKEN_TTL)
         .await?;
-    mint(&state, &session, API_TOKEN_TTL).await
+    mint(&state, &account, API_TOKEN_TTL).await
 }
 
-/// `POST /v1/api-tokens/revoke`: `{"not_before": <unix seconds>}`; every internal JWT of the
-/// account issued before that time is refused from now on.
+/// `POST /v1/api-tokens/revoke[?account=<address>]`: `{"not_before": <unix seconds>}`; every
+/// internal JWT of the account issued before that time is refused from now on.
 pub async fn revoke_api_tokens(
     request: HttpRequest,
     cookie: SessionCookie,
+    query: web::Query<AccountQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let session = api_token_session(&request, &cookie, &state).await?;
-    let not_before = internal_jwt::revoke_all(&state, &session.account).await?;
+    let account = api_token_account(&request, &cookie, &query, &state).await?;
+    let not_before = internal_jwt::revoke_all(&state, &account.account).await?;
     tracing::info!("revoked the account's internal tokens");
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
