@@ -91,3 +91,18 @@ pub fn client_subject(request: &HttpRequest, state: &AppState) -> String {
         &state.settings.trusted_proxies,
     ))
 }
+
+/// Refuses a request that did not come from the application's own pages (a foreign `Origin` or
+/// `Sec-Fetch-Site: cross-site`): logout, removing an account, API tokens.
+pub fn refuse_cross_site(request: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
+    let origin = state
+        .settings
+        .public_base_url
+        .origin()
+        .ascii_serialization();
+    if cookies::same_origin(request, &origin) {
+        Ok(())
+    } else {
+        Err(ApiError::CrossSite)
+    }
+}

@@ -12,23 +12,14 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::{
-    http::{cookies, error::ApiError, extract::SessionCookie},
+    http::{
+        cookies,
+        error::ApiError,
+        extract::{SessionCookie, refuse_cross_site},
+    },
     session,
     state::AppState,
 };
-
-fn refuse_cross_site(request: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
-    let origin = state
-        .settings
-        .public_base_url
-        .origin()
-        .ascii_serialization();
-    if cookies::same_origin(request, &origin) {
-        Ok(())
-    } else {
-        Err(ApiError::CrossSite)
-    }
-}
 
 /// The 303 home, clearing the session cookie when `logged_out`.
 fn home(state: &AppState, logged_out: bool) -> HttpResponse {

@@ -21,9 +21,8 @@ use serde::Deserialize;
 use crate::{
     domain::{Session, SessionAccount},
     http::{
-        cookies,
         error::ApiError,
-        extract::{SessionCookie, client_subject},
+        extract::{SessionCookie, client_subject, refuse_cross_site},
     },
     internal_jwt::{self, API_TOKEN_TTL, SESSION_TOKEN_TTL},
     rate_limit::{self, Limited},
@@ -116,19 +115,6 @@ pub async fn session_tokens(
             tokens,
             max_accounts: state.settings.max_accounts_per_session,
         }))
-}
-
-fn refuse_cross_site(request: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
-    let origin = state
-        .settings
-        .public_base_url
-        .origin()
-        .ascii_serialization();
-    if cookies::same_origin(request, &origin) {
-        Ok(())
-    } else {
-        Err(ApiError::CrossSite)
-    }
 }
 
 /// The account of an API-token request: same-origin only, charged to the API-token limits.
