@@ -22,11 +22,13 @@
 //! gmail-service alone as a process against the emulator and the auth-service stand-in (cold
 //! and warm pages of 50, throughput at 64 clients, its peak memory); `live`, `push` and
 //! `streams` ([`live`]: the live inbox, Gmail push, idle event streams); `attachments`
-//! ([`attachments`]: a 20 MB download and gmail-service's memory). The system is started from
+//! ([`attachments`]: a 20 MB download and gmail-service's memory); `accounts` ([`accounts`]: the
+//! merged inbox of two and three accounts beside one account's). The system is started from
 //! the test kit (`testkit::processes`). `BENCH_SECS` (default 5) sets the length of each wrk run, `BENCH_RUNS` (default 3)
 //! how many runs each table row is the median of. Service logs go to
 //! `target/release/bench-logs/`; nothing is written to the repository.
 
+mod accounts;
 mod attachments;
 mod failover;
 mod gmail_pages;
@@ -100,6 +102,8 @@ struct Sections {
     streams: bool,
     /// A 20 MB attachment's download and gmail-service's memory (only when named).
     attachments: bool,
+    /// The merged inbox of two and three accounts beside one account's (only when named).
+    accounts: bool,
 }
 
 impl Sections {
@@ -117,11 +121,12 @@ impl Sections {
                 "push",
                 "streams",
                 "attachments",
+                "accounts",
             ]
             .contains(&arg.as_str())
             {
                 anyhow::bail!(
-                    "unknown section {arg:?}; choose from latency, throughput, growth, gmail-pages, failover, live, push, streams, attachments"
+                    "unknown section {arg:?}; choose from latency, throughput, growth, gmail-pages, failover, live, push, streams, attachments, accounts"
                 );
             }
         }
@@ -136,6 +141,7 @@ impl Sections {
             push: args.iter().any(|a| a == "push"),
             streams: args.iter().any(|a| a == "streams"),
             attachments: args.iter().any(|a| a == "attachments"),
+            accounts: args.iter().any(|a| a == "accounts"),
         })
     }
 
@@ -185,6 +191,10 @@ async fn main() -> Result<()> {
         eprintln!("a 20 MB attachment and gmail-service's memory…");
         let runs = env_number("BENCH_RUNS", 3) as usize;
         out.push_str(&attachments::run(&dir, runs).await?);
+    }
+    if sections.accounts {
+        eprintln!("several accounts in one browser: the merged inbox…");
+        out.push_str(&accounts::run(&dir).await?);
     }
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(out.as_bytes())?;

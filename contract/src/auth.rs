@@ -14,6 +14,16 @@ use serde::{Deserialize, Serialize};
 /// The `token_type` of every [`IssuedToken`].
 pub const BEARER: &str = "Bearer";
 
+/// Whether `email` can name a Google account: at most 254 characters, with an `@`, no
+/// whitespace or control characters. What auth-service passes on as `login_hint` and what the
+/// frontend accepts in `?account=`; whether the account exists is for Google, or the session,
+/// to say.
+pub fn is_plausible_email(email: &str) -> bool {
+    email.len() <= 254
+        && email.contains('@')
+        && !email.chars().any(|c| c.is_control() || c.is_whitespace())
+}
+
 /// An internal JWT and who it is for: the answer of `POST /v1/session/token` (5 minutes) and
 /// `POST /v1/api-tokens` (1 hour).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -178,6 +188,18 @@ mod tests {
         assert!(with(&"a".repeat(64)).is_well_formed());
         assert!(!with(&"a".repeat(63)).is_well_formed());
         assert!(!with(&"g".repeat(64)).is_well_formed());
+    }
+
+    #[test]
+    fn plausible_addresses() {
+        assert!(is_plausible_email("bob@example.com"));
+        assert!(!is_plausible_email("bob"));
+        assert!(!is_plausible_email("bob @example.com"));
+        assert!(!is_plausible_email("bob@example.com\r\nX: y"));
+        assert!(!is_plausible_email(&format!(
+            "{}@example.com",
+            "b".repeat(250)
+        )));
     }
 
     #[test]

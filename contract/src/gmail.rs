@@ -25,6 +25,16 @@ pub fn is_valid_message_id(id: &str) -> bool {
     (1..=MAX_MESSAGE_ID_LEN).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
+/// Whether `token` can be a page token worth passing on: 1..=[`MAX_PAGE_TOKEN_LEN`] characters
+/// that need no escaping in a URL (`A-Za-z0-9-_=.~`; Gmail's and gmail-service's are such).
+/// The frontend checks the tokens its page links carry with it.
+pub fn is_plausible_page_token(token: &str) -> bool {
+    (1..=MAX_PAGE_TOKEN_LEN).contains(&token.len())
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_=.~".contains(&b))
+}
+
 /// Whether `id` can be an attachment's id: a MIME part id, numbers joined by dots (`1`,
 /// `2.1`), at most 32 characters.
 pub fn is_valid_attachment_id(id: &str) -> bool {
@@ -147,6 +157,11 @@ pub struct UnreadPage {
     pub result_size_estimate: u64,
     /// When the answer last matched Gmail (RFC 3339, UTC): at most `SYNC_MAX_AGE_SECS` ago.
     pub synced_at: String,
+    /// Only when asked (`positions=true`): for each message, in the same order, the
+    /// `page_token` whose page starts right after it (to go on from any message of the page,
+    /// as a view merging several lists does).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens_after: Option<Vec<String>>,
 }
 
 /// How many messages are unread.
@@ -170,6 +185,10 @@ pub struct UnreadQuery {
     #[param(min_length = 1, max_length = 1024)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub page_token: Option<String>,
+    /// `true`: the answer also gives, for each message, the page token that goes on right
+    /// after it (`tokens_after`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub positions: Option<bool>,
 }
 
 /// Why an [`UnreadQuery`] is refused.
@@ -198,7 +217,14 @@ impl UnreadQuery {
         Self {
             limit: Some(limit),
             page_token: page_token.map(str::to_owned),
+            positions: None,
         }
+    }
+
+    /// The same query, asking for `tokens_after` too.
+    pub fn with_positions(mut self) -> Self {
+        self.positions = Some(true);
+        self
     }
 
     /// The page size, [`DEFAULT_LIMIT`] when not given.
@@ -240,6 +266,13 @@ mod tests {
     #[test]
     fn query_bounds() {
         assert_eq!(UnreadQuery::default().limit(), Ok(DEFAULT_LIMIT));
+        assert!(is_plausible_page_token("m1.MTcwMDAwMDAwMDAwMDoxOGMy"));
+        assert!(!is_plausible_page_token(""));
+        assert!(!is_plausible_page_token("a,b"));
+        assert!(!is_plausible_page_token("a b"));
+        assert!(!is_plausible_page_token(
+            &"a".repeat(MAX_PAGE_TOKEN_LEN + 1)
+        ));
         assert_eq!(UnreadQuery::new(1, None).limit(), Ok(1));
         assert_eq!(UnreadQuery::new(100, None).limit(), Ok(100));
         assert_eq!(UnreadQuery::new(0, None).limit(), Err(QueryError::Limit));

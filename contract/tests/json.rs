@@ -60,6 +60,7 @@ fn unread_page() {
             next_page_token: Some("m1.MTcwMDAwMDAwMDAwMDoxOGMy".into()),
             result_size_estimate: 77,
             synced_at: "2026-12-02T03:40:00.123Z".into(),
+            tokens_after: None,
         },
         json!({"messages": [summary_json()], "next_page_token": "m1.MTcwMDAwMDAwMDAwMDoxOGMy",
                "result_size_estimate": 77, "synced_at": "2026-12-02T03:40:00.123Z"}),
@@ -70,9 +71,22 @@ fn unread_page() {
             next_page_token: None,
             result_size_estimate: 0,
             synced_at: "2026-12-02T03:40:00.123Z".into(),
+            tokens_after: None,
         },
         json!({"messages": [], "next_page_token": null, "result_size_estimate": 0,
                "synced_at": "2026-12-02T03:40:00.123Z"}),
+    );
+    pins(
+        &UnreadPage {
+            messages: vec![summary()],
+            next_page_token: None,
+            result_size_estimate: 1,
+            synced_at: "2026-12-02T03:40:00.123Z".into(),
+            tokens_after: Some(vec!["m1.MTcwMDAwMDAwMDAwMDoxOGMy".into()]),
+        },
+        json!({"messages": [summary_json()], "next_page_token": null, "result_size_estimate": 1,
+               "synced_at": "2026-12-02T03:40:00.123Z",
+               "tokens_after": ["m1.MTcwMDAwMDAwMDAwMDoxOGMy"]}),
     );
 }
 

@@ -3,9 +3,10 @@
 //!
 //! Gmail pages only go forward, by opaque page tokens, so a merged page cannot be addressed by
 //! an offset. Instead the [`Cursor`] of the next page remembers, for every account, where its
-//! own list goes on: the page token of the page its next message is on, and how many of that
-//! page's messages were already shown ([`Position`]). A merged page reads, for each account,
-//! from its position the messages it may need (at most two of its pages), merges them by date
+//! own list goes on: the page token of the page its next message is on, how many of that
+//! page's messages were already shown, and the token of the page after it ([`Position`]). A
+//! merged page reads, for each account, from its position the messages it may need (at most
+//! two of its pages, at once when the second's token is known), merges them by date
 //! ([`merge`], ties to the account attached first, each account's own order kept) and takes a
 //! page; each account's position moves past what was taken from it.
 //!
@@ -15,7 +16,7 @@
 use std::collections::BTreeMap;
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use contract::gmail::MessageSummary;
+use contract::gmail::{MessageSummary, UnreadPage};
 use serde::{Deserialize, Serialize};
 
 /// Longest cursor accepted (characters of its base64url form).
@@ -28,6 +29,9 @@ pub struct Position {
     pub token: Option<String>,
     /// How many messages of that page were shown already.
     pub skip: usize,
+    /// The page token of the page after it, when known: then both pages are read at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
 }
 
 /// Where every account's list goes on, by lower-cased address. An account the cursor does not
@@ -47,11 +51,9 @@ impl Cursor {
             && cursor.0.iter().all(|(email, p)| {
                 email.len() <= 254
                     && p.skip <= usize::try_from(contract::gmail::MAX_LIMIT).unwrap_or(100)
-                    && p.token.as_ref().is_none_or(|t| {
-                        !t.is_empty()
-                            && t.len() <= 512
-                            && t.bytes()
-                                .all(|b| b.is_ascii_alphanumeric() || b"-_=.~".contains(&b))
+                    && [&p.token, &p.next].iter().all(|t| {
+                        t.as_deref()
+                            .is_none_or(contract::gmail::is_plausible_page_token)
                     })
             });
         sane.then_some(cursor)
@@ -87,25 +89,36 @@ pub struct Run {
 }
 
 impl Run {
-    /// Appends a page read with `token`, skipping its first `skip` messages.
-    pub fn push_page(
-        &mut self,
-        token: Option<&str>,
-        skip: usize,
-        messages: Vec<MessageSummary>,
-        next: Option<String>,
-    ) {
+    /// Appends a page read with `token`, skipping its first `skip` messages. Where the page
+    /// gives the token after each message (`tokens_after`), a message's position is that
+    /// token; otherwise it is the page's token and a count.
+    pub fn push_page(&mut self, token: Option<&str>, skip: usize, page: UnreadPage) {
+        let UnreadPage {
+            messages,
+            next_page_token: next,
+            tokens_after,
+            ..
+        } = page;
         let len = messages.len();
+        let tokens_after = tokens_after.filter(|t| t.len() == len);
         for (n, message) in messages.into_iter().enumerate().skip(skip) {
-            let after = if n + 1 < len || next.is_none() {
+            let after = if let Some(tokens) = &tokens_after {
+                Position {
+                    token: Some(tokens[n].clone()),
+                    skip: 0,
+                    next: None,
+                }
+            } else if n + 1 < len || next.is_none() {
                 Position {
                     token: token.map(str::to_owned),
                     skip: n + 1,
+                    next: next.clone(),
                 }
             } else {
                 Position {
                     token: next.clone(),
                     skip: 0,
+                    next: None,
                 }
             };
             self.items.push(Item { message, after });
@@ -207,6 +220,73 @@ mod tests {
             .collect()
     }
 
+    fn page(messages: Vec<MessageSummary>, next: Option<String>) -> UnreadPage {
+        UnreadPage {
+            messages,
+            next_page_token: next,
+            result_size_estimate: 0,
+            synced_at: String::new(),
+            tokens_after: None,
+        }
+    }
+
+    /// A keyset list as gmail-service's mirror pages it (`positions=true`): the token after a
+    /// message is `after.<id>`; a page from there holds the next `size` messages.
+    fn read_keyset(list: &[MessageSummary], at: &Position, size: usize) -> Run {
+        let start = at.token.as_deref().map_or(0, |t| {
+            let id = t.strip_prefix("after.").unwrap();
+            list.iter().position(|m| m.id == id).unwrap() + 1
+        });
+        let messages: Vec<MessageSummary> = list[start..].iter().take(size).cloned().collect();
+        let more = start + messages.len() < list.len();
+        let mut run = Run::default();
+        run.push_page(
+            at.token.as_deref(),
+            0,
+            UnreadPage {
+                tokens_after: Some(messages.iter().map(|m| format!("after.{}", m.id)).collect()),
+                next_page_token: more.then(|| format!("after.{}", messages.last().unwrap().id)),
+                ..page(messages, None)
+            },
+        );
+        run
+    }
+
+    #[test]
+    fn with_a_token_after_each_message_every_page_reads_one_page_per_account() {
+        let day = |d: u32| format!("2026-11-{d:02}T10:00:00Z");
+        let list = |prefix: &str, days: &[u32]| -> Vec<MessageSummary> {
+            days.iter()
+                .enumerate()
+                .map(|(n, d)| message(&format!("{prefix}{n}"), &day(*d)))
+                .collect()
+        };
+        let a = list("a", &[30, 29, 27, 26, 25, 20, 19, 3]);
+        let b = list("b", &[28, 24, 23, 22, 21, 18, 2, 1]);
+        let emails = vec!["a@example.com".to_owned(), "b@example.com".to_owned()];
+        let mut cursor = Cursor::default();
+        let mut seen = Vec::new();
+        for _ in 0..10 {
+            let positions = [cursor.position(&emails[0]), cursor.position(&emails[1])];
+            // Every position is a token alone: nothing to skip, no second page to read.
+            assert!(positions.iter().all(|p| p.skip == 0 && p.next.is_none()));
+            let runs = vec![
+                read_keyset(&a, &positions[0], 3),
+                read_keyset(&b, &positions[1], 3),
+            ];
+            let merged = merge(&emails, runs, &cursor, 3);
+            seen.extend(merged.rows.into_iter().map(|(_, m)| m.date));
+            match merged.next {
+                Some(next) => cursor = Cursor::parse(&next.encode()).unwrap(),
+                None => break,
+            }
+        }
+        let mut expected: Vec<String> = a.iter().chain(&b).map(|m| m.date.clone()).collect();
+        expected.sort();
+        expected.reverse();
+        assert_eq!(seen, expected);
+    }
+
     /// What the frontend does: for each account, the page at its position and the next one.
     fn read(
         mailbox: &[(Option<String>, Vec<MessageSummary>, Option<String>)],
@@ -216,7 +296,7 @@ mod tests {
         let start = mailbox.iter().position(|(t, _, _)| *t == at.token).unwrap();
         for (k, (token, messages, next)) in mailbox[start..].iter().take(2).enumerate() {
             let skip = if k == 0 { at.skip } else { 0 };
-            run.push_page(token.as_deref(), skip, messages.clone(), next.clone());
+            run.push_page(token.as_deref(), skip, page(messages.clone(), next.clone()));
         }
         run
     }
@@ -272,11 +352,10 @@ mod tests {
         one.push_page(
             None,
             0,
-            vec![message("a1", same), message("a2", same)],
-            None,
+            page(vec![message("a1", same), message("a2", same)], None),
         );
         let mut two = Run::default();
-        two.push_page(None, 0, vec![message("b1", same)], None);
+        two.push_page(None, 0, page(vec![message("b1", same)], None));
         let emails = vec!["a@x".to_owned(), "b@x".to_owned()];
         let merged = merge(&emails, vec![one, two], &Cursor::default(), 10);
         let ids: Vec<_> = merged.rows.iter().map(|(_, m)| m.id.as_str()).collect();

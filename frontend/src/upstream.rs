@@ -278,13 +278,9 @@ impl Upstreams {
     pub async fn unread(
         &self,
         jwt: &str,
-        page_token: Option<&str>,
-        limit: u32,
+        query: &UnreadQuery,
     ) -> Result<UnreadPage, UpstreamError> {
-        Ok(self
-            .gmail
-            .unread(jwt, &UnreadQuery::new(limit, page_token))
-            .await?)
+        Ok(self.gmail.unread(jwt, query).await?)
     }
 
     /// gmail-service's event stream for the account `jwt` names, after `last_event_id`.

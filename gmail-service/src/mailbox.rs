@@ -163,18 +163,33 @@ impl Mailbox {
         }
     }
 
-    /// A page of unread messages, newest first, from the mirror (synced first unless fresh).
+    /// A page of unread messages, newest first, from the mirror (synced first unless fresh);
+    /// with `positions`, the page token after each of them too.
     pub async fn unread_page(
         &self,
         caller: &Account,
         limit: u32,
         page_token: Option<&str>,
+        positions: bool,
     ) -> Result<UnreadPage, MailboxError> {
         let cursor = page_token
             .map(|token| Cursor::parse(token).ok_or(MailboxError::InvalidPageToken))
             .transpose()?;
         let page = self.mirror_page(caller, cursor.as_ref(), limit).await?;
+        let tokens_after = positions.then(|| {
+            page.entries
+                .iter()
+                .map(|e| {
+                    Cursor {
+                        internal_date: e.internal_date,
+                        id: e.summary.id.clone(),
+                    }
+                    .token()
+                })
+                .collect()
+        });
         Ok(UnreadPage {
+            tokens_after,
             messages: page.entries.into_iter().map(|e| e.summary).collect(),
             next_page_token: page.next.map(|c| c.token()),
             result_size_estimate: page.total,

@@ -131,32 +131,17 @@ impl Browser {
                 .join(&location)
                 .unwrap()
                 .to_string();
-            response = self
-                .http
-                .get(&url)
-                .header("cookie", self.jar.header_for(&url))
-                .send()
-                .await
-                .unwrap();
-            self.jar.keep(&response);
+            response = self.get_once(&url).await;
         }
         (response, url)
     }
 
     /// GET, following redirects; returns the final response and its URL.
     pub async fn get(&mut self, url: &str) -> (reqwest::Response, String) {
-        let response = self
-            .http
-            .get(url)
-            .header("cookie", self.jar.header_for(url))
-            .send()
-            .await
-            .unwrap();
-        self.jar.keep(&response);
+        let response = self.get_once(url).await;
         self.follow(response, url.to_owned()).await
     }
 
-    /// POST a form from a page of `origin`, following redirects.
     /// A form `POST` from the page at `origin`, redirects followed.
     pub async fn post_form(
         &mut self,
@@ -164,42 +149,32 @@ impl Browser {
         origin: &str,
         form: &[(&str, &str)],
     ) -> (reqwest::Response, String) {
-        let response = self
-            .http
-            .post(url)
-            .header("cookie", self.jar.header_for(url))
-            .header("origin", origin)
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        self.jar.keep(&response);
+        let request = self.http.post(url).header("origin", origin).form(form);
+        let response = self.send(request, url).await;
         self.follow(response, url.to_owned()).await
     }
 
     /// One `GET` with this browser's cookies, keeping the cookies it sets, no redirect followed.
     pub async fn get_once(&mut self, url: &str) -> reqwest::Response {
-        let response = self
-            .http
-            .get(url)
+        let request = self.http.get(url);
+        self.send(request, url).await
+    }
+
+    /// A `POST` without a body from the page at `origin`, redirects followed.
+    pub async fn post(&mut self, url: &str, origin: &str) -> (reqwest::Response, String) {
+        let request = self.http.post(url).header("origin", origin);
+        let response = self.send(request, url).await;
+        self.follow(response, url.to_owned()).await
+    }
+
+    /// Sends `request` (to `url`) with the cookies for `url`, keeping those it sets.
+    async fn send(&mut self, request: reqwest::RequestBuilder, url: &str) -> reqwest::Response {
+        let response = request
             .header("cookie", self.jar.header_for(url))
             .send()
             .await
             .unwrap();
         self.jar.keep(&response);
         response
-    }
-
-    pub async fn post(&mut self, url: &str, origin: &str) -> (reqwest::Response, String) {
-        let response = self
-            .http
-            .post(url)
-            .header("cookie", self.jar.header_for(url))
-            .header("origin", origin)
-            .send()
-            .await
-            .unwrap();
-        self.jar.keep(&response);
-        self.follow(response, url.to_owned()).await
     }
 }

@@ -221,6 +221,7 @@ impl TestApp {
         let query = UnreadQuery {
             limit,
             page_token: page_token.map(str::to_owned),
+            positions: None,
         };
         self.client()
             .unread(&self.auth.jwt(account), &query)

@@ -29,13 +29,6 @@ pub fn new_binding() -> String {
     random_urlsafe(32)
 }
 
-/// Whether `hint` may be passed to Google as `login_hint`.
-pub fn plausible_email(hint: &str) -> bool {
-    hint.len() <= 254
-        && hint.contains('@')
-        && !hint.chars().any(|c| c.is_control() || c.is_whitespace())
-}
-
 /// Whether the account of the browser's current session lacks a usable refresh token.
 pub async fn needs_consent(
     state: &AppState,

@@ -5,7 +5,7 @@
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use contract::{
     auth::{IssuedToken, LoginFailure},
-    gmail::is_valid_message_id,
+    gmail::{UnreadQuery, is_valid_message_id},
 };
 use serde::Deserialize;
 
@@ -53,11 +53,7 @@ pub(crate) fn chosen_account(request: &HttpRequest) -> Option<String> {
     url::form_urlencoded::parse(request.query_string().as_bytes())
         .find(|(name, _)| name == contract::paths::auth::ACCOUNT_PARAM)
         .map(|(_, value)| value.into_owned())
-        .filter(|email| {
-            email.len() <= 254
-                && email.contains('@')
-                && !email.chars().any(|c| c.is_control() || c.is_whitespace())
-        })
+        .filter(|email| contract::auth::is_plausible_email(email))
 }
 
 /// A session token for the browser's cookies, for the account the request names (else the
@@ -98,12 +94,9 @@ fn parse_trail(raw: Option<&str>) -> Vec<String> {
     };
     let tokens: Vec<String> = raw.split(',').map(str::to_owned).collect();
     let valid = tokens.len() <= MAX_TRAIL
-        && tokens.iter().all(|t| {
-            !t.is_empty()
-                && t.len() <= 512
-                && t.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_=.~".contains(&b))
-        });
+        && tokens
+            .iter()
+            .all(|t| contract::gmail::is_plausible_page_token(t));
     if valid { tokens } else { Vec::new() }
 }
 
@@ -162,34 +155,40 @@ pub async fn home(
         None if tokens.len() == 1 => Some(0),
         None => None,
     };
-    let counts = join_all(
-        tokens
-            .iter()
-            .map(|t| state.upstreams.unread_count(&t.access_token)),
-    );
+    // Every page read says its account's unread count; only the tabs of the accounts not
+    // shown need a count of their own.
     let (listed, counts) = match shown {
         Some(n) => {
-            let (listed, counts) = tokio::join!(
+            let upstreams = &state.upstreams;
+            let others = join_all(tokens.iter().enumerate().map(|(k, t)| async move {
+                if k == n {
+                    None
+                } else {
+                    Some(upstreams.unread_count(&t.access_token).await)
+                }
+            }));
+            tokio::join!(
                 one_account(&state, &query, &tokens[n], tokens.len() > 1),
-                counts
-            );
-            (listed, counts)
+                others
+            )
         }
-        None => tokio::join!(all_accounts(&state, &query, &tokens), counts),
+        None => (all_accounts(&state, &query, &tokens).await, Vec::new()),
     };
     let listed = match listed {
         Ok(listed) => listed,
         Err(e) => return problem_response(&e, Some(tokens[shown.unwrap_or(0)].email.clone())),
     };
+    let counts: Vec<Option<u64>> = (0..tokens.len())
+        .map(|k| match (shown, counts.get(k)) {
+            (Some(n), _) if n == k => listed.unread.first().copied().flatten(),
+            (Some(_), Some(Some(count))) => count.as_ref().ok().copied(),
+            (Some(_), _) => None,
+            (None, _) => listed.unread.get(k).copied().flatten(),
+        })
+        .collect();
     let unread = match shown {
-        Some(n) => match &counts[n] {
-            Ok(count) => *count,
-            Err(UpstreamError::NotFound) => {
-                return problem_response(&UpstreamError::BadRequest, None);
-            }
-            Err(e) => return problem_response(e, Some(tokens[n].email.clone())),
-        },
-        None => counts.iter().filter_map(|c| c.as_ref().ok()).sum(),
+        Some(n) => counts[n].unwrap_or_default(),
+        None => counts.iter().flatten().sum(),
     };
     let accounts = (tokens.len() > 1).then(|| AccountsNav {
         tabs: tokens
@@ -198,14 +197,14 @@ pub async fn home(
             .enumerate()
             .map(|(n, (t, count))| AccountTab {
                 email: t.email.clone(),
-                unread: count.as_ref().ok().copied(),
+                unread: *count,
                 colour: n % ACCOUNT_COLOURS,
                 href: with_account("/".to_owned(), Some(&t.email)),
                 current: shown == Some(n),
             })
             .collect(),
         all_current: shown.is_none(),
-        all_unread: counts.iter().filter_map(|c| c.as_ref().ok()).sum(),
+        all_unread: counts.iter().flatten().sum(),
         live_accounts: serde_json::to_string(&match shown {
             Some(n) => vec![tokens[n].email.as_str()],
             None => tokens.iter().map(|t| t.email.as_str()).collect(),
@@ -246,6 +245,8 @@ const ACCOUNT_COLOURS: usize = 5;
 /// One page of an inbox view: its rows and paging.
 struct Listed {
     rows: Vec<Row>,
+    /// The unread count of each account read (the one shown, or every account in order).
+    unread: Vec<Option<u64>>,
     newer: Option<String>,
     older: Option<String>,
     page_number: usize,
@@ -265,8 +266,7 @@ async fn one_account(
         .upstreams
         .unread(
             &token.access_token,
-            trail.last().map(String::as_str),
-            PAGE_SIZE,
+            &UnreadQuery::new(PAGE_SIZE, trail.last().map(String::as_str)),
         )
         .await
         // A page token gmail-service refuses (400) or finds nothing for (404) came from the
@@ -286,6 +286,7 @@ async fn one_account(
             trail_href(&longer, named)
         });
     Ok(Listed {
+        unread: vec![Some(page.result_size_estimate)],
         rows: page
             .messages
             .into_iter()
@@ -302,35 +303,50 @@ async fn one_account(
 }
 
 /// Reads one account's list from `at`: the page there and, when it has fewer than a page's
-/// worth left, the page after it.
+/// worth left, the page after it (both at once when `at` knows the second's token); with the
+/// account's unread count.
 async fn read_run(
     state: &FrontendState,
     token: &IssuedToken,
     at: Position,
-) -> Result<Run, UpstreamError> {
-    let mut run = Run::default();
-    let first = state
-        .upstreams
-        .unread(&token.access_token, at.token.as_deref(), PAGE_SIZE)
-        .await?;
+) -> Result<(Run, u64), UpstreamError> {
+    let unread = |page_token: Option<String>| async move {
+        let query = UnreadQuery::new(PAGE_SIZE, page_token.as_deref()).with_positions();
+        state.upstreams.unread(&token.access_token, &query).await
+    };
+    let ahead = at.next.as_deref().filter(|_| at.skip > 0);
+    let (first, second) = match ahead {
+        Some(next) => {
+            let (first, second) =
+                tokio::join!(unread(at.token.clone()), unread(Some(next.to_owned())));
+            let first = first?;
+            // The second page belongs after the first only if the first still ends there.
+            let second = match first.next_page_token.as_deref() {
+                Some(n) if n == next => Some((next.to_owned(), second?)),
+                _ => None,
+            };
+            (first, second)
+        }
+        None => (unread(at.token.clone()).await?, None),
+    };
     let left = first.messages.len().saturating_sub(at.skip);
-    let next = first.next_page_token.clone();
-    run.push_page(
-        at.token.as_deref(),
-        at.skip,
-        first.messages,
-        first.next_page_token,
-    );
-    if left < PAGE_SIZE as usize
-        && let Some(next) = next
-    {
-        let second = state
-            .upstreams
-            .unread(&token.access_token, Some(&next), PAGE_SIZE)
-            .await?;
-        run.push_page(Some(&next), 0, second.messages, second.next_page_token);
+    let second = match (second, first.next_page_token.clone()) {
+        (Some(read), _) => Some(read),
+        (None, Some(next)) if left < PAGE_SIZE as usize => {
+            let page = unread(Some(next.clone())).await?;
+            Some((next, page))
+        }
+        _ => None,
+    };
+    let total = second
+        .as_ref()
+        .map_or(first.result_size_estimate, |(_, p)| p.result_size_estimate);
+    let mut run = Run::default();
+    run.push_page(at.token.as_deref(), at.skip, first);
+    if let Some((next, page)) = second {
+        run.push_page(Some(&next), 0, page);
     }
-    Ok(run)
+    Ok((run, total))
 }
 
 /// A page of every account's unread mail merged, newest first ([`crate::merge`]).
@@ -357,6 +373,8 @@ async fn all_accounts(
         })
     })
     .collect::<Result<Vec<_>, _>>()?;
+    let (runs, unread): (Vec<Run>, Vec<Option<u64>>) =
+        runs.into_iter().map(|(run, n)| (run, Some(n))).unzip();
     let emails: Vec<String> = tokens.iter().map(|t| t.email.clone()).collect();
     let merged = merge(&emails, runs, &cursor, PAGE_SIZE as usize);
     let page_number = if query.cursor.is_some() {
@@ -365,6 +383,7 @@ async fn all_accounts(
         1
     };
     Ok(Listed {
+        unread,
         rows: merged
             .rows
             .into_iter()

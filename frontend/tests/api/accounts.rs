@@ -103,6 +103,74 @@ async fn unread_count(stack: &Stack, jwt: &str) -> u64 {
     body["unread"].as_u64().unwrap()
 }
 
+/// The count a tab shows for `email` (`data-count-of`), or the "All accounts" one (`None`).
+fn tab_count(html: &str, email: Option<&str>) -> Option<u64> {
+    let marker = match email {
+        Some(email) => format!("data-count-of=\"{email}\">"),
+        None => "data-count-all=\"1\">".to_owned(),
+    };
+    let at = html.find(&marker)? + marker.len();
+    html[at..].split('<').next()?.trim().parse().ok()
+}
+
+/// Follows "Older" from the merged page `first` to the end; asserts the merge is newest first,
+/// shows each message once and every unread message of each of `accounts`; returns its rows.
+async fn every_merged_page(
+    stack: &Stack,
+    browser: &Browser,
+    first: &str,
+    accounts: &[&str],
+) -> Vec<Row> {
+    let mut seen = rows(first);
+    let mut next = older(first);
+    let mut pages = 1;
+    while let Some(href) = next {
+        let page = stack.get_as(browser, &href).await;
+        assert_eq!(page.status(), 200, "{href}");
+        let html = page.text().await.unwrap();
+        seen.extend(rows(&html));
+        next = older(&html);
+        pages += 1;
+        assert!(pages < 400, "the merge never ends");
+    }
+    let instants: Vec<i64> = seen
+        .iter()
+        .map(|r| {
+            chrono::DateTime::parse_from_rfc3339(&r.date)
+                .unwrap()
+                .timestamp()
+        })
+        .collect();
+    assert!(
+        instants.windows(2).all(|w| w[0] >= w[1]),
+        "the merge is not ordered by date, newest first: {instants:?}"
+    );
+    let mut keys: Vec<(Option<String>, String)> = seen
+        .iter()
+        .map(|r| (r.account.clone(), r.id.clone()))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), seen.len(), "a message shown twice while paging");
+    for account in accounts {
+        let unread = unread_count(stack, &jwt_of(stack, browser, account).await).await;
+        let shown = seen
+            .iter()
+            .filter(|r| r.account.as_deref() == Some(*account))
+            .count();
+        assert_eq!(
+            shown as u64, unread,
+            "every unread message of {account}, once"
+        );
+        assert_eq!(
+            tab_count(first, Some(account)),
+            Some(unread),
+            "{account}'s tab count"
+        );
+    }
+    seen
+}
+
 fn account_query(email: &str) -> String {
     format!("account={}", email.replace('@', "%40"))
 }
@@ -145,54 +213,7 @@ async fn two_accounts_merge_by_date_page_open_switch_remove_and_log_out() {
 
     // Every page of the merge, to its end: newest first, each message once, both accounts whole.
     let bob_unread = unread_count(&stack, &jwt_of(&stack, &browser, BOB).await).await;
-    let alice_unread = unread_count(&stack, &jwt_of(&stack, &browser, ALICE).await).await;
-    let mut seen = first.clone();
-    let mut next = older(&merged);
-    let mut pages = 1;
-    while let Some(href) = next {
-        let page = stack.get_as(&browser, &href).await;
-        assert_eq!(page.status(), 200, "{href}");
-        let html = page.text().await.unwrap();
-        seen.extend(rows(&html));
-        next = older(&html);
-        pages += 1;
-        assert!(pages < 400, "the merge never ends");
-    }
-    let instants: Vec<i64> = seen
-        .iter()
-        .map(|r| {
-            chrono::DateTime::parse_from_rfc3339(&r.date)
-                .unwrap()
-                .timestamp()
-        })
-        .collect();
-    assert!(
-        instants.windows(2).all(|w| w[0] >= w[1]),
-        "the merge is not ordered by date, newest first: {instants:?}"
-    );
-    let mut keys: Vec<(Option<String>, String)> = seen
-        .iter()
-        .map(|r| (r.account.clone(), r.id.clone()))
-        .collect();
-    keys.sort();
-    keys.dedup();
-    assert_eq!(keys.len(), seen.len(), "a message shown twice while paging");
-    let of_bob = seen
-        .iter()
-        .filter(|r| r.account.as_deref() == Some(BOB))
-        .count();
-    assert_eq!(
-        of_bob as u64, bob_unread,
-        "every unread message of bob, once"
-    );
-    let of_alice = seen
-        .iter()
-        .filter(|r| r.account.as_deref() == Some(ALICE))
-        .count();
-    assert_eq!(
-        of_alice as u64, alice_unread,
-        "every unread message of alice, once"
-    );
+    let seen = every_merged_page(&stack, &browser, &merged, &[ALICE, BOB]).await;
 
     // One account alone: its rows only, its links name it.
     let only_bob = stack
@@ -275,6 +296,57 @@ async fn two_accounts_merge_by_date_page_open_switch_remove_and_log_out() {
     assert_eq!(token_records(&stack).await, 0);
     let home = stack.get_as(&browser, "/").await.text().await.unwrap();
     assert!(home.contains("id=\"connect\""));
+}
+
+#[tokio::test]
+async fn three_accounts_merge_with_counts_live_mail_from_the_third_and_a_middle_removed() {
+    let stack = spawn_stack().await;
+    let mut browser = Browser::new();
+    stack.login(&mut browser).await;
+    stack.attach(&mut browser, BOB).await;
+    // carol has read everything: her tab says 0 and she adds no row.
+    let (merged, _) = stack.attach(&mut browser, CAROL).await;
+    assert_eq!(tab_count(&merged, Some(CAROL)), Some(0));
+    assert!(
+        rows(&merged)
+            .iter()
+            .all(|r| r.account.as_deref() != Some(CAROL))
+    );
+    let all = every_merged_page(&stack, &browser, &merged, &[ALICE, BOB, CAROL]).await;
+    assert_eq!(tab_count(&merged, None), Some(all.len() as u64));
+
+    // New mail at carol's: the next merged page has it on top, marked as hers, and her count.
+    let fresh = stack
+        .deliver(
+            CAROL,
+            "From: Erin <erin@example.com>\r\nSubject: For Carol\r\n\r\nHello.\r\n",
+        )
+        .await;
+    let html = stack.get_as(&browser, "/").await.text().await.unwrap();
+    let top = &rows(&html)[0];
+    assert_eq!(
+        (top.id.as_str(), top.account.as_deref()),
+        (fresh.as_str(), Some(CAROL))
+    );
+    assert_eq!(tab_count(&html, Some(CAROL)), Some(1));
+    assert_eq!(tab_count(&html, None), Some(all.len() as u64 + 1));
+    let page = stack.get_as(&browser, &top.href).await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("For Carol"));
+
+    // Remove the middle account: the other two stay, merged, with their colours in order.
+    let (page, _) = browser
+        .post_form(
+            &format!("{}/oauth/accounts/remove", stack.base),
+            &stack.base,
+            &[("account", BOB)],
+        )
+        .await;
+    let html = page.text().await.unwrap();
+    assert!(html.contains("id=\"all-accounts\""));
+    assert_eq!(tab_count(&html, Some(BOB)), None, "bob is still shown");
+    every_merged_page(&stack, &browser, &html, &[ALICE, CAROL]).await;
+    assert_eq!(session_jwt(&stack, &browser, BOB).await.status(), 404);
 }
 
 #[tokio::test]

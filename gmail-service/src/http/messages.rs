@@ -53,7 +53,12 @@ pub async fn unread(
         .page_token()
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let page = mailbox
-        .unread_page(caller.account(), limit, page_token)
+        .unread_page(
+            caller.account(),
+            limit,
+            page_token,
+            query.positions == Some(true),
+        )
         .await?;
     Ok(no_store(&mut HttpResponse::Ok()).json(page))
 }

@@ -101,7 +101,7 @@ async fn the_description_covers_every_route_parameter_and_error() {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(params, ["limit", "page_token"]);
+    assert_eq!(params, ["limit", "page_token", "positions"]);
     let limit = &doc["paths"]["/v1/messages/unread"]["get"]["parameters"][0]["schema"];
     assert_eq!(limit["minimum"], 1);
     assert_eq!(limit["maximum"], 100);

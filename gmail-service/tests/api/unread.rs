@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use chrono::DateTime;
-use contract::gmail::MessageSummary;
+use contract::gmail::{MessageSummary, UnreadQuery};
 use google_emulator::mailbox::StoredMessage;
 
 use crate::helpers::*;
@@ -68,6 +68,44 @@ async fn the_page_reports_gmails_estimate_and_the_last_page_has_no_token() {
     let first = app.unread(BOB, Some(2), None).await;
     assert_eq!(first.messages.len(), 2);
     assert!(first.next_page_token.is_some());
+}
+
+#[tokio::test]
+async fn with_positions_each_message_has_the_token_that_goes_on_right_after_it() {
+    let app = spawn_app().await;
+    let expected = expected_unread(&app, ALICE.1);
+    let jwt = app.auth.jwt(ALICE);
+    let client = app.client();
+    let query = |token: Option<&str>| UnreadQuery::new(10, token).with_positions();
+    let first = client.unread(&jwt, &query(None)).await.unwrap();
+    let tokens = first
+        .tokens_after
+        .clone()
+        .expect("tokens_after was asked for");
+    assert_eq!(tokens.len(), first.messages.len());
+    // The last one is where the next page starts.
+    assert_eq!(tokens.last(), first.next_page_token.as_ref());
+    for (n, token) in tokens.iter().enumerate() {
+        let page = client.unread(&jwt, &query(Some(token))).await.unwrap();
+        let ids: Vec<&str> = page.messages.iter().map(|m| m.id.as_str()).collect();
+        let want: Vec<&str> = expected[n + 1..]
+            .iter()
+            .take(10)
+            .map(|m| m.id.as_str())
+            .collect();
+        assert_eq!(ids, want, "the page after message {n}");
+    }
+    // Not asked: not there.
+    let plain = app.unread(ALICE, Some(10), None).await;
+    assert!(plain.tokens_after.is_none());
+    let raw = app.get_as(&jwt, "/v1/messages/unread?limit=3").await;
+    let body: serde_json::Value = raw.json().await.unwrap();
+    assert!(body.get("tokens_after").is_none());
+    // Anything but a boolean is a bad request.
+    let bad = app
+        .get_as(&jwt, "/v1/messages/unread?positions=maybe")
+        .await;
+    assert_eq!(bad.status(), 400);
 }
 
 #[tokio::test]

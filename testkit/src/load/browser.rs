@@ -66,6 +66,21 @@ impl Browser {
         Ok(body)
     }
 
+    /// Attaches the emulator account `email` to this browser's session ("Add another account":
+    /// `/oauth/login?add=1`), ending on the inbox.
+    pub async fn attach(&mut self, frontend: &str, email: &str) -> Result<String> {
+        let mut login = url::Url::parse(&format!("{frontend}/oauth/login"))?;
+        login
+            .query_pairs_mut()
+            .append_pair(contract::paths::auth::ADD_PARAM, "1")
+            .append_pair("login_hint", email);
+        let (status, url, body) = self.get(login.as_str()).await?;
+        if status != 200 || url != format!("{frontend}/") {
+            bail!("attaching {email} ended at {url} with {status}");
+        }
+        Ok(body)
+    }
+
     /// A one-hour API token (`POST /v1/api-tokens` on auth-service, as from the frontend's page).
     pub async fn api_token(&self, auth: &str, frontend: &str) -> Result<String> {
         let url = format!("{auth}{}", contract::paths::auth::API_TOKENS);

@@ -81,7 +81,7 @@ pub async fn login(
     let hint = query
         .login_hint
         .as_deref()
-        .filter(|h| start::plausible_email(h));
+        .filter(|h| contract::auth::is_plausible_email(h));
     let attach_to = match (query.add.as_deref(), session.id()) {
         (Some("1"), Some(id)) => match crate::session::current(&state, Some(id)).await? {
             // At the limit, only an account already attached (named by the hint) may log in.

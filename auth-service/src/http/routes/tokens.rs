@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use contract::auth::{RevokedTokens, SessionTokens};
+use futures_util::future::join_all;
 use serde::Deserialize;
 
 use crate::{
@@ -55,15 +56,28 @@ fn chosen(session: &Session, query: &AccountQuery) -> Result<SessionAccount, Api
     .ok_or(ApiError::AccountNotInSession)
 }
 
-/// Charges a mint to the client address and to the account.
+/// Charges a mint to the client address and one to each of `accounts`, all at once (one
+/// Redis round trip however many accounts a session holds).
 async fn charge(
     state: &AppState,
     request: &HttpRequest,
-    account: &SessionAccount,
+    accounts: &[SessionAccount],
     what: Limited,
 ) -> Result<(), ApiError> {
-    rate_limit::per_client(state, &client_subject(request, state), what).await?;
-    Ok(rate_limit::per_account(state, &account.account, what).await?)
+    let client = client_subject(request, state);
+    let (by_client, by_account) = tokio::join!(
+        rate_limit::per_client(state, &client, what),
+        join_all(
+            accounts
+                .iter()
+                .map(|a| rate_limit::per_account(state, &a.account, what))
+        )
+    );
+    by_client?;
+    for charged in by_account {
+        charged?;
+    }
+    Ok(())
 }
 
 async fn mint(
@@ -86,29 +100,35 @@ pub async fn session_token(
 ) -> Result<HttpResponse, ApiError> {
     let session = logged_in(&cookie, &state).await?;
     let account = chosen(&session, &query)?;
-    charge(&state, &request, &account, Limited::SessionTokens).await?;
+    charge(
+        &state,
+        &request,
+        std::slice::from_ref(&account),
+        Limited::SessionTokens,
+    )
+    .await?;
     mint(&state, &account, SESSION_TOKEN_TTL).await
 }
 
 /// `POST /v1/session/tokens`: a session token for each of the session's accounts (one mint
-/// charged to the client address, one to each account).
+/// charged to the client address, one to each account), charged and minted for all the
+/// accounts at once.
 pub async fn session_tokens(
     request: HttpRequest,
     cookie: SessionCookie,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let session = logged_in(&cookie, &state).await?;
-    rate_limit::per_client(
-        &state,
-        &client_subject(&request, &state),
-        Limited::SessionTokens,
+    charge(&state, &request, &session.accounts, Limited::SessionTokens).await?;
+    let tokens = join_all(
+        session
+            .accounts
+            .iter()
+            .map(|account| internal_jwt::mint(&state, account, SESSION_TOKEN_TTL)),
     )
-    .await?;
-    let mut tokens = Vec::with_capacity(session.accounts.len());
-    for account in &session.accounts {
-        rate_limit::per_account(&state, &account.account, Limited::SessionTokens).await?;
-        tokens.push(internal_jwt::mint(&state, account, SESSION_TOKEN_TTL).await?);
-    }
+    .await
+    .into_iter()
+    .collect::<Result<Vec<_>, _>>()?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(SessionTokens {
@@ -127,7 +147,13 @@ async fn api_token_account(
     refuse_cross_site(request, state)?;
     let session = logged_in(cookie, state).await?;
     let account = chosen(&session, query)?;
-    charge(state, request, &account, Limited::ApiTokens).await?;
+    charge(
+        state,
+        request,
+        std::slice::from_ref(&account),
+        Limited::ApiTokens,
+    )
+    .await?;
     Ok(account)
 }
 
