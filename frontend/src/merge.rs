@@ -3,10 +3,11 @@
 //!
 //! Gmail pages only go forward, by opaque page tokens, so a merged page cannot be addressed by
 //! an offset. Instead the [`Cursor`] of the next page remembers, for every account, where its
-//! own list goes on: the page token of the page its next message is on, how many of that
-//! page's messages were already shown, and the token of the page after it ([`Position`]). A
-//! merged page reads, for each account, from its position the messages it may need (at most
-//! two of its pages, at once when the second's token is known), merges them by date
+//! own list goes on ([`Position`]): the page token that starts right after the last message
+//! shown (gmail-service's `tokens_after`), or, from a list without those, the token of that
+//! message's page and how many of its messages were shown. A merged page reads, for each
+//! account, from its position the messages it may need (one page; two when the position is
+//! within a page), merges them by date
 //! ([`merge`], ties to the account attached first, each account's own order kept) and takes a
 //! page; each account's position moves past what was taken from it.
 //!
@@ -29,9 +30,6 @@ pub struct Position {
     pub token: Option<String>,
     /// How many messages of that page were shown already.
     pub skip: usize,
-    /// The page token of the page after it, when known: then both pages are read at once.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next: Option<String>,
 }
 
 /// Where every account's list goes on, by lower-cased address. An account the cursor does not
@@ -51,10 +49,9 @@ impl Cursor {
             && cursor.0.iter().all(|(email, p)| {
                 email.len() <= 254
                     && p.skip <= usize::try_from(contract::gmail::MAX_LIMIT).unwrap_or(100)
-                    && [&p.token, &p.next].iter().all(|t| {
-                        t.as_deref()
-                            .is_none_or(contract::gmail::is_plausible_page_token)
-                    })
+                    && p.token
+                        .as_deref()
+                        .is_none_or(contract::gmail::is_plausible_page_token)
             });
         sane.then_some(cursor)
     }
@@ -106,19 +103,16 @@ impl Run {
                 Position {
                     token: Some(tokens[n].clone()),
                     skip: 0,
-                    next: None,
                 }
             } else if n + 1 < len || next.is_none() {
                 Position {
                     token: token.map(str::to_owned),
                     skip: n + 1,
-                    next: next.clone(),
                 }
             } else {
                 Position {
                     token: next.clone(),
                     skip: 0,
-                    next: None,
                 }
             };
             self.items.push(Item { message, after });
@@ -269,7 +263,7 @@ mod tests {
         for _ in 0..10 {
             let positions = [cursor.position(&emails[0]), cursor.position(&emails[1])];
             // Every position is a token alone: nothing to skip, no second page to read.
-            assert!(positions.iter().all(|p| p.skip == 0 && p.next.is_none()));
+            assert!(positions.iter().all(|p| p.skip == 0));
             let runs = vec![
                 read_keyset(&a, &positions[0], 3),
                 read_keyset(&b, &positions[1], 3),

@@ -303,8 +303,8 @@ async fn one_account(
 }
 
 /// Reads one account's list from `at`: the page there and, when it has fewer than a page's
-/// worth left, the page after it (both at once when `at` knows the second's token); with the
-/// account's unread count.
+/// worth left (a position within a page, from a gmail-service that gave no `tokens_after`),
+/// the page after it; with the account's unread count.
 async fn read_run(
     state: &FrontendState,
     token: &IssuedToken,
@@ -314,25 +314,10 @@ async fn read_run(
         let query = UnreadQuery::new(PAGE_SIZE, page_token.as_deref()).with_positions();
         state.upstreams.unread(&token.access_token, &query).await
     };
-    let ahead = at.next.as_deref().filter(|_| at.skip > 0);
-    let (first, second) = match ahead {
-        Some(next) => {
-            let (first, second) =
-                tokio::join!(unread(at.token.clone()), unread(Some(next.to_owned())));
-            let first = first?;
-            // The second page belongs after the first only if the first still ends there.
-            let second = match first.next_page_token.as_deref() {
-                Some(n) if n == next => Some((next.to_owned(), second?)),
-                _ => None,
-            };
-            (first, second)
-        }
-        None => (unread(at.token.clone()).await?, None),
-    };
+    let first = unread(at.token.clone()).await?;
     let left = first.messages.len().saturating_sub(at.skip);
-    let second = match (second, first.next_page_token.clone()) {
-        (Some(read), _) => Some(read),
-        (None, Some(next)) if left < PAGE_SIZE as usize => {
+    let second = match first.next_page_token.clone() {
+        Some(next) if left < PAGE_SIZE as usize => {
             let page = unread(Some(next.clone())).await?;
             Some((next, page))
         }
